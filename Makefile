@@ -1,0 +1,46 @@
+# Two commands do all set-up on a fresh machine with Python 3.11:
+#   make run   -> venv, install, migrate, initial_setup, task worker + ASGI server on :8000 (SQLite)
+#   make test  -> venv if needed, then the test suite
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= argus.site.settings.dev
+
+.PHONY: run test venv migrate lint format clean
+
+$(VENV)/.installed: pyproject.toml requirements/base.txt requirements/dev.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py initial_setup
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "Argus on http://$(HOST):$(PORT)/  (admin: /admin/, API: /api/v2/)"
+	$(PY) manage.py db_worker --queue-name '*' & WORKER=$$!; \
+	trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) argus.site.asgi:application
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+format: venv
+	$(VENV)/bin/ruff format src tests bench
+	$(VENV)/bin/ruff check --fix src tests bench
+
+clean:
+	rm -rf $(VENV) staticfiles argus.sqlite3*

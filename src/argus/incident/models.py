@@ -1,0 +1,250 @@
+"""Incidents, tags, events, acknowledgements and source systems (incidents.md §1).
+
+Models hold fields, constraints and small properties. Every state change goes through
+``argus.incident.services``; reads with annotations live in ``argus.incident.queries``.
+"""
+
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, URLValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from argus.incident.choices import (
+    DEFAULT_INCIDENT_LEVEL,
+    TAG_DELIMITER,
+    TAG_KEY_PATTERN,
+    EventType,
+    Level,
+)
+from argus.incident.fields import InfinityDateTimeField
+from argus.util.datetime_utils import INFINITY, is_infinite
+
+
+def validate_lowercase(value):
+    if not (value.islower()):
+        raise ValidationError(f"'{value}' is not a lowercase string")
+
+
+class SourceSystemType(models.Model):
+    name = models.TextField(primary_key=True, validators=[validate_lowercase])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "source system type"
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = self.name.lower()
+        super().save(*args, **kwargs)
+
+
+class SourceSystem(models.Model):
+    name = models.TextField()
+    type = models.ForeignKey(SourceSystemType, on_delete=models.PROTECT, related_name="instances")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="source_system")
+    base_url = models.TextField(
+        blank=True, default="", help_text="Base url to combine with an incident's relative url"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "type"], name="sourcesystem_unique_name_per_type"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.type})"
+
+
+class Tag(models.Model):
+    key = models.TextField(
+        validators=[
+            RegexValidator(
+                TAG_KEY_PATTERN,
+                message="Enter a valid key consisting of lowercase letters, numbers and underscores.",
+            )
+        ]
+    )
+    value = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "value"], name="tag_unique_key_and_value")]
+
+    def __str__(self):
+        return self.representation
+
+    @property
+    def representation(self):
+        return f"{self.key}{TAG_DELIMITER}{self.value}"
+
+    @staticmethod
+    def split(tag: str):
+        """Split ``key=value`` on the first delimiter, stripping both parts (incidents.md §1.5)."""
+        key, delimiter, value = tag.partition(TAG_DELIMITER)
+        if not delimiter:
+            raise ValidationError(f"The tag does not have its delimiter: {TAG_DELIMITER}.")
+        key, value = key.strip(), value.strip()
+        if not key:
+            raise ValidationError("The key of the tag cannot be empty.")
+        return key, value
+
+
+class IncidentTagRelation(models.Model):
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="incident_tag_relations")
+    incident = models.ForeignKey("Incident", on_delete=models.CASCADE, related_name="incident_tag_relations")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tags_added")
+    added_time = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tag", "incident"], name="incidenttagrelation_unique_tags_per_incident"),
+        ]
+
+    def __str__(self):
+        return f"Tag <{self.tag}> on incident #{self.incident_id} added by {self.added_by}"
+
+
+class Incident(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    start_time = models.DateTimeField(help_text="The time the incident was created.")
+    end_time = InfinityDateTimeField(
+        null=True,
+        blank=True,
+        default=INFINITY,
+        help_text="The time the incident was resolved or closed. If not set, the incident is stateless; "
+        "if 'infinity' is checked, the incident is stateful, but has not yet been resolved or closed - i.e. open.",
+    )
+    source = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="incidents")
+    source_incident_id = models.TextField(blank=True, default="", verbose_name="source incident ID")
+    details_url = models.TextField(blank=True, default="", verbose_name="details URL")
+    description = models.TextField(blank=True, default="")
+    level = models.PositiveSmallIntegerField(choices=Level.choices, default=DEFAULT_INCIDENT_LEVEL)
+    ticket_url = models.TextField(blank=True, default="", verbose_name="ticket URL")
+    metadata = models.JSONField(default=dict, blank=True)
+    search_text = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-start_time"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_incident_id", "source"],
+                condition=Q(source_incident_id__gt=""),
+                name="incident_unique_source_incident_id_per_source",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-start_time"], name="incident_start_time_desc"),
+            models.Index(fields=["end_time", "-start_time"], name="incident_end_time"),
+            models.Index(fields=["source", "-start_time"], name="incident_source_start"),
+            models.Index(fields=["level"], name="incident_level"),
+        ]
+
+    def __str__(self):
+        if self.end_time is None:
+            end = "stateless"
+        elif is_infinite(self.end_time):
+            end = "open"
+        else:
+            end = f"ended {self.end_time}"
+        return f"Incident #{self.pk} at {self.start_time} ({end}) from {self.source}: {self.description}"
+
+    @property
+    def stateful(self) -> bool:
+        return self.end_time is not None
+
+    @property
+    def stateless(self) -> bool:
+        return self.end_time is None
+
+    @property
+    def open(self) -> bool:
+        return self.stateful and self.end_time > timezone.now()
+
+    @property
+    def pp_details_url(self) -> str:
+        """The details URL, joined onto the source's base URL when it is relative (§1.4)."""
+        details_url = (self.details_url or "").strip()
+        if not details_url:
+            return ""
+        if _is_valid_url(details_url):
+            return details_url
+        base_url = (self.source.base_url or "").strip()
+        if base_url:
+            joined = urljoin(base_url, details_url)
+            if _is_valid_url(joined):
+                return joined
+        return self.details_url
+
+
+_url_validator = URLValidator(schemes=["http", "https", "ftp", "ftps"])
+
+
+def _is_valid_url(value: str) -> bool:
+    try:
+        _url_validator(value)
+    except ValidationError:
+        return False
+    return True
+
+
+class Event(models.Model):
+    Type = EventType
+
+    id = models.BigAutoField(primary_key=True)
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caused_events")
+    timestamp = models.DateTimeField()
+    received = models.DateTimeField(default=timezone.now)
+    type = models.CharField(choices=EventType.choices, max_length=3)
+    description = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-timestamp", "id"]
+        indexes = [
+            models.Index(fields=["incident", "type"], name="event_incident_type"),
+            models.Index(fields=["-timestamp"], name="event_timestamp_desc"),
+        ]
+
+    def __str__(self):
+        return f"Event #{self.pk} on incident #{self.incident_id}: {self.get_type_display()} at {self.timestamp}"
+
+
+class Acknowledgement(models.Model):
+    event = models.OneToOneField(Event, on_delete=models.PROTECT, primary_key=True, related_name="ack")
+    expiration = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-event__timestamp"]
+        indexes = [models.Index(fields=["expiration"], name="ack_expiration")]
+
+    def __str__(self):
+        return f"Acknowledgement of incident #{self.event.incident_id} by {self.event.actor}"
+
+    def is_active(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.expiration is None or self.expiration > now
+
+
+class IncidentRelationType(models.Model):
+    name = models.TextField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class IncidentRelation(models.Model):
+    incident1 = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    incident2 = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    type = models.ForeignKey(IncidentRelationType, on_delete=models.PROTECT, related_name="incident_relations")
+    description = models.TextField(blank=True, default="")
+
+    def __str__(self):
+        return f"Incident #{self.incident1_id} {self.type} #{self.incident2_id}"

@@ -1,0 +1,53 @@
+"""Environment parsing helpers shared by the settings modules (operations.md §2.1)."""
+
+import json
+import os
+
+TRUE_VALUES = {"1", "on", "true", "yes"}
+FALSE_VALUES = {"0", "off", "false", "no"}
+
+
+def get_bool_env(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    value = value.strip().lower()
+    if value in TRUE_VALUES:
+        return True
+    if value in FALSE_VALUES:
+        return False
+    return default
+
+
+def get_str_env(name, default=None, required=False):
+    value = os.environ.get(name)
+    if value is None or (required and not value.strip()):
+        if required:
+            raise OSError(f'Environment variable "{name}" not set!')
+        return default
+    return value.strip()
+
+
+def get_int_env(name, default=None):
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return int(value.strip())
+
+
+def get_json_env(name, default=None):
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return json.loads(value)
+
+
+def parse_redis_server(value):
+    """Parse ``host[:port]`` into a (host, port) tuple, port defaulting to 6379."""
+    value = value.strip()
+    if value.startswith("redis://") or value.startswith("rediss://"):
+        return value
+    host, _, port = value.rpartition(":") if ":" in value else (value, "", "")
+    if not host:
+        host, port = value, ""
+    return (host, int(port) if port else 6379)

@@ -1,0 +1,296 @@
+"""Settings shared by every Argus deployment.
+
+Everything that varies between deployments is read from the environment here or in the
+dev/prod/test modules; see docs/configuration.md for the full list.
+"""
+
+from datetime import timedelta
+from importlib import import_module
+from pathlib import Path
+
+import dj_database_url
+
+from argus.site.settings._env import (
+    get_bool_env,
+    get_int_env,
+    get_json_env,
+    get_str_env,
+    parse_redis_server,
+)
+
+SRC_DIR = Path(__file__).resolve().parent.parent.parent.parent
+BASE_DIR = SRC_DIR.parent
+
+DEBUG = get_bool_env("DEBUG", False)
+TEMPLATE_DEBUG = get_bool_env("TEMPLATE_DEBUG", DEBUG)
+
+SECRET_KEY = get_str_env("SECRET_KEY")
+ALLOWED_HOSTS = []
+
+OVERRIDING_APPS = get_json_env("ARGUS_OVERRIDING_APPS", [])
+EXTRA_APPS = get_json_env("ARGUS_EXTRA_APPS", [])
+
+INSTALLED_APPS = [
+    "daphne",
+    "channels",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "social_django",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "knox",
+    "django_filters",
+    "drf_spectacular",
+    "phonenumber_field",
+    "django_tasks",
+    "django_tasks_db",
+    "argus.auth",
+    "argus.incident",
+    "argus.notificationprofile",
+    "argus.ws",
+    "argus.dev",
+]
+INSTALLED_APPS = [app["app_name"] for app in OVERRIDING_APPS] + INSTALLED_APPS
+INSTALLED_APPS += [app["app_name"] for app in EXTRA_APPS]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "social_django.middleware.SocialAuthExceptionMiddleware",
+]
+
+ROOT_URLCONF = "argus.site.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [SRC_DIR / "argus" / "site" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "debug": TEMPLATE_DEBUG,
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "social_django.context_processors.backends",
+                "social_django.context_processors.login_redirect",
+            ],
+        },
+    }
+]
+
+WSGI_APPLICATION = "argus.site.wsgi.application"
+ASGI_APPLICATION = "argus.site.asgi.application"
+
+# Database: DATABASE_URL when set, otherwise the embedded SQLite file.
+SQLITE_PATH = get_str_env("ARGUS_SQLITE_PATH", str(BASE_DIR / "argus.sqlite3"))
+DATABASE_URL = get_str_env("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": SQLITE_PATH,
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "argus_auth.User"
+AUTH_TOKEN_EXPIRES_AFTER_DAYS = 14
+KNOX_TOKEN_TTL_HOURS = 10
+
+AUTHENTICATION_BACKENDS = [
+    "argus.auth.oauth2.DataportenFeideOAuth2",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "Europe/Oslo"
+USE_I18N = True
+USE_TZ = True
+DATE_FORMAT = "Y-m-d"
+TIME_FORMAT = "H:i:s"
+
+STATIC_URL = get_str_env("STATIC_URL", "/static/")
+STATIC_ROOT = get_str_env("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Email
+EMAIL_HOST = get_str_env("EMAIL_HOST", "localhost")
+EMAIL_HOST_USER = get_str_env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = get_str_env("EMAIL_HOST_PASSWORD", "")
+EMAIL_PORT = get_int_env("EMAIL_PORT", 25)
+EMAIL_USE_TLS = get_bool_env("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = get_int_env("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = get_str_env("DEFAULT_FROM_EMAIL", "argus@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+NOTIFICATION_SUBJECT_PREFIX = "[Argus] "
+
+# Frontend / SPA
+FRONTEND_URL = get_str_env("ARGUS_FRONTEND_URL", "")
+COOKIE_DOMAIN = get_str_env("ARGUS_SPA_COOKIE_DOMAIN", get_str_env("ARGUS_COOKIE_DOMAIN", None))
+SPA_COOKIE_DOMAIN = COOKIE_DOMAIN
+ARGUS_SPA_TOKEN_COOKIE_NAME = "token"
+LOGIN_URL = "/admin/login/"
+LOGOUT_URL = "/logout/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+
+def normalize_frontend_url(url):
+    """Turn FRONTEND_URL into a CORS origin: scheme://host[:port], default ports dropped."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return None
+    if "://" not in url:
+        host, _, port = url.partition(":")
+        scheme = "https" if port == "443" else "http"
+        url = f"{scheme}://{url}"
+    parts = urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port and not (
+        (parts.scheme == "http" and parts.port == 80) or (parts.scheme == "https" and parts.port == 443)
+    ):
+        netloc = f"{netloc}:{parts.port}"
+    return f"{parts.scheme}://{netloc}"
+
+
+CORS_ALLOWED_ORIGINS = [origin for origin in [normalize_frontend_url(FRONTEND_URL)] if origin]
+CORS_ALLOW_CREDENTIALS = True
+
+# Social auth (Feide / Dataporten OAuth2)
+SOCIAL_AUTH_DATAPORTEN_FEIDE_KEY = get_str_env("ARGUS_DATAPORTEN_KEY", "")
+SOCIAL_AUTH_DATAPORTEN_FEIDE_SECRET = get_str_env("ARGUS_DATAPORTEN_SECRET", "")
+SOCIAL_AUTH_DATAPORTEN_EMAIL_KEY = SOCIAL_AUTH_DATAPORTEN_FEIDE_KEY
+SOCIAL_AUTH_DATAPORTEN_EMAIL_SECRET = SOCIAL_AUTH_DATAPORTEN_FEIDE_SECRET
+SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/"
+SOCIAL_AUTH_NEW_USER_REDIRECT_URL = "/"
+SOCIAL_AUTH_URL_NAMESPACE = "social"
+SOCIAL_AUTH_JSONFIELD_ENABLED = True
+SOCIAL_AUTH_REDIRECT_IS_HTTPS = get_bool_env("ARGUS_REDIRECT_IS_HTTPS", False)
+
+# Notifications
+SEND_NOTIFICATIONS = get_bool_env("ARGUS_SEND_NOTIFICATIONS", False)
+MEDIA_PLUGINS = [
+    "argus.notificationprofile.media.email.EmailNotification",
+    "argus.notificationprofile.media.sms_as_email.SMSNotification",
+]
+DEFAULT_EMAIL_MEDIA = "argus.notificationprofile.media.email.EmailNotification"
+DEFAULT_SMS_MEDIA = "argus.notificationprofile.media.sms_as_email.SMSNotification"
+SMS_GATEWAY_ADDRESS = get_str_env("ARGUS_SMS_GATEWAY_ADDRESS", None)
+ARGUS_FALLBACK_FILTER = {}
+NOTIFICATION_MAX_ATTEMPTS = get_int_env("ARGUS_NOTIFICATION_MAX_ATTEMPTS", 8)
+
+# Incidents
+INDELIBLE_INCIDENTS = get_bool_env("ARGUS_INDELIBLE_INCIDENTS", True)
+TICKET_PLUGIN = get_str_env("ARGUS_TICKET_PLUGIN", None)
+TICKET_ENDPOINT = get_str_env("ARGUS_TICKET_ENDPOINT", None)
+TICKET_AUTHENTICATION_SECRET = get_json_env("ARGUS_TICKET_AUTHENTICATION_SECRET", None)
+TICKET_INFORMATION = get_json_env("ARGUS_TICKET_INFORMATION", None)
+
+# Background tasks: durable queue in the same database, run by `manage.py db_worker`.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+# Realtime: Redis channel layer when ARGUS_REDIS_SERVER is set, else in-process memory.
+REDIS_SERVER = get_str_env("ARGUS_REDIS_SERVER", None)
+if REDIS_SERVER:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [parse_redis_server(REDIS_SERVER)]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": (
+        "argus.auth.authentication.ExpiringTokenAuthentication",
+        "argus.auth.authentication.KnoxTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ),
+    "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
+    "DEFAULT_RENDERER_CLASSES": (
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ),
+    "DEFAULT_PARSER_CLASSES": (
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ),
+    "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
+    "DEFAULT_VERSION": "v2",
+    "ALLOWED_VERSIONS": ("v1", "v2"),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": None,
+    "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "argus.util.exceptions.exception_handler",
+    "DATETIME_FORMAT": "iso-8601",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+REST_KNOX = {
+    "TOKEN_TTL": None,  # set at the end of this module from KNOX_TOKEN_TTL_HOURS
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "",
+    "VERSION": "0.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+LOGGING_MODULE = get_str_env("DJANGO_LOGGING_MODULE", None)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"argus": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+}
+
+
+REST_KNOX["TOKEN_TTL"] = timedelta(hours=KNOX_TOKEN_TTL_HOURS)
+if LOGGING_MODULE:
+    _module, _, _attr = LOGGING_MODULE.rpartition(".")
+    LOGGING = getattr(import_module(_module), _attr)

@@ -1,0 +1,38 @@
+"""Site-level views: /api/ metadata and the small HTML home page."""
+
+from django.conf import settings
+from django.shortcuts import render
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+import argus
+
+
+class MetadataView(APIView):
+    """GET /api/: public server metadata (operations.md §3); no authentication at all."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    name = "Metadata"
+
+    def get_view_name(self):
+        return "Metadata"
+
+    def get_view_description(self, html=False):
+        return ""
+
+    def get(self, request, format=None):
+        return Response(
+            {
+                "server-version": argus.__version__,
+                "api-version": {"deprecated": "v1", "stable": "v2"},
+                "jsonapi-schema": {"stable": "/api/schema/", "v1": "/api/v1/schema/", "v2": "/api/v2/schema/"},
+                "ticket_plugin": getattr(settings, "TICKET_PLUGIN", None),
+                "destination_plugins": list(getattr(settings, "MEDIA_PLUGINS", [])),
+            }
+        )
+
+
+def index(request):
+    return render(request, "argus/index.html", {"frontend_url": settings.FRONTEND_URL})

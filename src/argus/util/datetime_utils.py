@@ -1,0 +1,55 @@
+"""The one place that knows how "infinity" (an open incident's end time) is represented.
+
+Open incidents have ``end_time = INFINITY``. In the database that is stored as the largest
+representable timestamp, ``9999-12-31 23:59:59.999999+00:00``, on SQLite and PostgreSQL alike, so
+ordinary comparisons (``end_time > now``, ``end_time__gte=x``) behave as with a real infinity. In
+the API it is the string ``"infinity"``.
+"""
+
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+INFINITY_REPR = "infinity"
+NEGATIVE_INFINITY_REPR = "-infinity"
+
+INFINITY = datetime.max.replace(tzinfo=UTC)
+NEGATIVE_INFINITY = datetime.min.replace(tzinfo=UTC)
+
+# Anything from this instant on is treated as infinity when read back (local time-zone
+# conversions of datetime.max would overflow otherwise).
+_INFINITY_THRESHOLD = datetime(9999, 12, 31, 0, 0, tzinfo=UTC)
+
+
+def is_infinite(value) -> bool:
+    return value is not None and value >= _INFINITY_THRESHOLD
+
+
+def is_negative_infinite(value) -> bool:
+    return value is not None and value <= datetime(1, 1, 2, tzinfo=UTC)
+
+
+def as_aware(value: datetime) -> datetime:
+    """Make a naive datetime aware in the current (server) time zone."""
+    if timezone.is_naive(value):
+        return timezone.make_aware(value, timezone.get_current_timezone())
+    return value
+
+
+def to_localtime(value: datetime) -> datetime:
+    return timezone.localtime(value)
+
+
+def datetime_to_api(value):
+    """Render a datetime the way every API datetime is rendered (server zone, offset)."""
+    if value is None:
+        return None
+    if is_infinite(value):
+        return INFINITY_REPR
+    if is_negative_infinite(value):
+        return NEGATIVE_INFINITY_REPR
+    value = timezone.localtime(as_aware(value))
+    text = value.isoformat()
+    if text.endswith("+00:00") and timezone.get_current_timezone_name() == "UTC":
+        text = text[:-6] + "Z"
+    return text

@@ -1,0 +1,7 @@
+"""Websocket routing: ``ws/open/`` (realtime.md §1)."""
+
+from channels.routing import URLRouter
+
+websocket_urlpatterns = []
+
+websocket_application = URLRouter(websocket_urlpatterns)

@@ -1,0 +1,72 @@
+"""Shared fixtures: API clients authenticated as the three kinds of users."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import (
+    EndUserFactory,
+    SourceSystemFactory,
+    SuperUserFactory,
+    token_for,
+)
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def end_user(db):
+    return EndUserFactory()
+
+
+@pytest.fixture
+def other_end_user(db):
+    return EndUserFactory()
+
+
+@pytest.fixture
+def superuser(db):
+    return SuperUserFactory()
+
+
+@pytest.fixture
+def source_system(db):
+    return SourceSystemFactory()
+
+
+@pytest.fixture
+def source_user(source_system):
+    return source_system.user
+
+
+def _client_for(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user).key}")
+    return client
+
+
+@pytest.fixture
+def end_user_client(end_user):
+    return _client_for(end_user)
+
+
+@pytest.fixture
+def other_end_user_client(other_end_user):
+    return _client_for(other_end_user)
+
+
+@pytest.fixture
+def superuser_client(superuser):
+    return _client_for(superuser)
+
+
+@pytest.fixture
+def source_client(source_user):
+    return _client_for(source_user)
+
+
+@pytest.fixture
+def client_for():
+    return _client_for

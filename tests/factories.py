@@ -1,0 +1,114 @@
+"""factory-boy factories shared by every test package (one place, so apps agree on defaults)."""
+
+import factory
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from argus.auth.models import User
+from argus.incident.models import (
+    Acknowledgement,
+    Event,
+    Incident,
+    IncidentTagRelation,
+    SourceSystem,
+    SourceSystemType,
+    Tag,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.LazyAttribute(lambda o: o.username)
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.django.Password("password")
+
+
+class EndUserFactory(UserFactory):
+    pass
+
+
+class SuperUserFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"admin{n}")
+    is_staff = True
+    is_superuser = True
+
+
+class SourceSystemTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SourceSystemType
+        django_get_or_create = ("name",)
+
+    name = "nav"
+
+
+class SourceUserFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"source{n}")
+    email = ""
+
+
+class SourceSystemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SourceSystem
+
+    name = factory.Sequence(lambda n: f"source{n}")
+    type = factory.SubFactory(SourceSystemTypeFactory)
+    user = factory.SubFactory(SourceUserFactory, username=factory.SelfAttribute("..name"))
+    base_url = ""
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incident
+
+    start_time = factory.LazyFunction(timezone.now)
+    source = factory.SubFactory(SourceSystemFactory)
+    source_incident_id = factory.Sequence(lambda n: f"ext-{n}")
+    description = factory.Sequence(lambda n: f"Incident {n}")
+    level = 5
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("key", "value")
+
+    key = "host"
+    value = factory.Sequence(lambda n: f"host{n}.example.org")
+
+
+class IncidentTagRelationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IncidentTagRelation
+
+    tag = factory.SubFactory(TagFactory)
+    incident = factory.SubFactory(IncidentFactory)
+    added_by = factory.LazyAttribute(lambda o: o.incident.source.user)
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Event
+
+    incident = factory.SubFactory(IncidentFactory)
+    actor = factory.LazyAttribute(lambda o: o.incident.source.user)
+    timestamp = factory.LazyFunction(timezone.now)
+    type = Event.Type.OTHER
+    description = ""
+
+
+class AcknowledgementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Acknowledgement
+
+    event = factory.SubFactory(EventFactory, type=Event.Type.ACKNOWLEDGE)
+    expiration = None
+
+
+def token_for(user) -> Token:
+    token, _ = Token.objects.get_or_create(user=user)
+    return token
