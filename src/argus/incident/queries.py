@@ -1,0 +1,69 @@
+"""Reads of incident state: querysets with the annotations every API version needs.
+
+``open``, ``acked`` and ``stateful`` are computed in SQL; tags are prefetched in one query; source
+and its type are joined. A page of incidents therefore costs a constant number of queries.
+"""
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from argus.incident.models import Acknowledgement, Event, Incident, IncidentTagRelation
+
+
+def active_acks(now=None) -> QuerySet:
+    now = now or timezone.now()
+    return Acknowledgement.objects.filter(Q(expiration__isnull=True) | Q(expiration__gt=now))
+
+
+def acked_expression(now=None):
+    """True when the incident has an active Acknowledgement (the one source of truth for "acked")."""
+    return Exists(active_acks(now).filter(event__incident=OuterRef("pk")))
+
+
+def tag_relations_prefetch() -> Prefetch:
+    return Prefetch(
+        "incident_tag_relations",
+        queryset=IncidentTagRelation.objects.select_related("tag").order_by("id"),
+    )
+
+
+def incidents_for_representation(queryset: QuerySet | None = None, now=None) -> QuerySet:
+    """Incidents ready to be serialized: source+type joined, tags prefetched, ``acked`` annotated."""
+    if queryset is None:
+        queryset = Incident.objects.all()
+    return queryset.select_related("source__type").prefetch_related(tag_relations_prefetch()).annotate(
+        acked=acked_expression(now)
+    )
+
+
+def open_q(now=None) -> Q:
+    return Q(end_time__gt=now or timezone.now())
+
+
+def closed_q(now=None) -> Q:
+    return Q(end_time__lte=now or timezone.now())
+
+
+def open_incidents(queryset: QuerySet | None = None, now=None) -> QuerySet:
+    if queryset is None:
+        queryset = Incident.objects.all()
+    return queryset.filter(open_q(now))
+
+
+def incident_is_acked(incident: Incident, now=None) -> bool:
+    acked = getattr(incident, "acked", None)
+    if acked is not None:
+        return acked
+    return active_acks(now).filter(event__incident=incident).exists()
+
+
+def events_for_representation(queryset: QuerySet | None = None) -> QuerySet:
+    if queryset is None:
+        queryset = Event.objects.all()
+    return queryset.select_related("actor")
+
+
+def acks_for_representation(queryset: QuerySet | None = None) -> QuerySet:
+    if queryset is None:
+        queryset = Acknowledgement.objects.all()
+    return queryset.select_related("event__actor")

@@ -1,0 +1,558 @@
+"""Every state change of incidents, events, acks and tags (incidents.md §4).
+
+One function per change, keyword arguments, one transaction each. v1, v2, the admin and the
+management commands all call these. Side effects (websocket broadcast, notification tasks) are
+registered here with ``on_commit`` so they only happen for committed changes, and a reader sees
+every effect of an action in one place.
+
+Validation of request *shapes* belongs to serializers; the rules that depend on state (who may post
+which event, duplicate source ids, tag ownership) live here and raise :class:`ServiceError`
+subclasses whose ``detail`` the API renders as-is.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from argus.incident.choices import (
+    ALLOWED_TYPES_FOR_END_USERS,
+    ALLOWED_TYPES_FOR_SOURCE_SYSTEMS,
+    CLOSING_TYPES,
+    DEFAULT_INCIDENT_LEVEL,
+    EventType,
+)
+from argus.incident.models import (
+    Acknowledgement,
+    Event,
+    Incident,
+    IncidentTagRelation,
+    SourceSystem,
+    Tag,
+)
+from argus.util.datetime_utils import INFINITY
+
+
+class ServiceError(Exception):
+    """A state rule refused the change. ``detail`` is the JSON error body (dict or list)."""
+
+    def __init__(self, detail):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class DuplicateSourceIncidentId(ServiceError):
+    def __init__(self, source_incident_id: str, existing_pk):
+        super().__init__(
+            [
+                f"An incident with source_incident_id '{source_incident_id}' already exists for this source "
+                f"(pk={existing_pk})."
+            ]
+        )
+        self.existing_pk = existing_pk
+
+
+class EventNotAllowed(ServiceError):
+    def __init__(self, message: str):
+        super().__init__({"type": message})
+
+
+class TagRemovalNotAllowed(ServiceError):
+    pass
+
+
+class ExpiredAcknowledgement(ServiceError):
+    def __init__(self):
+        super().__init__(["Cannot change expired Acknowledgement"])
+
+
+# --- side effects --------------------------------------------------------------------------------
+
+
+def _broadcast(change: str, incident_ids: Iterable[int]) -> None:
+    from argus.ws.broadcast import broadcast_after_commit
+
+    broadcast_after_commit(change, list(incident_ids))
+
+
+def _notify(events: Iterable[Event]) -> None:
+    from argus.notificationprofile.dispatch import enqueue_after_commit
+
+    event_ids = [event.pk for event in events if event.type != EventType.INCIDENT_CHANGE]
+    if event_ids:
+        enqueue_after_commit(event_ids)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def user_is_source_system(user) -> bool:
+    return SourceSystem.objects.filter(user_id=user.pk).exists() if user.pk else False
+
+
+def parse_tags(tags: Iterable) -> list[tuple[str, str]]:
+    """``key=value`` strings (or (key, value) pairs) to de-duplicated pairs in the given order."""
+    pairs = []
+    for tag in tags:
+        pair = tuple(tag) if isinstance(tag, (tuple, list)) else Tag.split(tag)
+        if pair not in pairs:
+            pairs.append(pair)
+    return pairs
+
+
+def get_or_create_tags(pairs: list[tuple[str, str]]) -> list[Tag]:
+    """Tags for the pairs, creating missing ones; safe against concurrent creators."""
+    if not pairs:
+        return []
+    condition = Q()
+    for key, value in pairs:
+        condition |= Q(key=key, value=value)
+    existing = {(tag.key, tag.value): tag for tag in Tag.objects.filter(condition)}
+    missing = [Tag(key=key, value=value) for key, value in pairs if (key, value) not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {(tag.key, tag.value): tag for tag in Tag.objects.filter(condition)}
+    return [existing[pair] for pair in pairs]
+
+
+def _add_tag_relations(incident: Incident, tags: list[Tag], added_by) -> None:
+    now = timezone.now()
+    IncidentTagRelation.objects.bulk_create(
+        [IncidentTagRelation(incident=incident, tag=tag, added_by=added_by, added_time=now) for tag in tags],
+        ignore_conflicts=True,
+    )
+
+
+def _append_search_text(incident: Incident, description: str) -> bool:
+    """Keep ``search_text`` holding every distinct event description (incidents.md §1.9)."""
+    if description and description not in incident.search_text:
+        incident.search_text = f"{incident.search_text} {description}"
+        return True
+    return False
+
+
+def _now_if_none(value):
+    return timezone.now() if value is None else value
+
+
+# --- incidents -----------------------------------------------------------------------------------
+
+
+def incident_create(
+    *,
+    actor,
+    source: SourceSystem,
+    start_time: datetime.datetime,
+    end_time=INFINITY,
+    source_incident_id: str = "",
+    details_url: str = "",
+    description: str = "",
+    level: int = DEFAULT_INCIDENT_LEVEL,
+    ticket_url: str = "",
+    metadata=None,
+    tags: Iterable = (),
+) -> Incident:
+    """Create an incident with its tags and first event (STA, or LES when stateless)."""
+    pairs = parse_tags(tags)
+    with transaction.atomic():
+        incident = Incident(
+            start_time=start_time,
+            end_time=end_time,
+            source=source,
+            source_incident_id=source_incident_id or "",
+            details_url=details_url or "",
+            description=description or "",
+            level=level,
+            ticket_url=ticket_url or "",
+            metadata={} if metadata is None else metadata,
+        )
+        _append_search_text(incident, incident.description)
+        try:
+            with transaction.atomic():
+                incident.save(force_insert=True)
+        except IntegrityError:
+            existing = (
+                Incident.objects.filter(source=source, source_incident_id=incident.source_incident_id)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if incident.source_incident_id and existing is not None:
+                raise DuplicateSourceIncidentId(incident.source_incident_id, existing)
+            raise
+        _add_tag_relations(incident, get_or_create_tags(pairs), actor)
+        event = Event.objects.create(
+            incident=incident,
+            actor=source.user,
+            timestamp=start_time,
+            type=EventType.STATELESS if end_time is None else EventType.INCIDENT_START,
+            description=incident.description,
+        )
+        _broadcast("created", [incident.pk])
+        _notify([event])
+    return incident
+
+
+def _format_change(attr: str, old, new) -> str:
+    def show(value):
+        return "" if value is None else value
+
+    return f'Change: "{attr}": {show(old)} → {show(new)}'
+
+
+def _metadata_summary(value) -> str:
+    return f"{len(value) if hasattr(value, '__len__') else 0} item(s)"
+
+
+EDITABLE_FIELDS = ("details_url", "ticket_url", "level", "metadata", "description")
+
+
+def incident_update(*, incident: Incident, actor, data: dict, tags: Iterable | None = None) -> Incident:
+    """Apply a PATCH: editable fields and (optionally) the complete new tag set, with CHI events.
+
+    A non-superuser may only remove tags they added themselves; otherwise nothing changes and
+    :class:`TagRemovalNotAllowed` lists the offending tags.
+    """
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        now = timezone.now()
+        change_events = []
+        if tags is not None:
+            new_pairs = parse_tags(tags)
+            relations = list(incident.incident_tag_relations.select_related("tag"))
+            current = {(r.tag.key, r.tag.value): r for r in relations}
+            to_remove = [r for pair, r in current.items() if pair not in new_pairs]
+            refused = {
+                r.tag.representation: "Cannot remove this tag when you're not the one who added it."
+                for r in to_remove
+                if not actor.is_superuser and r.added_by_id != actor.pk
+            }
+            if refused:
+                raise TagRemovalNotAllowed(refused)
+            to_add = [pair for pair in new_pairs if pair not in current]
+            if to_add or to_remove:
+                old_repr = sorted(f"{k}={v}" for k, v in current)
+                new_repr = sorted(f"{k}={v}" for k, v in new_pairs)
+                IncidentTagRelation.objects.filter(pk__in=[r.pk for r in to_remove]).delete()
+                _add_tag_relations(incident, get_or_create_tags(to_add), actor)
+                change_events.append(
+                    Event(
+                        incident=incident,
+                        actor=actor,
+                        timestamp=now,
+                        type=EventType.INCIDENT_CHANGE,
+                        description=f'Change: "tags": {old_repr} → {new_repr}',
+                    )
+                )
+        changed_fields = []
+        for attr in EDITABLE_FIELDS:
+            if attr not in data:
+                continue
+            old, new = getattr(incident, attr), data[attr]
+            if old == new:
+                continue
+            if attr == "metadata":
+                description = _format_change(attr, _metadata_summary(old), _metadata_summary(new))
+            else:
+                description = _format_change(attr, old, new)
+            change_events.append(
+                Event(
+                    incident=incident,
+                    actor=actor,
+                    timestamp=now,
+                    type=EventType.INCIDENT_CHANGE,
+                    description=description,
+                )
+            )
+            setattr(incident, attr, new)
+            changed_fields.append(attr)
+        for event in change_events:
+            if _append_search_text(incident, event.description) and "search_text" not in changed_fields:
+                changed_fields.append("search_text")
+        if change_events:
+            Event.objects.bulk_create(change_events)
+        if changed_fields:
+            incident.save(update_fields=changed_fields)
+        _broadcast("modified", [incident.pk])
+    return incident
+
+
+def incident_set_ticket_url(*, incident: Incident, actor, ticket_url: str) -> Incident:
+    """PUT ticket_url/: a CHI event and the new value, only when it differs."""
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.ticket_url != ticket_url:
+            description = _format_change("ticket_url", incident.ticket_url, ticket_url)
+            Event.objects.create(
+                incident=incident,
+                actor=actor,
+                timestamp=timezone.now(),
+                type=EventType.INCIDENT_CHANGE,
+                description=description,
+            )
+            incident.ticket_url = ticket_url
+            fields = ["ticket_url"]
+            if _append_search_text(incident, description):
+                fields.append("search_text")
+            incident.save(update_fields=fields)
+            _broadcast("modified", [incident.pk])
+    return incident
+
+
+def incident_delete(*, incident: Incident) -> None:
+    """Delete an incident with its acks, events and tag relations (only when deletion is enabled)."""
+    with transaction.atomic():
+        pk = incident.pk
+        Acknowledgement.objects.filter(event__incident=incident).delete()
+        Event.objects.filter(incident=incident).delete()
+        incident.delete()
+        _broadcast("deleted", [pk])
+
+
+# --- tags ----------------------------------------------------------------------------------------
+
+
+def incident_tag_add(*, incident: Incident, actor, tag: str) -> Tag:
+    """Add a tag (get-or-create); adding one the incident already has is not an error."""
+    pairs = parse_tags([tag])
+    with transaction.atomic():
+        (tag_obj,) = get_or_create_tags(pairs)
+        _add_tag_relations(incident, [tag_obj], actor)
+        _broadcast("modified", [incident.pk])
+    return tag_obj
+
+
+def incident_tag_remove(*, incident: Incident, tag: Tag) -> None:
+    """Remove a tag from an incident; the tag itself goes when no incident uses it any more."""
+    with transaction.atomic():
+        IncidentTagRelation.objects.filter(incident=incident, tag=tag).delete()
+        if not IncidentTagRelation.objects.filter(tag=tag).exists():
+            tag.delete()
+        _broadcast("modified", [incident.pk])
+
+
+# --- events --------------------------------------------------------------------------------------
+
+
+def _state_rule_violation(incident: Incident, event_type: str, acks_url: str | None) -> str | None:
+    """The rule-2 message for posting ``event_type`` on ``incident`` now, or None if allowed."""
+    if event_type == EventType.ACKNOWLEDGE:
+        return f"Acknowledgements of this incidents should be posted through {acks_url or 'the acks endpoint'}."
+    if incident.stateful:
+        if event_type in (EventType.INCIDENT_START, EventType.INCIDENT_END) and incident.events.filter(
+            type=event_type
+        ).exists():
+            return f"The incident already has a related event of type '{event_type}'."
+        if event_type in CLOSING_TYPES and not incident.open:
+            return "The incident is already closed."
+        if event_type == EventType.REOPEN and incident.open:
+            return "The incident is already open."
+    else:
+        if event_type == EventType.STATELESS and incident.events.filter(type=event_type).exists():
+            return f"The incident already has a related event of type '{event_type}'."
+        if event_type == EventType.INCIDENT_START:
+            return "Stateless incident cannot have an INCIDENT_START event."
+        if event_type in (EventType.INCIDENT_END, EventType.CLOSE, EventType.REOPEN):
+            return "Cannot change the state of a stateless incident."
+    return None
+
+
+def event_create(
+    *,
+    incident: Incident,
+    actor,
+    type: str,
+    timestamp: datetime.datetime | None = None,
+    description: str = "",
+    acks_url: str | None = None,
+) -> Event:
+    """POST <pk>/events/: the per-actor type rule, then the state rule (incidents.md §4.10).
+
+    Source systems may record events that break the state rule; they are stored without changing
+    the incident. End users get :class:`EventNotAllowed`.
+    """
+    is_source = user_is_source_system(actor)
+    if is_source and type not in ALLOWED_TYPES_FOR_SOURCE_SYSTEMS:
+        raise EventNotAllowed(f"A source system cannot post events of type '{type}'.")
+    if not is_source and type not in ALLOWED_TYPES_FOR_END_USERS:
+        raise EventNotAllowed(f"An end user cannot post events of type '{type}'.")
+    timestamp = _now_if_none(timestamp)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        violation = _state_rule_violation(incident, type, acks_url)
+        if violation and not is_source:
+            raise EventNotAllowed(violation)
+        fields = []
+        if not violation:
+            if type in CLOSING_TYPES:
+                incident.end_time = timestamp
+                fields.append("end_time")
+            elif type == EventType.REOPEN:
+                incident.end_time = INFINITY
+                fields.append("end_time")
+        if _append_search_text(incident, description):
+            fields.append("search_text")
+        if fields:
+            incident.save(update_fields=fields)
+        event = Event.objects.create(
+            incident=incident, actor=actor, timestamp=timestamp, type=type, description=description or ""
+        )
+        _broadcast("modified", [incident.pk])
+        _notify([event])
+    return event
+
+
+def acknowledgement_create(
+    *,
+    incident: Incident,
+    actor,
+    timestamp: datetime.datetime | None = None,
+    description: str = "",
+    expiration: datetime.datetime | None = None,
+) -> Acknowledgement:
+    """An ACK event and its Acknowledgement row; the incident is acked while the ack is active."""
+    timestamp = _now_if_none(timestamp)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if _append_search_text(incident, description):
+            incident.save(update_fields=["search_text"])
+        event = Event.objects.create(
+            incident=incident,
+            actor=actor,
+            timestamp=timestamp,
+            type=EventType.ACKNOWLEDGE,
+            description=description or "",
+        )
+        ack = Acknowledgement.objects.create(event=event, expiration=expiration)
+        _broadcast("modified", [incident.pk])
+        _notify([event])
+    return ack
+
+
+def acknowledgement_update(*, ack: Acknowledgement, expiration: datetime.datetime | None) -> Acknowledgement:
+    """Change an active ack's expiration; expired acks cannot be changed."""
+    with transaction.atomic():
+        ack = Acknowledgement.objects.select_for_update().select_related("event__actor").get(pk=ack.pk)
+        if not ack.is_active():
+            raise ExpiredAcknowledgement()
+        ack.expiration = expiration
+        ack.save(update_fields=["expiration"])
+        _broadcast("modified", [ack.event.incident_id])
+    return ack
+
+
+# --- bulk (v2) -----------------------------------------------------------------------------------
+
+
+def bulk_acknowledgement_create(
+    *, incidents: list[Incident], actor, timestamp, description: str = "", expiration=None
+) -> dict[int, Acknowledgement]:
+    """One ACK event + ack per incident, in one transaction (no per-user/state rules, as 1.37)."""
+    with transaction.atomic():
+        events = Event.objects.bulk_create(
+            [
+                Event(
+                    incident=incident,
+                    actor=actor,
+                    timestamp=timestamp,
+                    type=EventType.ACKNOWLEDGE,
+                    description=description or "",
+                )
+                for incident in incidents
+            ]
+        )
+        events = _reload_if_no_pks(events)
+        acks = Acknowledgement.objects.bulk_create(
+            [Acknowledgement(event=event, expiration=expiration) for event in events]
+        )
+        for ack, event in zip(acks, events, strict=True):
+            ack.event = event
+            event.actor = actor
+        _broadcast("modified", [incident.pk for incident in incidents])
+        _notify(events)
+    return {event.incident_id: ack for event, ack in zip(events, acks, strict=True)}
+
+
+def bulk_event_create(
+    *, incidents: list[Incident], actor, type: str, timestamp, description: str = ""
+) -> dict[int, Event]:
+    """One event per incident; CLO closes the open ones, REO reopens the closed ones (§4.16)."""
+    now = timezone.now()
+    ids = [incident.pk for incident in incidents]
+    with transaction.atomic():
+        if type == EventType.CLOSE:
+            Incident.objects.filter(pk__in=ids, end_time__gt=now).update(end_time=timestamp)
+        elif type == EventType.REOPEN:
+            Incident.objects.filter(pk__in=ids, end_time__lte=now).update(end_time=INFINITY)
+        events = Event.objects.bulk_create(
+            [
+                Event(incident=incident, actor=actor, timestamp=timestamp, type=type, description=description or "")
+                for incident in incidents
+            ]
+        )
+        events = _reload_if_no_pks(events)
+        if type == EventType.ACKNOWLEDGE:
+            # An ACK is an acknowledgement, whichever endpoint recorded it: keeps "acked" one truth.
+            Acknowledgement.objects.bulk_create([Acknowledgement(event=event) for event in events])
+        for event in events:
+            event.actor = actor
+        _broadcast("modified", ids)
+        _notify(events)
+    return {event.incident_id: event for event in events}
+
+
+def bulk_set_ticket_url(*, incidents: list[Incident], actor, ticket_url: str) -> dict[int, str]:
+    """Set the ticket URL of every incident, always recording a CHI event (as 1.37)."""
+    now = timezone.now()
+    with transaction.atomic():
+        events = []
+        for incident in incidents:
+            description = _format_change("ticket_url", incident.ticket_url, ticket_url)
+            events.append(
+                Event(
+                    incident=incident,
+                    actor=actor,
+                    timestamp=now,
+                    type=EventType.INCIDENT_CHANGE,
+                    description=description,
+                )
+            )
+            incident.ticket_url = ticket_url
+            _append_search_text(incident, description)
+        Event.objects.bulk_create(events)
+        Incident.objects.bulk_update(incidents, ["ticket_url", "search_text"])
+        _broadcast("modified", [incident.pk for incident in incidents])
+    return {incident.pk: ticket_url for incident in incidents}
+
+
+def _reload_if_no_pks(events: list[Event]) -> list[Event]:
+    """bulk_create sets pks on PostgreSQL and SQLite >= 3.35; guard the rest by re-reading."""
+    if all(event.pk for event in events):
+        return events
+    raise RuntimeError("Database backend did not return primary keys from bulk_create")
+
+
+# --- closing helpers used by commands and token expiry --------------------------------------------
+
+
+def incident_end(*, incident: Incident, actor, timestamp=None, description: str = "") -> Event | None:
+    """Close an open incident with an END event by ``actor`` (used for Argus' own incidents)."""
+    timestamp = _now_if_none(timestamp)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if not incident.open:
+            return None
+        incident.end_time = timestamp
+        fields = ["end_time"]
+        if _append_search_text(incident, description):
+            fields.append("search_text")
+        incident.save(update_fields=fields)
+        event = Event.objects.create(
+            incident=incident, actor=actor, timestamp=timestamp, type=EventType.INCIDENT_END, description=description
+        )
+        _broadcast("modified", [incident.pk])
+        _notify([event])
+    return event
