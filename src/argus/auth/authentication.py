@@ -27,6 +27,10 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     """
 
     def authenticate_credentials(self, key):
+        if not key.isprintable():
+            # Control characters (NUL in particular) can never be part of a key, and some
+            # databases refuse them in a query: answer like any other unknown key.
+            raise exceptions.AuthenticationFailed("Invalid token.")
         try:
             token = Token.objects.select_related("user").get(key=key)
         except Token.DoesNotExist:
