@@ -112,3 +112,14 @@ class AcknowledgementFactory(factory.django.DjangoModelFactory):
 def token_for(user) -> Token:
     token, _ = Token.objects.get_or_create(user=user)
     return token
+
+
+def knox_token_for(user, expiry=None) -> str:
+    """Create a knox token for ``user`` and return its plain 64-hex key (knox stores a digest)."""
+    from knox.models import AuthToken
+
+    if expiry is None:
+        _instance, key = AuthToken.objects.create(user=user)
+    else:
+        _instance, key = AuthToken.objects.create(user=user, expiry=expiry)
+    return key

@@ -1,7 +1,10 @@
-"""Site-level views: /api/ metadata and the small HTML home page."""
+"""Site-level views: /api/ metadata, OpenAPI documents, favicon and the small HTML home page."""
 
 from django.conf import settings
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,3 +39,21 @@ class MetadataView(APIView):
 
 def index(request):
     return render(request, "argus/index.html", {"frontend_url": settings.FRONTEND_URL})
+
+
+class SchemaView(SpectacularAPIView):
+    """OpenAPI document of one API version (``api_version``); public, authentication ignored."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+
+class SwaggerView(SpectacularSwaggerView):
+    """Swagger UI for the schema named by ``url_name``; public, authentication ignored."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+
+def favicon(request):
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

@@ -139,6 +139,7 @@ TIME_FORMAT = "H:i:s"
 
 STATIC_URL = get_str_env("STATIC_URL", "/static/")
 STATIC_ROOT = get_str_env("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+STATICFILES_DIRS = [SRC_DIR / "argus" / "site" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -199,6 +200,8 @@ SOCIAL_AUTH_NEW_USER_REDIRECT_URL = "/"
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = get_bool_env("ARGUS_REDIRECT_IS_HTTPS", False)
+# Names are filled in once, from the provider's full name, when the user has none (auth.md §5).
+SOCIAL_AUTH_PROTECTED_USER_FIELDS = ["first_name", "last_name"]
 
 # Notifications
 SEND_NOTIFICATIONS = get_bool_env("ARGUS_SEND_NOTIFICATIONS", False)
