@@ -52,7 +52,9 @@ def test_other_schemes_are_treated_as_no_credentials(api_client, end_user, heade
 
 def test_bearer_with_a_valid_key_is_not_recognised(api_client, end_user):
     key = token_for(end_user).key
-    assert_401(get(api_client, HTTP_AUTHORIZATION=f"Bearer {key}"), "Authentication credentials were not provided.")
+    assert_401(
+        get(api_client, HTTP_AUTHORIZATION=f"Bearer {key}"), "Authentication credentials were not provided."
+    )
 
 
 def test_keyword_without_key(api_client):

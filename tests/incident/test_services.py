@@ -21,7 +21,10 @@ def test_incident_create_adds_tags_and_start_event():
     incident = Incident.objects.get(pk=incident.pk)
     assert incident.end_time == INFINITY
     assert incident.open
-    assert sorted(str(r.tag) for r in incident.incident_tag_relations.all()) == ["host=a.example", "location=oslo"]
+    assert sorted(str(r.tag) for r in incident.incident_tag_relations.all()) == [
+        "host=a.example",
+        "location=oslo",
+    ]
     (event,) = incident.events.all()
     assert event.type == Event.Type.INCIDENT_START
     assert event.actor == source.user
@@ -34,7 +37,9 @@ def test_duplicate_source_incident_id_names_the_existing_incident():
         actor=source.user, source=source, start_time=timezone.now(), source_incident_id="A1"
     )
     with pytest.raises(services.DuplicateSourceIncidentId) as excinfo:
-        services.incident_create(actor=source.user, source=source, start_time=timezone.now(), source_incident_id="A1")
+        services.incident_create(
+            actor=source.user, source=source, start_time=timezone.now(), source_incident_id="A1"
+        )
     assert f"(pk={first.pk})" in excinfo.value.detail[0]
     assert Incident.objects.count() == 1
 

@@ -2,7 +2,13 @@ def test_api_metadata_is_public_and_lists_plugins(api_client, db):
     response = api_client.get("/api/", HTTP_AUTHORIZATION="Token bogus")
     assert response.status_code == 200
     body = response.json()
-    assert list(body) == ["server-version", "api-version", "jsonapi-schema", "ticket_plugin", "destination_plugins"]
+    assert list(body) == [
+        "server-version",
+        "api-version",
+        "jsonapi-schema",
+        "ticket_plugin",
+        "destination_plugins",
+    ]
     assert body["api-version"] == {"deprecated": "v1", "stable": "v2"}
     assert body["ticket_plugin"] is None
     assert "argus.notificationprofile.media.email.EmailNotification" in body["destination_plugins"]

@@ -6,4 +6,3 @@ class AuthConfig(AppConfig):
     label = "argus_auth"
     verbose_name = "Argus_Auth"
     default_auto_field = "django.db.models.AutoField"
-

@@ -58,7 +58,9 @@ def login_methods(request) -> list[dict]:
             methods.append(
                 {
                     "type": "OAuth2",
-                    "url": request.build_absolute_uri(reverse(f"{SOCIAL_NAMESPACE}:begin", args=[backend.name])),
+                    "url": request.build_absolute_uri(
+                        reverse(f"{SOCIAL_NAMESPACE}:begin", args=[backend.name])
+                    ),
                     "name": backend.name,
                 }
             )

@@ -7,7 +7,9 @@ class InfinityDateTimeField(models.DateTimeField):
     """A DateTimeField that can hold "infinity" (see argus.util.datetime_utils)."""
 
     def from_db_value(self, value, expression, connection):
-        if value is not None and is_infinite(value if value.tzinfo else value.replace(tzinfo=INFINITY.tzinfo)):
+        if value is not None and is_infinite(
+            value if value.tzinfo else value.replace(tzinfo=INFINITY.tzinfo)
+        ):
             return INFINITY
         return value
 

@@ -47,7 +47,9 @@ class SourceSystemType(models.Model):
 class SourceSystem(models.Model):
     name = models.TextField()
     type = models.ForeignKey(SourceSystemType, on_delete=models.PROTECT, related_name="instances")
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="source_system")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="source_system"
+    )
     base_url = models.TextField(
         blank=True, default="", help_text="Base url to combine with an incident's relative url"
     )
@@ -97,12 +99,16 @@ class Tag(models.Model):
 class IncidentTagRelation(models.Model):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="incident_tag_relations")
     incident = models.ForeignKey("Incident", on_delete=models.CASCADE, related_name="incident_tag_relations")
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tags_added")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tags_added"
+    )
     added_time = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tag", "incident"], name="incidenttagrelation_unique_tags_per_incident"),
+            models.UniqueConstraint(
+                fields=["tag", "incident"], name="incidenttagrelation_unique_tags_per_incident"
+            ),
         ]
 
     def __str__(self):
@@ -197,7 +203,9 @@ class Event(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caused_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caused_events"
+    )
     timestamp = models.DateTimeField()
     received = models.DateTimeField(default=timezone.now)
     type = models.CharField(choices=EventType.choices, max_length=3)
@@ -211,7 +219,9 @@ class Event(models.Model):
         ]
 
     def __str__(self):
-        return f"Event #{self.pk} on incident #{self.incident_id}: {self.get_type_display()} at {self.timestamp}"
+        return (
+            f"Event #{self.pk} on incident #{self.incident_id}: {self.get_type_display()} at {self.timestamp}"
+        )
 
 
 class Acknowledgement(models.Model):
@@ -243,7 +253,9 @@ class IncidentRelationType(models.Model):
 class IncidentRelation(models.Model):
     incident1 = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
     incident2 = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
-    type = models.ForeignKey(IncidentRelationType, on_delete=models.PROTECT, related_name="incident_relations")
+    type = models.ForeignKey(
+        IncidentRelationType, on_delete=models.PROTECT, related_name="incident_relations"
+    )
     description = models.TextField(blank=True, default="")
 
     def __str__(self):

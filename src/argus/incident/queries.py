@@ -31,8 +31,10 @@ def incidents_for_representation(queryset: QuerySet | None = None, now=None) -> 
     """Incidents ready to be serialized: source+type joined, tags prefetched, ``acked`` annotated."""
     if queryset is None:
         queryset = Incident.objects.all()
-    return queryset.select_related("source__type").prefetch_related(tag_relations_prefetch()).annotate(
-        acked=acked_expression(now)
+    return (
+        queryset.select_related("source__type")
+        .prefetch_related(tag_relations_prefetch())
+        .annotate(acked=acked_expression(now))
     )
 
 

@@ -340,11 +340,14 @@ def incident_tag_remove(*, incident: Incident, tag: Tag) -> None:
 def _state_rule_violation(incident: Incident, event_type: str, acks_url: str | None) -> str | None:
     """The rule-2 message for posting ``event_type`` on ``incident`` now, or None if allowed."""
     if event_type == EventType.ACKNOWLEDGE:
-        return f"Acknowledgements of this incidents should be posted through {acks_url or 'the acks endpoint'}."
+        return (
+            f"Acknowledgements of this incidents should be posted through {acks_url or 'the acks endpoint'}."
+        )
     if incident.stateful:
-        if event_type in (EventType.INCIDENT_START, EventType.INCIDENT_END) and incident.events.filter(
-            type=event_type
-        ).exists():
+        if (
+            event_type in (EventType.INCIDENT_START, EventType.INCIDENT_END)
+            and incident.events.filter(type=event_type).exists()
+        ):
             return f"The incident already has a related event of type '{event_type}'."
         if event_type in CLOSING_TYPES and not incident.open:
             return "The incident is already closed."
@@ -489,7 +492,13 @@ def bulk_event_create(
             Incident.objects.filter(pk__in=ids, end_time__lte=now).update(end_time=INFINITY)
         events = Event.objects.bulk_create(
             [
-                Event(incident=incident, actor=actor, timestamp=timestamp, type=type, description=description or "")
+                Event(
+                    incident=incident,
+                    actor=actor,
+                    timestamp=timestamp,
+                    type=type,
+                    description=description or "",
+                )
                 for incident in incidents
             ]
         )
@@ -551,7 +560,11 @@ def incident_end(*, incident: Incident, actor, timestamp=None, description: str 
             fields.append("search_text")
         incident.save(update_fields=fields)
         event = Event.objects.create(
-            incident=incident, actor=actor, timestamp=timestamp, type=EventType.INCIDENT_END, description=description
+            incident=incident,
+            actor=actor,
+            timestamp=timestamp,
+            type=EventType.INCIDENT_END,
+            description=description,
         )
         _broadcast("modified", [incident.pk])
         _notify([event])

@@ -86,8 +86,12 @@ class DestinationConfig(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "settings"], name="destinationconfig_unique_user_settings"),
-            models.UniqueConstraint(fields=["user", "media", "label"], name="destinationconfig_unique_user_media_label"),
+            models.UniqueConstraint(
+                fields=["user", "settings"], name="destinationconfig_unique_user_settings"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "media", "label"], name="destinationconfig_unique_user_media_label"
+            ),
         ]
 
     def __str__(self):

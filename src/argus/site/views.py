@@ -30,7 +30,11 @@ class MetadataView(APIView):
             {
                 "server-version": argus.__version__,
                 "api-version": {"deprecated": "v1", "stable": "v2"},
-                "jsonapi-schema": {"stable": "/api/schema/", "v1": "/api/v1/schema/", "v2": "/api/v2/schema/"},
+                "jsonapi-schema": {
+                    "stable": "/api/schema/",
+                    "v1": "/api/v1/schema/",
+                    "v2": "/api/v2/schema/",
+                },
                 "ticket_plugin": getattr(settings, "TICKET_PLUGIN", None),
                 "destination_plugins": list(getattr(settings, "MEDIA_PLUGINS", [])),
             }

@@ -47,4 +47,6 @@ def broadcast_now(change: str, incident_ids) -> None:
         for frame in frames:
             send(GROUP_NAME, {"type": "notify", "content": frame})
     except Exception:
-        logger.exception("Could not broadcast %s of incidents %s to websocket subscribers", change, incident_ids)
+        logger.exception(
+            "Could not broadcast %s of incidents %s to websocket subscribers", change, incident_ids
+        )

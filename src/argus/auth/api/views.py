@@ -248,5 +248,3 @@ class PhoneNumberDetailView(PhoneNumberMixin, generics.GenericAPIView):
     def delete(self, request, pk, format=None):
         self.get_object().delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-

@@ -8,7 +8,9 @@ TEMPLATE_DEBUG = get_bool_env("TEMPLATE_DEBUG", DEBUG)
 TEMPLATES[0]["OPTIONS"]["debug"] = TEMPLATE_DEBUG  # noqa: F405
 SECRET_KEY = get_str_env("SECRET_KEY", "secret-secret!")
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
-COOKIE_DOMAIN = SPA_COOKIE_DOMAIN = get_str_env("ARGUS_SPA_COOKIE_DOMAIN", get_str_env("ARGUS_COOKIE_DOMAIN", "localhost"))
+COOKIE_DOMAIN = SPA_COOKIE_DOMAIN = get_str_env(
+    "ARGUS_SPA_COOKIE_DOMAIN", get_str_env("ARGUS_COOKIE_DOMAIN", "localhost")
+)
 if get_str_env("EMAIL_BACKEND"):
     EMAIL_BACKEND = get_str_env("EMAIL_BACKEND")
 elif get_str_env("EMAIL_HOST") and get_str_env("EMAIL_HOST") != "localhost" or get_str_env("EMAIL_PORT"):

@@ -11,5 +11,7 @@ urlpatterns = [
     path("user/", views.CurrentUserView.as_view(), name="current-user"),
     path("users/<int:pk>/", views.UserDetailView.as_view(), name="user"),
     path("phone-number/", views.PhoneNumberListView.as_view(), name="phone-number-list"),
-    re_path(r"^phone-number/(?P<pk>[^/.]+)/$", views.PhoneNumberDetailView.as_view(), name="phone-number-detail"),
+    re_path(
+        r"^phone-number/(?P<pk>[^/.]+)/$", views.PhoneNumberDetailView.as_view(), name="phone-number-detail"
+    ),
 ]
