@@ -1,0 +1,86 @@
+"""Timestamp parsing for the incident API (incidents.md §3): bodies and query strings."""
+
+import re
+from datetime import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.dateparse import parse_datetime
+from rest_framework import serializers
+
+from argus.util.datetime_utils import (
+    INFINITY,
+    INFINITY_REPR,
+    NEGATIVE_INFINITY,
+    NEGATIVE_INFINITY_REPR,
+    as_aware,
+    datetime_to_api,
+)
+
+WRONG_FORMAT = (
+    "Datetime has wrong format. Use one of these formats instead: "
+    "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z], or 'infinity'."
+)
+INVALID_QUERY_DATETIME = "Enter a valid date/time."
+_NUMBER = re.compile(r"[+-]?\d+(\.\d*)?")
+
+
+def _parse_iso(value: str) -> datetime | None:
+    """ISO 8601 as Python's fromisoformat reads it, then Django's regex parser as fallback."""
+    text = value.strip()
+    if not text or (_NUMBER.fullmatch(text) and len(text) != 8):  # epoch numbers are refused
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return parse_datetime(text)
+    except ValueError:  # well formed but out of range, e.g. T25:00
+        return None
+
+
+def parse_api_datetime(value, allow_infinity: bool = False) -> datetime:
+    """Parse a request-body timestamp; naive values are read in the server time zone.
+
+    Raises ``ValueError`` with the spec's message when the value is not accepted.
+    """
+    if isinstance(value, str):
+        if allow_infinity and value == INFINITY_REPR:
+            return INFINITY
+        if allow_infinity and value == NEGATIVE_INFINITY_REPR:
+            return NEGATIVE_INFINITY
+        parsed = _parse_iso(value)
+        if parsed is not None:
+            return as_aware(parsed)
+    raise ValueError(WRONG_FORMAT)
+
+
+def parse_query_datetime(value: str) -> datetime:
+    """Parse a query-string datetime like a Django form DateTimeField (no infinity)."""
+    try:
+        parsed = forms.DateTimeField().clean(value)
+    except DjangoValidationError:
+        raise ValueError(INVALID_QUERY_DATETIME) from None
+    if parsed is None:
+        raise ValueError(INVALID_QUERY_DATETIME)
+    return as_aware(parsed)
+
+
+class ArgusDateTimeField(serializers.Field):
+    """A DRF field for API timestamps: §3.1 input, §3.2 output, optional "infinity"."""
+
+    default_error_messages = {"invalid": WRONG_FORMAT}
+
+    def __init__(self, *, allow_infinity: bool = False, **kwargs):
+        self.allow_infinity = allow_infinity
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return parse_api_datetime(data, allow_infinity=self.allow_infinity)
+        except ValueError:
+            self.fail("invalid")
+
+    def to_representation(self, value):
+        return datetime_to_api(value)
