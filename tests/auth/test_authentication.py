@@ -162,3 +162,27 @@ def test_both_token_kinds_work_on_both_versions(api_client, end_user, version):
     for key in (token_for(end_user).key, knox_token_for(end_user)):
         response = api_client.get(f"/api/{version}/auth/user/", HTTP_AUTHORIZATION=f"Token {key}")
         assert response.status_code == 200
+
+
+def test_token_is_valid_up_to_exactly_fourteen_days(end_user):
+    from argus.auth.authentication import token_expiry, token_is_expired
+
+    token = token_for(end_user)
+    expiry = token.created + timedelta(days=14)
+    assert token_expiry(token) == expiry
+    assert not token_is_expired(token, now=expiry)
+    assert token_is_expired(token, now=expiry + timedelta(microseconds=1))
+
+
+def test_expiry_follows_the_setting(api_client, end_user, settings):
+    settings.AUTH_TOKEN_EXPIRES_AFTER_DAYS = 1
+    token = token_for(end_user)
+    Token.objects.filter(pk=token.pk).update(created=timezone.now() - timedelta(days=1, seconds=5))
+    assert_401(get(api_client, HTTP_AUTHORIZATION=f"Token {token.key}"), "Token has expired.")
+
+
+def test_drf_token_of_inactive_user_is_kept(api_client):
+    user = EndUserFactory(is_active=False)
+    key = token_for(user).key
+    get(api_client, HTTP_AUTHORIZATION=f"Token {key}")
+    assert Token.objects.filter(key=key).exists()

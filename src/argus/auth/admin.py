@@ -2,12 +2,17 @@
 
 Users that are "in use" (have caused events, or are the user of a source with incidents) cannot be
 deleted, so there is no delete button for them and no bulk delete action at all. DRF tokens
-(``authtoken/tokenproxy``), knox tokens and the social-auth tables are registered by their apps.
+(``authtoken/tokenproxy``) keep DRF's admin, re-registered so that creating or deleting a token
+goes through the token services (a source's token-expiry incident is ended). Knox tokens and the
+social-auth tables are registered by their apps.
 """
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from rest_framework.authtoken.admin import TokenAdmin as DRFTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
+from argus.auth import services
 from argus.auth.models import Preferences, User
 
 
@@ -29,3 +34,21 @@ class UserAdmin(DjangoUserAdmin):
         if obj is not None and obj.is_used():
             return False
         return super().has_delete_permission(request, obj)
+
+
+class TokenAdmin(DRFTokenAdmin):
+    """DRF's "Auth Token" admin at /admin/authtoken/tokenproxy/, plus the token-change rules."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.token_changed(user=obj.user)
+
+    def delete_model(self, request, obj):
+        user = obj.user
+        super().delete_model(request, obj)
+        services.token_changed(user=user)
+
+
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
+admin.site.register(TokenProxy, TokenAdmin)

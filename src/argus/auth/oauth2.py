@@ -1,8 +1,10 @@
 """OAuth2 login backends (auth.md §5).
 
 ``DataportenFeideOAuth2`` logs people in with Feide through Dataporten. Its three provider URLs
-can be overridden with the settings ``SOCIAL_AUTH_DATAPORTEN_FEIDE_AUTHORIZATION_URL``,
-``..._ACCESS_TOKEN_URL`` and ``..._USERINFO_URL`` (e.g. to point at a test provider).
+are the settings ``SOCIAL_AUTH_DATAPORTEN_FEIDE_AUTHORIZATION_URL``, ``..._ACCESS_TOKEN_URL`` and
+``..._USERINFO_URL``, read from ``ARGUS_DATAPORTEN_AUTHORIZATION_URL``,
+``ARGUS_DATAPORTEN_ACCESS_TOKEN_URL`` and ``ARGUS_DATAPORTEN_USERINFO_URL`` (the tests point them
+at a fake provider on loopback). See docs/authentication.md.
 """
 
 from typing import Any

@@ -19,20 +19,42 @@ class PhoneNumberExists(Exception):
     """The user already has an SMS destination with this number."""
 
 
+def token_changed(*, user) -> None:
+    """A user's DRF token was created, replaced or deleted (auth.md §7).
+
+    For a source system this ends its open token-expiry incident: the warning was about the old
+    token. End users have no such incidents.
+    """
+    from argus.incident.models import SourceSystem
+    from argus.incident.token_expiry import end_token_expiry_incidents
+
+    source_id = SourceSystem.objects.filter(user=user).values_list("pk", flat=True).first()
+    if source_id is not None:
+        end_token_expiry_incidents(source_id=source_id)
+
+
 @transaction.atomic
 def token_replace(*, user) -> Token:
     """Delete the user's DRF token (if any) and issue a new one: the 14-day clock restarts."""
     Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user)
-
-
-def token_get_or_create(*, user) -> Token:
-    token, _ = Token.objects.get_or_create(user=user)
+    token = Token.objects.create(user=user)
+    token_changed(user=user)
     return token
 
 
+@transaction.atomic
+def token_get_or_create(*, user) -> Token:
+    token, created = Token.objects.get_or_create(user=user)
+    if created:
+        token_changed(user=user)
+    return token
+
+
+@transaction.atomic
 def token_delete(*, user) -> None:
-    Token.objects.filter(user=user).delete()
+    deleted, _ = Token.objects.filter(user=user).delete()
+    if deleted:
+        token_changed(user=user)
 
 
 def sms_media() -> Media:

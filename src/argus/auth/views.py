@@ -41,20 +41,19 @@ def _backend_classes():
 
 
 def login_methods(request) -> list[dict]:
-    """One ``username_password`` entry when passwords are accepted, one per OAuth2 backend."""
+    """``username_password`` first when passwords are accepted, then one entry per OAuth2 backend."""
+    backends = list(_backend_classes())
     methods = []
-    password_listed = False
-    for backend in _backend_classes():
-        if issubclass(backend, ModelBackend) and not password_listed:
-            methods.append(
-                {
-                    "type": "username_password",
-                    "url": request.build_absolute_uri(reverse("v1:api-token-auth")),
-                    "name": "user_pw",
-                }
-            )
-            password_listed = True
-        elif issubclass(backend, BaseAuth) and backend.name:
+    if any(issubclass(backend, ModelBackend) for backend in backends):
+        methods.append(
+            {
+                "type": "username_password",
+                "url": request.build_absolute_uri(reverse("v1:api-token-auth")),
+                "name": "user_pw",
+            }
+        )
+    for backend in backends:
+        if issubclass(backend, BaseAuth) and backend.name:
             methods.append(
                 {
                     "type": "OAuth2",

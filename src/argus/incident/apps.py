@@ -6,3 +6,6 @@ class IncidentConfig(AppConfig):
     label = "argus_incident"
     verbose_name = "Argus_Incident"
     default_auto_field = "django.db.models.AutoField"
+
+    def ready(self):
+        from argus.incident.ticket import checks  # noqa: F401  (registers the TICKET_PLUGIN check)

@@ -32,6 +32,7 @@ from argus.incident.models import (
     Incident,
     IncidentTagRelation,
     SourceSystem,
+    SourceSystemType,
     Tag,
 )
 from argus.util.datetime_utils import INFINITY
@@ -569,3 +570,80 @@ def incident_end(*, incident: Incident, actor, timestamp=None, description: str 
         _broadcast("modified", [incident.pk])
         _notify([event])
     return event
+
+
+# --- source systems and their types (incidents.md §4.13, §4.14) -----------------------------------
+
+
+class DuplicateSourceSystem(ServiceError):
+    pass
+
+
+SOURCE_SYSTEM_EXISTS = "Source system with this Name and Type already exists."
+
+
+class DuplicateSourceSystemType(ServiceError):
+    def __init__(self):
+        super().__init__({"name": ["source system type with this name already exists."]})
+
+
+def _free_username(username: str) -> str:
+    """``username``, or ``username_XXXXXX`` (6 upper-case hex digits) when it is taken."""
+    import secrets
+
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    candidate = username
+    while user_model.objects.filter(username=candidate).exists():
+        # Keep within the 150 characters of a username.
+        candidate = f"{username[:143]}_{secrets.token_hex(3).upper()}"
+    return candidate
+
+
+def source_system_create(
+    *, name: str, type: SourceSystemType, username: str | None = None, base_url: str = ""
+) -> SourceSystem:
+    """A source system and its new system user (no password; it authenticates with tokens)."""
+    from django.contrib.auth import get_user_model
+
+    with transaction.atomic():
+        if SourceSystem.objects.filter(name=name, type=type).exists():
+            raise DuplicateSourceSystem({"__all__": [SOURCE_SYSTEM_EXISTS]})
+        user = get_user_model()(username=_free_username(username or name))
+        user.set_unusable_password()
+        user.save()
+        try:
+            with transaction.atomic():
+                source = SourceSystem.objects.create(name=name, type=type, user=user, base_url=base_url or "")
+        except IntegrityError:  # a concurrent request created the same name+type
+            raise DuplicateSourceSystem({"__all__": [SOURCE_SYSTEM_EXISTS]})
+    return source
+
+
+def source_system_rename(*, source: SourceSystem, name: str) -> SourceSystem:
+    """Change a source system's name; name+type must stay unique."""
+    duplicate = DuplicateSourceSystem({"non_field_errors": ["The fields name, type must make a unique set."]})
+    with transaction.atomic():
+        if SourceSystem.objects.filter(name=name, type_id=source.type_id).exclude(pk=source.pk).exists():
+            raise duplicate
+        source.name = name
+        try:
+            with transaction.atomic():
+                source.save(update_fields=["name"])
+        except IntegrityError:
+            raise duplicate
+    return source
+
+
+def source_system_type_create(*, name: str) -> SourceSystemType:
+    with transaction.atomic():
+        if SourceSystemType.objects.filter(name=name.lower()).exists():
+            raise DuplicateSourceSystemType()
+        try:
+            with transaction.atomic():
+                source_type = SourceSystemType(name=name)
+                source_type.save(force_insert=True)
+        except IntegrityError:
+            raise DuplicateSourceSystemType()
+    return source_type

@@ -1,4 +1,13 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import post_migrate, post_save
+
+
+def sync_media_after_migrate(sender, **kwargs):
+    """Keep the Media table in step with ``MEDIA_PLUGINS`` after every ``migrate`` (§1.4)."""
+    from argus.notificationprofile.media import sync_media_table
+
+    sync_media_table()
 
 
 class NotificationprofileConfig(AppConfig):
@@ -6,3 +15,14 @@ class NotificationprofileConfig(AppConfig):
     label = "argus_notificationprofile"
     verbose_name = "Argus_Notificationprofile"
     default_auto_field = "django.db.models.AutoField"
+
+    def ready(self):
+        from argus.notificationprofile import checks  # noqa: F401  (registers the system checks)
+        from argus.notificationprofile.signals import user_saved
+
+        post_save.connect(
+            user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="argus_notificationprofile_user"
+        )
+        post_migrate.connect(
+            sync_media_after_migrate, sender=self, dispatch_uid="argus_notificationprofile_media"
+        )

@@ -1,10 +1,11 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from argus.auth.views import LoginMethodsView
-from argus.site import views
+from argus.site import extra_apps, views
 
-urlpatterns = [
+urlpatterns = extra_apps.url_patterns(settings.OVERRIDING_APPS) + [
     path("admin/", admin.site.urls),
     path("api/", views.MetadataView.as_view(), name="metadata"),
     path("api/schema/", views.SchemaView.as_view(api_version="v2"), name="schema"),
@@ -16,3 +17,4 @@ urlpatterns = [
     path("api/v2/", include("argus.site.api_v2_urls", namespace="v2")),
     path("", views.index, name="index"),
 ]
+urlpatterns += extra_apps.url_patterns(settings.EXTRA_APPS)

@@ -4,7 +4,9 @@ from django.conf import settings
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
+from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +27,18 @@ class MetadataView(APIView):
     def get_view_description(self, html=False):
         return ""
 
+    @extend_schema(
+        responses=inline_serializer(
+            "Metadata",
+            {
+                "server-version": serializers.CharField(),
+                "api-version": serializers.DictField(child=serializers.CharField()),
+                "jsonapi-schema": serializers.DictField(child=serializers.CharField()),
+                "ticket_plugin": serializers.CharField(allow_null=True),
+                "destination_plugins": serializers.ListField(child=serializers.CharField()),
+            },
+        )
+    )
     def get(self, request, format=None):
         return Response(
             {
@@ -53,10 +67,14 @@ class SchemaView(SpectacularAPIView):
 
 
 class SwaggerView(SpectacularSwaggerView):
-    """Swagger UI for the schema named by ``url_name``; public, authentication ignored."""
+    """Swagger UI for the schema named by ``url_name``; public, authentication ignored.
+
+    No URL versioning here, so ``url_name`` is reversed as given (``schema`` stays /api/schema/).
+    """
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    versioning_class = None
 
 
 def favicon(request):

@@ -1,14 +1,17 @@
 """Realtime broadcasting of incident changes to the ``subscribed_open_incidents`` group.
 
 The incident services call :func:`broadcast_after_commit` inside their transaction; after commit,
-one frame per incident is sent with its fresh v2 representation. A broken channel layer never
-fails the request: the error is logged.
+one frame per incident is sent with its fresh v2 representation (or ``{"pk": ...}`` for
+``deleted``). A broken or unreachable channel layer never fails the request: the error is logged,
+and a layer that does not answer is given up on after ``ARGUS_WS_BROADCAST_TIMEOUT`` seconds.
 """
 
+import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -17,6 +20,8 @@ GROUP_NAME = "subscribed_open_incidents"
 CREATED = "created"
 MODIFIED = "modified"
 DELETED = "deleted"
+
+DEFAULT_BROADCAST_TIMEOUT = 2.0  # seconds; a REST call never waits longer than this for Redis
 
 
 def broadcast_after_commit(change: str, incident_ids) -> None:
@@ -27,6 +32,10 @@ def broadcast_after_commit(change: str, incident_ids) -> None:
 
 
 def build_frames(change: str, incident_ids) -> list[dict]:
+    """The frames for ``incident_ids`` in the given order, read fresh from the database.
+
+    Incidents that no longer exist (deleted by a later transaction) are skipped.
+    """
     if change == DELETED:
         return [{"type": DELETED, "payload": {"pk": pk}} for pk in incident_ids]
     from argus.incident.queries import incidents_for_representation
@@ -37,16 +46,30 @@ def build_frames(change: str, incident_ids) -> list[dict]:
     return [{"type": change, "payload": by_pk[pk]} for pk in incident_ids if pk in by_pk]
 
 
+def broadcast_timeout() -> float:
+    return float(getattr(settings, "ARGUS_WS_BROADCAST_TIMEOUT", DEFAULT_BROADCAST_TIMEOUT))
+
+
+async def send_frames(channel_layer, frames: list[dict], timeout: float) -> None:
+    """Hand the frames to the group in order; give up (TimeoutError) after ``timeout`` seconds."""
+
+    async def send_all():
+        for frame in frames:
+            await channel_layer.group_send(GROUP_NAME, {"type": "notify", "content": frame})
+
+    await asyncio.wait_for(send_all(), timeout)
+
+
 def broadcast_now(change: str, incident_ids) -> None:
+    """Build and send the frames now; any failure is logged, never raised."""
     try:
         channel_layer = get_channel_layer()
         if channel_layer is None:
             return
         frames = build_frames(change, incident_ids)
-        send = async_to_sync(channel_layer.group_send)
-        for frame in frames:
-            send(GROUP_NAME, {"type": "notify", "content": frame})
+        if frames:
+            async_to_sync(send_frames)(channel_layer, frames, broadcast_timeout())
     except Exception:
         logger.exception(
-            "Could not broadcast %s of incidents %s to websocket subscribers", change, incident_ids
+            "Could not broadcast %s of incidents %s to websocket subscribers", change, list(incident_ids)
         )

@@ -1,4 +1,40 @@
-"""URL patterns (filled by the incident API work)."""
+"""URL patterns of the incident endpoints (incidents.md §4.1–§4.9).
 
-v1_patterns = []
-v2_patterns = []
+Mounted after ``urls_related`` (events, acks, tags, sources, bulk...) by ``v1/urls.py`` and
+``v2/urls.py``. The ``<pk>`` segment accepts anything without ``/`` or ``.`` (like a DRF router), so
+``/api/v2/incidents/open/`` and non-numeric pks answer a JSON ``{"detail": "Not found."}``.
+"""
+
+from django.urls import path, re_path
+
+from .views_incidents import (
+    V1,
+    V2,
+    IncidentDetailView,
+    IncidentListView,
+    IncidentTicketUrlView,
+    MyIncidentsView,
+    OpenIncidentsView,
+    OpenUnackedIncidentsView,
+    SourceSystemMetadataView,
+)
+
+PK = r"(?P<pk>[^/.]+)"
+
+
+def _common_patterns(version: str) -> list:
+    return [
+        path("", IncidentListView.as_view(api_version=version), name="incident-list"),
+        path("mine/", MyIncidentsView.as_view(api_version=version), name="incident-mine"),
+        re_path(rf"^{PK}/$", IncidentDetailView.as_view(api_version=version), name="incident-detail"),
+        re_path(rf"^{PK}/ticket_url/$", IncidentTicketUrlView.as_view(), name="incident-ticket-url"),
+    ]
+
+
+v1_patterns = [
+    path("open/", OpenIncidentsView.as_view(), name="incident-open"),
+    path("open+unacked/", OpenUnackedIncidentsView.as_view(), name="incident-open-unacked"),
+    path("metadata/", SourceSystemMetadataView.as_view(), name="incident-metadata"),
+    *_common_patterns(V1),
+]
+v2_patterns = _common_patterns(V2)

@@ -51,3 +51,32 @@ def parse_redis_server(value):
     if not host:
         host, port = value, ""
     return (host, int(port) if port else 6379)
+
+
+def load_dotenv(path) -> list[str]:
+    """Read ``KEY=VALUE`` lines from ``path`` into the environment, never overriding what is set.
+
+    Blank lines and ``#`` comments are skipped, an ``export`` prefix is allowed and one pair of
+    matching quotes around the value is removed. A missing file is not an error. Returns the names
+    that were set. (The dev settings use this for a ``.env`` file in the repository root.)
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except FileNotFoundError:
+        return []
+    loaded = []
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].lstrip()
+        name, _, value = line.partition("=")
+        name, value = name.strip(), value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        if name and name not in os.environ:
+            os.environ[name] = value
+            loaded.append(name)
+    return loaded

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from argus.site import extra_apps
 from argus.site.settings._env import (
     get_bool_env,
     get_int_env,
@@ -27,8 +28,9 @@ TEMPLATE_DEBUG = get_bool_env("TEMPLATE_DEBUG", DEBUG)
 SECRET_KEY = get_str_env("SECRET_KEY")
 ALLOWED_HOSTS = []
 
-OVERRIDING_APPS = get_json_env("ARGUS_OVERRIDING_APPS", [])
-EXTRA_APPS = get_json_env("ARGUS_EXTRA_APPS", [])
+# Plug-in apps (see argus.site.extra_apps): overriding apps before Argus' own, extra apps after.
+OVERRIDING_APPS = extra_apps.validate(get_json_env("ARGUS_OVERRIDING_APPS", []), "ARGUS_OVERRIDING_APPS")
+EXTRA_APPS = extra_apps.validate(get_json_env("ARGUS_EXTRA_APPS", []), "ARGUS_EXTRA_APPS")
 
 INSTALLED_APPS = [
     "daphne",
@@ -55,8 +57,7 @@ INSTALLED_APPS = [
     "argus.ws",
     "argus.dev",
 ]
-INSTALLED_APPS = [app["app_name"] for app in OVERRIDING_APPS] + INSTALLED_APPS
-INSTALLED_APPS += [app["app_name"] for app in EXTRA_APPS]
+INSTALLED_APPS = extra_apps.installed_apps(OVERRIDING_APPS, INSTALLED_APPS, EXTRA_APPS)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -70,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "social_django.middleware.SocialAuthExceptionMiddleware",
 ]
+
+MIDDLEWARE = extra_apps.middleware(MIDDLEWARE, OVERRIDING_APPS + EXTRA_APPS)
 
 ROOT_URLCONF = "argus.site.urls"
 
@@ -193,6 +196,16 @@ CORS_ALLOW_CREDENTIALS = True
 # Social auth (Feide / Dataporten OAuth2)
 SOCIAL_AUTH_DATAPORTEN_FEIDE_KEY = get_str_env("ARGUS_DATAPORTEN_KEY", "")
 SOCIAL_AUTH_DATAPORTEN_FEIDE_SECRET = get_str_env("ARGUS_DATAPORTEN_SECRET", "")
+# The provider's endpoints; override only to use another Dataporten-compatible provider.
+SOCIAL_AUTH_DATAPORTEN_FEIDE_AUTHORIZATION_URL = get_str_env(
+    "ARGUS_DATAPORTEN_AUTHORIZATION_URL", "https://auth.dataporten.no/oauth/authorization"
+)
+SOCIAL_AUTH_DATAPORTEN_FEIDE_ACCESS_TOKEN_URL = get_str_env(
+    "ARGUS_DATAPORTEN_ACCESS_TOKEN_URL", "https://auth.dataporten.no/oauth/token"
+)
+SOCIAL_AUTH_DATAPORTEN_FEIDE_USERINFO_URL = get_str_env(
+    "ARGUS_DATAPORTEN_USERINFO_URL", "https://auth.dataporten.no/userinfo"
+)
 SOCIAL_AUTH_DATAPORTEN_EMAIL_KEY = SOCIAL_AUTH_DATAPORTEN_FEIDE_KEY
 SOCIAL_AUTH_DATAPORTEN_EMAIL_SECRET = SOCIAL_AUTH_DATAPORTEN_FEIDE_SECRET
 SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/"
@@ -277,8 +290,12 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "",
     "VERSION": "0.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_INCLUDE_SCHEMA": True,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "argus.auth.schema.mark_v1_deprecated",
+    ],
 }
 
 LOGGING_MODULE = get_str_env("DJANGO_LOGGING_MODULE", None)
@@ -293,6 +310,10 @@ LOGGING = {
 
 
 REST_KNOX["TOKEN_TTL"] = timedelta(hours=KNOX_TOKEN_TTL_HOURS)
+TEMPLATES[0]["OPTIONS"]["context_processors"] = extra_apps.context_processors(
+    TEMPLATES[0]["OPTIONS"]["context_processors"], OVERRIDING_APPS + EXTRA_APPS
+)
+globals().update(extra_apps.app_settings(OVERRIDING_APPS + EXTRA_APPS))
 if LOGGING_MODULE:
     _module, _, _attr = LOGGING_MODULE.rpartition(".")
     LOGGING = getattr(import_module(_module), _attr)

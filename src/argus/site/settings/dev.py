@@ -1,7 +1,16 @@
-"""Development / embedded default: SQLite file, in-memory channel layer, console email."""
+"""Development / embedded default: SQLite file, in-memory channel layer, console email.
 
-from argus.site.settings._env import get_bool_env, get_str_env
-from argus.site.settings.base import *  # noqa: F401,F403
+Environment variables may also be put in a ``.env`` file in the repository root; variables
+already set in the environment win.
+"""
+
+from pathlib import Path
+
+from argus.site.settings._env import get_bool_env, get_str_env, load_dotenv
+
+load_dotenv(Path(__file__).resolve().parents[4] / ".env")
+
+from argus.site.settings.base import *  # noqa: E402,F401,F403
 
 DEBUG = get_bool_env("DEBUG", True)
 TEMPLATE_DEBUG = get_bool_env("TEMPLATE_DEBUG", DEBUG)

@@ -1,1 +1,20 @@
-urlpatterns = []
+"""URLs under /api/v1/notificationprofiles/ (notifications.md §2)."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from argus.notificationprofile.api.v1 import views
+from argus.notificationprofile.api.views import FilterPreviewView, TimeslotViewSet
+
+router = SimpleRouter()
+router.register("timeslots", TimeslotViewSet, basename="timeslot")
+router.register("filters", views.FilterViewSet, basename="filter")
+# The profiles sit on the prefix itself, so they come last: "<pk>/" would shadow the names above.
+router.register("", views.NotificationProfileViewSet, basename="notificationprofile")
+
+urlpatterns = [
+    # filterpreview/ validates with the v2 blob rules even on v1; preview/ with the v1 rules (§11.2).
+    path("filterpreview/", FilterPreviewView.as_view(), name="filter-preview"),
+    path("preview/", FilterPreviewView.as_view(blob_version=1), name="preview"),
+    *router.urls,
+]

@@ -1,0 +1,489 @@
+"""Notification workload: ingest with notifications off vs on, and commit-to-mailbox latency.
+
+    python bench/notifications.py [--seconds 15] [--rate 50] [--processes 2] [--workers 2]
+
+Self-contained: creates a fresh PostgreSQL database (``argus_notifengine_bench_<hex>`` on
+127.0.0.1:5432, user postgres), migrates it, seeds ``--users`` (200) users with ``--profiles`` (5)
+active profiles each (the user's "All the time" timeslot, the user's synced email destination,
+one tag filter ``bench_group=g<k>`` per profile, ``--groups`` (500) distinct groups, so each group is
+watched by users*profiles/groups profiles of different users) and ``--sources`` (8) source systems.
+It runs an aiosmtpd sink, ``--processes`` daphne servers and ``--workers`` ``db_worker`` processes
+(production settings, SMTP to the sink) on loopback ports 8300-8399, and drops the database at
+the end (``--keep-db`` keeps it).
+
+Phases, one JSON line each on stdout:
+
+* ``ingest-off``: one client per source POSTs incidents (one ``bench_group`` tag each) as fast as
+  it can for ``--seconds``, servers started with ``ARGUS_SEND_NOTIFICATIONS=off``: creations/s.
+* ``ingest-on-queue-only``: the same with notifications on but no worker running yet: the cost
+  of notifications on the request path (one task row inserted after commit).
+* ``worker-drain``: the workers start and work off that backlog alone: events/s and mails/s.
+* ``ingest-on``: flat-out ingest again with the workers running on the same cores: creations/s,
+  and how long after the load the last expected mail arrived (``drain_after_s``).
+* ``latency``: incidents at a steady ``--rate`` per second for ``--seconds``, notifications on.
+  For every mail the sink receives: time from the POST response (the event is committed before
+  the response is sent, so this slightly *under*-states by the response transfer) and from the
+  POST request start (an upper bound) to the mail's arrival. p50/p95/max, plus mails expected vs
+  received.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import email
+import email.policy
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DAPHNE = str(Path(sys.executable).with_name("daphne"))
+PORTS = range(8300, 8400)
+SUBJECT_RE = re.compile(r"'Incident start': (nb-\S+?), ")
+
+SEED = """
+import json
+from argus.auth.models import User
+from argus.incident.models import SourceSystem, SourceSystemType
+from argus.notificationprofile.models import DestinationConfig, Filter, NotificationProfile, Timeslot
+from rest_framework.authtoken.models import Token
+users, profiles, groups, sources = {users}, {profiles}, {groups}, {sources}
+for u in range(users):
+    user = User.objects.create_user(f"bench_user{{u}}", email=f"bench_user{{u}}@bench.example")
+    timeslot = Timeslot.objects.get(user=user)
+    destination = DestinationConfig.objects.get(user=user, settings__synced=True)
+    for i in range(profiles):
+        group = (u * profiles + i) % groups
+        f = Filter.objects.create(user=user, name=f"g{{group}}-{{i}}", filter={{"tags": [f"bench_group=g{{group}}"]}})
+        profile = NotificationProfile.objects.create(user=user, timeslot=timeslot, active=True)
+        profile.filters.set([f])
+        profile.destinations.set([destination])
+kind, _ = SourceSystemType.objects.get_or_create(name="bench")
+tokens = []
+for s in range(sources):
+    source_user = User.objects.create_user(f"bench_source{{s}}")
+    SourceSystem.objects.create(name=f"bench_source{{s}}", type=kind, user=source_user)
+    tokens.append(Token.objects.create(user=source_user).key)
+print(json.dumps({{"tokens": tokens}}))
+"""
+
+
+def free_ports(count: int) -> list[int]:
+    ports = []
+    for port in PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        ports.append(port)
+        if len(ports) == count:
+            return ports
+    raise RuntimeError(f"no {count} free ports in 8300-8399")
+
+
+def percentile_ms(samples: list[float], fraction: float) -> float | None:
+    if not samples:
+        return None
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
+    return round(ordered[index] * 1000, 1)
+
+
+def summary(samples: list[float]) -> dict:
+    return {
+        "p50_ms": percentile_ms(samples, 0.5),
+        "p95_ms": percentile_ms(samples, 0.95),
+        "max_ms": round(max(samples) * 1000, 1) if samples else None,
+        "mean_ms": round(statistics.fmean(samples) * 1000, 1) if samples else None,
+    }
+
+
+def emit(record: dict) -> None:
+    print(json.dumps(record), flush=True)
+
+
+# --- SMTP sink ---------------------------------------------------------------------------------
+
+
+class SinkHandler:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.arrivals: list[tuple[float, str, str]] = []  # (time, recipient, description)
+
+    async def handle_DATA(self, server, session, envelope):
+        now = time.time()
+        subject = str(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)["Subject"] or ""
+        )
+        match = SUBJECT_RE.search(subject)
+        with self.lock:
+            for recipient in envelope.rcpt_tos:
+                self.arrivals.append((now, recipient, match.group(1) if match else subject))
+        return "250 OK"
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.arrivals)
+
+    def take(self) -> list[tuple[float, str, str]]:
+        with self.lock:
+            taken, self.arrivals = self.arrivals, []
+        return taken
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+
+class Stack:
+    def __init__(self, args):
+        self.args = args
+        self.db_name = f"argus_notifengine_bench_{secrets.token_hex(4)}"
+        smtp_port, *self.server_ports = free_ports(1 + args.processes)
+        self.smtp_port = smtp_port
+        self.sink = SinkHandler()
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=smtp_port)
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "argus.site.settings.prod",
+            "SECRET_KEY": secrets.token_hex(32),
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{self.db_name}",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_port),
+            "EMAIL_USE_TLS": "false",
+            "DEFAULT_FROM_EMAIL": "argus@bench.example",
+            "DJANGO_LOGGING_MODULE": "",
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")]),
+        }
+        self.servers: list[subprocess.Popen] = []
+        self.workers: list[subprocess.Popen] = []
+        self.tokens: list[str] = []
+
+    def admin_sql(self, sql: str) -> None:
+        import psycopg2
+
+        connection = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+        finally:
+            connection.close()
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [PYTHON, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+        return result.stdout
+
+    def setup(self) -> None:
+        self.admin_sql(f'CREATE DATABASE "{self.db_name}"')
+        self.manage("migrate", "--noinput", "-v", "0")
+        seed = SEED.format(
+            users=self.args.users,
+            profiles=self.args.profiles,
+            groups=self.args.groups,
+            sources=self.args.sources,
+        )
+        output = self.manage("shell", "-c", seed)
+        self.tokens = json.loads(output.strip().splitlines()[-1])["tokens"]
+        self.controller.start()
+
+    def start_servers(self, notifications: bool) -> None:
+        self.stop(self.servers)
+        env = {**self.env, "ARGUS_SEND_NOTIFICATIONS": "on" if notifications else "off"}
+        self.servers = [
+            subprocess.Popen(
+                [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "argus.site.asgi:application"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            for port in self.server_ports
+        ]
+        deadline = time.monotonic() + 60
+        for port in self.server_ports:
+            while True:
+                try:
+                    httpx.get(f"http://127.0.0.1:{port}/api/", timeout=2)
+                    break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"server on {port} did not start")
+                    time.sleep(0.2)
+
+    def start_workers(self) -> None:
+        env = {**self.env, "ARGUS_SEND_NOTIFICATIONS": "on"}
+        self.workers = [
+            subprocess.Popen(
+                [PYTHON, "manage.py", "db_worker", "--queue-name", "*", "--no-reload", "--interval", "0.1"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            for _ in range(self.args.workers)
+        ]
+
+    @staticmethod
+    def stop(processes: list[subprocess.Popen]) -> None:
+        for process in processes:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+        processes.clear()
+
+    def teardown(self) -> None:
+        self.stop(self.servers)
+        self.stop(self.workers)
+        with contextlib.suppress(Exception):
+            self.controller.stop()
+        if not self.args.keep_db:
+            with contextlib.suppress(Exception):
+                self.admin_sql(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+
+
+# --- load --------------------------------------------------------------------------------------
+
+
+def incident_body(description: str, group: int) -> dict:
+    return {
+        "start_time": "2026-11-22T12:30:00+01:00",
+        "end_time": "infinity",
+        "description": description,
+        "level": 3,
+        "tags": [{"tag": f"bench_group=g{group}"}],
+    }
+
+
+class Load:
+    def __init__(self, stack: Stack, prefix: str):
+        self.stack = stack
+        self.prefix = prefix
+        self.counter = 0
+        self.sent: dict[str, tuple[float, float]] = {}  # description -> (request start, response)
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.rng = secrets.SystemRandom()
+
+    def next_description(self) -> tuple[str, int]:
+        self.counter += 1
+        return f"nb-{self.prefix}-{self.counter}", self.rng.randrange(self.stack.args.groups)
+
+    async def post(self, client: httpx.AsyncClient, port: int) -> None:
+        description, group = self.next_description()
+        started = time.time()
+        try:
+            response = await client.post(
+                f"http://127.0.0.1:{port}/api/v2/incidents/", json=incident_body(description, group)
+            )
+        except httpx.HTTPError:
+            self.errors += 1
+            return
+        finished = time.time()
+        if response.status_code == 201:
+            self.sent[description] = (started, finished)
+            self.latencies.append(finished - started)
+        else:
+            self.errors += 1
+
+    def clients(self) -> list[tuple[httpx.AsyncClient, int]]:
+        ports = self.stack.server_ports
+        return [
+            (
+                httpx.AsyncClient(headers={"Authorization": f"Token {token}"}, timeout=30),
+                ports[index % len(ports)],
+            )
+            for index, token in enumerate(self.stack.tokens)
+        ]
+
+    async def flat_out(self, seconds: float) -> float:
+        clients = self.clients()
+        deadline = time.monotonic() + seconds
+
+        async def run(client, port):
+            while time.monotonic() < deadline:
+                await self.post(client, port)
+
+        started = time.monotonic()
+        await asyncio.gather(*(run(client, port) for client, port in clients))
+        elapsed = time.monotonic() - started
+        for client, _ in clients:
+            await client.aclose()
+        return elapsed
+
+    async def paced(self, seconds: float, rate: float) -> float:
+        clients = self.clients()
+        total = int(seconds * rate)
+        started = time.monotonic()
+        pending = []
+        for n in range(total):
+            delay = started + n / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            client, port = clients[n % len(clients)]
+            pending.append(asyncio.create_task(self.post(client, port)))
+        await asyncio.gather(*pending)
+        elapsed = time.monotonic() - started
+        for client, _ in clients:
+            await client.aclose()
+        return elapsed
+
+
+def expected_mails(args) -> int:
+    """Mails per incident: every profile on the incident's group belongs to a different user."""
+    return args.users * args.profiles // args.groups
+
+
+def wait_for_mails(sink: SinkHandler, expected: int, timeout: float) -> float:
+    started = time.monotonic()
+    while sink.count() < expected and time.monotonic() - started < timeout:
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--profiles", type=int, default=5, help="active profiles per user")
+    parser.add_argument("--groups", type=int, default=500, help="distinct bench_group tags")
+    parser.add_argument("--sources", type=int, default=8, help="source systems, one client each")
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--rate", type=float, default=50, help="incidents/s in the latency phase")
+    parser.add_argument("--processes", type=int, default=2, help="daphne processes")
+    parser.add_argument("--workers", type=int, default=2, help="db_worker processes")
+    parser.add_argument("--drain-timeout", type=float, default=180)
+    parser.add_argument("--keep-db", action="store_true")
+    args = parser.parse_args(argv)
+    per_incident = expected_mails(args)
+
+    stack = Stack(args)
+    try:
+        stack.setup()
+
+        stack.start_servers(notifications=False)
+        load = Load(stack, "off")
+        elapsed = asyncio.run(load.flat_out(args.seconds))
+        emit(
+            {
+                "workload": "ingest-off",
+                "incidents": len(load.sent),
+                "per_s": round(len(load.sent) / elapsed, 1),
+                "errors": load.errors,
+                **summary(load.latencies),
+            }
+        )
+        time.sleep(1)
+        off_mails = stack.sink.take()
+
+        stack.start_servers(notifications=True)
+        load = Load(stack, "queued")
+        elapsed = asyncio.run(load.flat_out(args.seconds))
+        emit(
+            {
+                "workload": "ingest-on-queue-only",
+                "incidents": len(load.sent),
+                "per_s": round(len(load.sent) / elapsed, 1),
+                "errors": load.errors,
+                **summary(load.latencies),
+                "mails_while_off": len(off_mails),
+            }
+        )
+        backlog = len(load.sent)
+        stack.start_workers()
+        wait_for_mails(stack.sink, backlog * per_incident, args.drain_timeout)
+        arrivals = sorted(arrived for arrived, _recipient, _description in stack.sink.take())
+        # From the first mail to the last: worker start-up time is not part of the rate.
+        span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0
+        emit(
+            {
+                "workload": "worker-drain",
+                "workers": args.workers,
+                "events": backlog,
+                "mails": len(arrivals),
+                "mails_expected": backlog * per_incident,
+                "seconds": round(span, 1),
+                "events_per_s": round(backlog / span, 1) if span else None,
+                "mails_per_s": round(len(arrivals) / span, 1) if span else None,
+            }
+        )
+
+        load = Load(stack, "on")
+        elapsed = asyncio.run(load.flat_out(args.seconds))
+        expected = len(load.sent) * per_incident
+        drain = wait_for_mails(stack.sink, expected, args.drain_timeout)
+        emit(
+            {
+                "workload": "ingest-on",
+                "incidents": len(load.sent),
+                "per_s": round(len(load.sent) / elapsed, 1),
+                "errors": load.errors,
+                **summary(load.latencies),
+                "mails_expected": expected,
+                "mails_received": stack.sink.count(),
+                "drain_after_s": round(drain, 1),
+            }
+        )
+        stack.sink.take()
+
+        load = Load(stack, "lat")
+        elapsed = asyncio.run(load.paced(args.seconds, args.rate))
+        expected = len(load.sent) * per_incident
+        wait_for_mails(stack.sink, expected, args.drain_timeout)
+        arrivals = stack.sink.take()
+        from_response, from_request = [], []
+        for arrived, _recipient, description in arrivals:
+            if description in load.sent:
+                started, finished = load.sent[description]
+                from_response.append(arrived - finished)
+                from_request.append(arrived - started)
+        emit(
+            {
+                "workload": "latency",
+                "rate_per_s": round(len(load.sent) / elapsed, 1),
+                "incidents": len(load.sent),
+                "errors": load.errors,
+                "mails_expected": expected,
+                "mails_received": len(from_response),
+                "commit_to_mail": summary(from_response),
+                "request_to_mail": summary(from_request),
+                "post": summary(load.latencies),
+            }
+        )
+    finally:
+        stack.teardown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,348 @@
+"""Load workloads against a running Argus; prints ONE JSON line per workload.
+
+    python bench/run.py --base-url http://127.0.0.1:8000 --token SOURCE_TOKEN [--workload ingest ...]
+
+``--base-url`` may list several servers separated by commas (e.g. one per ASGI process); the
+clients are spread over them round-robin, as a load balancer in front of them would.
+
+The token must belong to a source-system user (it creates incidents, posts events and acks, and
+reads ``mine/``). Workloads (all by default, in this order):
+
+* ``ingest``      ``--clients`` (8) concurrent clients POST incidents with 5 tags each, on v1 and
+                  v2, for ``--seconds`` each: creations/s, p50/p95/max latency, errors.
+* ``churn``       the same clients post OTH events and acknowledgements on incidents created
+                  by ``ingest`` (or freshly created ones): operations/s, p50/p95.
+* ``list``        ``GET /api/v2/incidents/?open=true&acked=false&tags=<k=v>&page_size=100``
+                  repeated ``--repeat`` times: p50/p95/max latency and rows on the page.
+* ``mine``        ``GET /api/v2/incidents/mine/?open=true``: same figures.
+* ``cursor-walk`` 10-page walk over ``/api/v2/incidents/?page_size=100`` following ``next``:
+                  per-page p50/p95 and the whole walk's time.
+
+List figures are only meaningful with data in the database: load it with ``bench/preload.py``.
+Requests are made with ``httpx`` from one asyncio loop, one connection per client; latency is
+measured from sending the request to having read the whole response body.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import json
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+WORKLOADS = ("ingest", "churn", "list", "mine", "cursor-walk")
+DEFAULT_LIST_TAG = "bench_group=g1"
+
+
+def percentile(samples: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile of ``samples`` (seconds) in milliseconds, rounded to 0.1 ms."""
+    if not samples:
+        return None
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
+    return round(ordered[index] * 1000, 1)
+
+
+def latency_summary(samples: list[float]) -> dict:
+    return {
+        "p50_ms": percentile(samples, 0.50),
+        "p95_ms": percentile(samples, 0.95),
+        "max_ms": round(max(samples) * 1000, 1) if samples else None,
+        "mean_ms": round(statistics.fmean(samples) * 1000, 1) if samples else None,
+    }
+
+
+def now_iso() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat()
+
+
+def emit(record: dict) -> None:
+    print(json.dumps(record), flush=True)
+
+
+@dataclass
+class Recorder:
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def error(self, what: str) -> None:
+        self.errors[what] = self.errors.get(what, 0) + 1
+
+
+class Bench:
+    def __init__(self, args):
+        self.base_urls = [url.strip().rstrip("/") for url in args.base_url.split(",") if url.strip()]
+        self._next_url = 0
+        self.token = args.token
+        self.clients = args.clients
+        self.seconds = args.seconds
+        self.repeat = args.repeat
+        self.timeout = args.timeout
+        self.list_tag = args.list_tag
+        self.created: list[int] = []
+
+    def client(self, **kwargs) -> httpx.AsyncClient:
+        """One connection to the next server in turn."""
+        base_url = self.base_urls[self._next_url % len(self.base_urls)]
+        self._next_url += 1
+        return httpx.AsyncClient(
+            base_url=base_url,
+            headers={"Authorization": f"Token {self.token}"},
+            timeout=self.timeout,
+            limits=httpx.Limits(max_connections=1),
+            **kwargs,
+        )
+
+    async def timed(self, client, recorder: Recorder, method: str, url: str, **kwargs):
+        started = time.perf_counter()
+        try:
+            response = await client.request(method, url, **kwargs)
+            await response.aread()
+        except httpx.HTTPError as error:
+            recorder.error(type(error).__name__)
+            return None
+        recorder.latencies.append(time.perf_counter() - started)
+        if response.status_code >= 400:
+            recorder.error(str(response.status_code))
+            return None
+        return response
+
+    # --- ingest ---------------------------------------------------------------------------------
+
+    def incident_body(self, client_no: int, serial: int) -> dict:
+        return {
+            "start_time": now_iso(),
+            "description": f"bench ingest client {client_no} #{serial}",
+            "source_incident_id": f"bench-{time.time_ns()}-{client_no}-{serial}",
+            "level": random.randint(1, 5),
+            "tags": [
+                {"tag": f"host=host{random.randrange(1000)}.example.org"},
+                {"tag": f"bench_group=g{random.randrange(100)}"},
+                {"tag": f"service=svc{random.randrange(50)}"},
+                {"tag": f"location=room{random.randrange(20)}"},
+                {"tag": f"bench_client=c{client_no}"},
+            ],
+        }
+
+    async def ingest(self, version: str) -> dict:
+        recorder = Recorder()
+        deadline = time.perf_counter() + self.seconds
+        url = f"/api/{version}/incidents/"
+
+        async def one_client(client_no: int):
+            async with self.client() as client:
+                serial = 0
+                while time.perf_counter() < deadline:
+                    serial += 1
+                    response = await self.timed(
+                        client, recorder, "POST", url, json=self.incident_body(client_no, serial)
+                    )
+                    if response is not None and response.status_code == 201:
+                        self.created.append(response.json()["pk"])
+
+        created_before = len(self.created)
+        started = time.perf_counter()
+        await asyncio.gather(*(one_client(n) for n in range(self.clients)))
+        elapsed = time.perf_counter() - started
+        ok = len(self.created) - created_before
+        return {
+            "workload": "ingest",
+            "api": version,
+            "clients": self.clients,
+            "servers": len(self.base_urls),
+            "tags_per_incident": 5,
+            "seconds": round(elapsed, 2),
+            "created": ok,
+            "creations_per_s": round(ok / elapsed, 1),
+            **latency_summary(recorder.latencies),
+            "errors": recorder.errors,
+        }
+
+    # --- event / ack churn ------------------------------------------------------------------------
+
+    async def ensure_incidents(self, count: int) -> list[int]:
+        if len(self.created) >= count:
+            return list(self.created)
+        recorder = Recorder()
+        async with self.client() as client:
+            for serial in range(count - len(self.created)):
+                response = await self.timed(
+                    client, recorder, "POST", "/api/v2/incidents/", json=self.incident_body(99, serial)
+                )
+                if response is not None:
+                    self.created.append(response.json()["pk"])
+        return list(self.created)
+
+    async def churn(self) -> dict:
+        incidents = await self.ensure_incidents(self.clients * 10)
+        events, acks = Recorder(), Recorder()
+        deadline = time.perf_counter() + self.seconds
+
+        async def one_client(client_no: int):
+            async with self.client() as client:
+                serial = 0
+                while time.perf_counter() < deadline:
+                    serial += 1
+                    pk = random.choice(incidents)
+                    if serial % 2:
+                        body = {"type": "OTH", "timestamp": now_iso(), "description": f"bench churn {serial}"}
+                        await self.timed(client, events, "POST", f"/api/v2/incidents/{pk}/events/", json=body)
+                    else:
+                        body = {
+                            "timestamp": now_iso(),
+                            "description": f"bench ack {serial}",
+                            "expiration": None,
+                        }
+                        await self.timed(client, acks, "POST", f"/api/v2/incidents/{pk}/acks/", json=body)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one_client(n) for n in range(self.clients)))
+        elapsed = time.perf_counter() - started
+        total = len(events.latencies) + len(acks.latencies)
+        return {
+            "workload": "churn",
+            "api": "v2",
+            "clients": self.clients,
+            "servers": len(self.base_urls),
+            "seconds": round(elapsed, 2),
+            "operations": total,
+            "operations_per_s": round(total / elapsed, 1),
+            "events": {"count": len(events.latencies), **latency_summary(events.latencies)},
+            "acks": {"count": len(acks.latencies), **latency_summary(acks.latencies)},
+            "errors": {**events.errors, **{f"ack_{k}": v for k, v in acks.errors.items()}},
+        }
+
+    # --- reads ------------------------------------------------------------------------------------
+
+    async def repeated_get(self, name: str, url: str, params: dict) -> dict:
+        recorder = Recorder()
+        rows = None
+        async with self.client() as client:
+            await self.timed(client, Recorder(), "GET", url, params=params)  # warm-up, not counted
+            for _ in range(self.repeat):
+                response = await self.timed(client, recorder, "GET", url, params=params)
+                if response is not None:
+                    rows = len(response.json().get("results", []))
+        return {
+            "workload": name,
+            "url": str(httpx.URL(url, params=params)),
+            "requests": self.repeat,
+            "rows_on_page": rows,
+            **latency_summary(recorder.latencies),
+            "errors": recorder.errors,
+        }
+
+    async def list_open_unacked(self) -> dict:
+        params = {"open": "true", "acked": "false", "tags": self.list_tag, "page_size": "100"}
+        return await self.repeated_get("list", "/api/v2/incidents/", params)
+
+    async def mine(self) -> dict:
+        return await self.repeated_get("mine", "/api/v2/incidents/mine/", {"open": "true"})
+
+    async def cursor_walk(self, pages: int = 10) -> dict:
+        pages_recorder, walks = Recorder(), []
+        async with self.client() as client:
+            for _ in range(max(1, self.repeat // pages)):
+                url, params = "/api/v2/incidents/", {"page_size": "100"}
+                started = time.perf_counter()
+                walked = 0
+                while url and walked < pages:
+                    response = await self.timed(client, pages_recorder, "GET", url, params=params)
+                    if response is None:
+                        break
+                    walked += 1
+                    url, params = response.json().get("next"), None
+                walks.append(time.perf_counter() - started)
+        return {
+            "workload": "cursor-walk",
+            "pages_per_walk": pages,
+            "page_size": 100,
+            "walks": len(walks),
+            **latency_summary(pages_recorder.latencies),
+            "walk_p50_ms": percentile(walks, 0.5),
+            "errors": pages_recorder.errors,
+        }
+
+    async def run(self, workloads) -> None:
+        for workload in workloads:
+            if workload == "ingest":
+                emit(await self.ingest("v1"))
+                emit(await self.ingest("v2"))
+            elif workload == "churn":
+                emit(await self.churn())
+            elif workload == "list":
+                emit(await self.list_open_unacked())
+            elif workload == "mine":
+                emit(await self.mine())
+            elif workload == "cursor-walk":
+                emit(await self.cursor_walk())
+
+
+async def check_server(base_url: str, token: str, timeout: float) -> str | None:
+    """None when the server answers and the token works, else a one-line reason."""
+    try:
+        async with httpx.AsyncClient(base_url=base_url, timeout=timeout) as client:
+            response = await client.get(
+                "/api/v2/incidents/mine/", headers={"Authorization": f"Token {token}"}
+            )
+    except httpx.HTTPError as error:
+        return f"cannot reach {base_url}: {error or type(error).__name__}"
+    if response.status_code != 200:
+        return f"GET /api/v2/incidents/mine/ answered {response.status_code}: {response.text[:200]}"
+    return None
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--base-url", required=True, help="e.g. http://127.0.0.1:8000 (comma-separated for several servers)"
+    )
+    parser.add_argument("--token", required=True, help="API token of a source-system user")
+    parser.add_argument(
+        "--workload",
+        nargs="+",
+        choices=WORKLOADS,
+        default=list(WORKLOADS),
+        help="workloads to run (default: all)",
+    )
+    parser.add_argument(
+        "--clients", type=int, default=8, help="concurrent clients for ingest/churn (default 8)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=10, help="duration of each ingest/churn run (default 10)"
+    )
+    parser.add_argument("--repeat", type=int, default=50, help="requests per read workload (default 50)")
+    parser.add_argument(
+        "--timeout", type=float, default=30, help="per-request timeout in seconds (default 30)"
+    )
+    parser.add_argument(
+        "--list-tag", default=DEFAULT_LIST_TAG, help=f"tag for the list workload (default {DEFAULT_LIST_TAG})"
+    )
+    args = parser.parse_args(argv)
+    if args.clients < 1 or args.seconds <= 0 or args.repeat < 1:
+        parser.error("--clients, --seconds and --repeat must be positive")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    for base_url in args.base_url.split(","):
+        problem = asyncio.run(check_server(base_url.strip().rstrip("/"), args.token, args.timeout))
+        if problem:
+            print(f"bench: {problem}", file=sys.stderr)
+            return 1
+    asyncio.run(Bench(args).run(args.workload))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

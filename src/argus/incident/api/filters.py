@@ -1,0 +1,277 @@
+"""Query-string filters of the incident lists (incidents.md §5), shared by v1 and v2.
+
+Plain code rather than a django-filter FilterSet: the contract has quirks a FilterSet fights
+(an empty value or an unknown boolean means "no filter", ``token_expiry=false`` means the same as
+true, ``duration__gte=0`` means nothing, foreign filters/profiles give an empty result). Each
+parameter is one small function; :func:`filter_incidents` applies them in a fixed order and
+raises one DRF ``ValidationError`` listing every bad parameter at once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import search_smart_split
+
+from argus.incident.models import Incident, IncidentTagRelation, SourceSystemType
+from argus.incident.queries import acked_expression, closed_q, open_q
+from argus.incident.token_expiry import token_expiry_q
+from argus.util.datetime_utils import INFINITY
+
+from .fields import parse_query_datetime
+
+TRUE_VALUES = ("true", "True", "1")
+FALSE_VALUES = ("false", "False", "0")
+TAG_FILTER_PATTERN = re.compile(r"^[a-z0-9_]+=.+$", re.DOTALL)
+
+INVALID_TAGS = 'Enter a valid key-value construct: "key=value", where key and value are strings.'
+INVALID_NUMBER = "Enter a number."
+INVALID_WHOLE_NUMBER = "Enter a whole number."
+INVALID_DATETIME = "Enter a valid date/time."
+NULL_CHARACTERS = "Null characters are not allowed."
+INVALID_CHOICE = "Select a valid choice. That choice is not one of the available choices."
+
+ARGUS_SOURCE_NAME = "argus"
+# Longer than any incident can have lasted: larger ``duration__gte`` values select nothing.
+MAX_DURATION_MINUTES = 10**9
+MAX_DATABASE_ID = 2**63 - 1
+
+
+class FilterError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def parse_bool(value: str) -> bool | None:
+    """``True``/``False`` for the accepted spellings, ``None`` (no filter) for anything else."""
+    if value in TRUE_VALUES:
+        return True
+    if value in FALSE_VALUES:
+        return False
+    return None
+
+
+def parse_number(value: str) -> Decimal:
+    try:
+        return forms.DecimalField().clean(value)
+    except DjangoValidationError:
+        raise FilterError(INVALID_NUMBER) from None
+
+
+def parse_whole_number(value: str) -> int:
+    try:
+        return forms.IntegerField().clean(value)
+    except DjangoValidationError:
+        raise FilterError(INVALID_WHOLE_NUMBER) from None
+
+
+def parse_integer_list(value: str) -> list[int]:
+    """Comma-separated numbers; non-integral ones cannot match a primary key and are dropped."""
+    numbers = [parse_number(item) for item in value.split(",") if item.strip()]
+    return [
+        int(number)
+        for number in numbers
+        if number == number.to_integral_value() and abs(number) <= MAX_DATABASE_ID
+    ]
+
+
+def parse_datetime_param(value: str) -> datetime.datetime:
+    try:
+        moment = parse_query_datetime(value)
+        moment.astimezone(datetime.UTC)  # refuse what the database cannot compare (year 0, 10000)
+    except (ValueError, OverflowError):
+        raise FilterError(INVALID_DATETIME) from None
+    return moment
+
+
+def parse_tag_filter(value: str) -> dict[str, list[str]]:
+    """``k1=v1,k1=v2,k2=v3`` grouped by key: ``{"k1": ["v1", "v2"], "k2": ["v3"]}``."""
+    grouped: dict[str, list[str]] = {}
+    for item in value.split(","):
+        if not TAG_FILTER_PATTERN.match(item):
+            raise FilterError(INVALID_TAGS)
+        key, _, tag_value = item.partition("=")
+        grouped.setdefault(key, []).append(tag_value)
+    return grouped
+
+
+# --- one function per parameter: (queryset, raw value, context) -> queryset ------------------------
+
+
+def _boolean(condition_true, condition_false=None):
+    def apply(queryset, value, context):
+        flag = parse_bool(value)
+        if flag is None:
+            return queryset
+        if flag:
+            return queryset.filter(condition_true(context))
+        if condition_false is None:
+            return queryset.exclude(condition_true(context))
+        return queryset.filter(condition_false(context))
+
+    return apply
+
+
+def filter_tags(queryset, value, context):
+    for key, values in parse_tag_filter(value).items():
+        relations = IncidentTagRelation.objects.filter(
+            incident=OuterRef("pk"), tag__key=key, tag__value__in=values
+        )
+        queryset = queryset.filter(Exists(relations))
+    return queryset
+
+
+def filter_token_expiry(queryset, value, context):
+    # Upstream ignores the value: any non-empty value selects the token-expiry incidents.
+    return queryset.filter(
+        token_expiry_q(), source__name=ARGUS_SOURCE_NAME, source__type_id=ARGUS_SOURCE_NAME
+    )
+
+
+def filter_source_ids(queryset, value, context):
+    return queryset.filter(source_id__in=parse_integer_list(value))
+
+
+def filter_source_names(queryset, value, context):
+    return queryset.filter(source__name__in=[item for item in value.split(",") if item])
+
+
+def filter_source_types(queryset, value, context):
+    names = [item for item in value.split(",") if item]
+    known = set(SourceSystemType.objects.filter(name__in=names).values_list("name", flat=True))
+    if any(name not in known for name in names):
+        raise FilterError(INVALID_CHOICE)
+    return queryset.filter(source__type_id__in=names)
+
+
+def filter_ids(queryset, value, context):
+    return queryset.filter(pk__in=parse_integer_list(value))
+
+
+def filter_source_incident_id(queryset, value, context):
+    return queryset.filter(source_incident_id=value)
+
+
+def filter_level_lte(queryset, value, context):
+    # Levels are 1..5: clamping keeps huge numbers away from integer overflow in the database.
+    return queryset.filter(level__lte=min(max(int(parse_number(value)), 0), 6))
+
+
+def _time_bound(field: str, lookup: str):
+    def apply(queryset, value, context):
+        moment = parse_datetime_param(value)
+        queryset = queryset.filter(**{f"{field}__{lookup}": moment})
+        if field == "end_time" and lookup == "lte":
+            queryset = queryset.filter(end_time__lt=INFINITY)  # open incidents never end before
+        return queryset
+
+    return apply
+
+
+def filter_duration_gte(queryset, value, context):
+    minutes = int(parse_number(value))
+    if minutes == 0:
+        return queryset
+    if minutes > MAX_DURATION_MINUTES:
+        return queryset.none()
+    if minutes < -MAX_DURATION_MINUTES:
+        return queryset.filter(end_time__isnull=False)
+    now = context["now"]
+    delta = datetime.timedelta(minutes=minutes)
+    open_long_enough = open_q(now) & Q(start_time__lte=now - delta)
+    closed_long_enough = closed_q(now) & Q(end_time__gte=F("start_time") + delta)
+    return queryset.filter(open_long_enough | closed_long_enough)
+
+
+def filter_search(queryset, value, context):
+    for term in search_smart_split(value):
+        queryset = queryset.filter(Q(description__icontains=term) | Q(search_text__icontains=term))
+    return queryset
+
+
+def filter_by_filter_pk(queryset, value, context):
+    from argus.notificationprofile.matching import incidents_for_filter
+    from argus.notificationprofile.models import Filter
+
+    pk = parse_whole_number(value)
+    filter_obj = Filter.objects.filter(pk=pk, user_id=context["user"].pk).first()
+    if filter_obj is None:
+        return queryset.none()
+    return incidents_for_filter(queryset, filter_obj)
+
+
+def filter_by_notificationprofile_pk(queryset, value, context):
+    from argus.notificationprofile.matching import incidents_for_profile
+    from argus.notificationprofile.models import NotificationProfile
+
+    pk = parse_whole_number(value)
+    profile = NotificationProfile.objects.filter(pk=pk, user_id=context["user"].pk).first()
+    if profile is None:
+        return queryset.none()
+    return incidents_for_profile(queryset, profile)
+
+
+#: Filters available on ``mine/`` (§4.7) and on the full list, in the order they are applied.
+COMMON_FILTERS = {
+    "open": _boolean(lambda c: open_q(c["now"]), lambda c: closed_q(c["now"])),
+    "acked": _boolean(lambda c: Q(acked_expression(c["now"]))),
+    "stateful": _boolean(lambda c: Q(end_time__isnull=False), lambda c: Q(end_time__isnull=True)),
+    "ticket": _boolean(lambda c: ~Q(ticket_url=""), lambda c: Q(ticket_url="")),
+    "end_time__isnull": _boolean(lambda c: Q(end_time__isnull=True), lambda c: Q(end_time__isnull=False)),
+    "token_expiry": filter_token_expiry,
+    "tags": filter_tags,
+    "source_incident_id": filter_source_incident_id,
+    "start_time__gte": _time_bound("start_time", "gte"),
+    "start_time__lte": _time_bound("start_time", "lte"),
+    "end_time__gte": _time_bound("end_time", "gte"),
+    "end_time__lte": _time_bound("end_time", "lte"),
+    "duration__gte": filter_duration_gte,
+    "filter_pk": filter_by_filter_pk,
+    "notificationprofile_pk": filter_by_notificationprofile_pk,
+}
+
+#: Filters of the full list only (§4.7: absent from ``mine/``).
+LIST_ONLY_FILTERS = {
+    "source__id__in": filter_source_ids,
+    "source__name__in": filter_source_names,
+    "source__type__in": filter_source_types,
+    "id__in": filter_ids,
+    "level__lte": filter_level_lte,
+    "search": filter_search,
+}
+
+LIST_FILTERS = {**COMMON_FILTERS, **LIST_ONLY_FILTERS}
+MINE_FILTERS = COMMON_FILTERS
+
+
+def filter_incidents(
+    queryset: QuerySet[Incident], params, *, user, filters: dict = LIST_FILTERS, now=None
+) -> QuerySet[Incident]:
+    """Apply every filter named in ``params`` (a QueryDict: last value wins, empty = no filter).
+
+    Raises ``ValidationError({"<param>": ["<message>"], ...})`` for invalid values.
+    """
+    context = {"user": user, "now": now or timezone.now()}
+    errors = {}
+    for name, apply in filters.items():
+        value = params.get(name)
+        if value is None or value == "":
+            continue
+        if "\x00" in value:  # PostgreSQL text cannot hold NUL: refuse rather than fail
+            errors[name] = [NULL_CHARACTERS]
+            continue
+        try:
+            queryset = apply(queryset, value, context)
+        except FilterError as error:
+            errors[name] = [error.message]
+    if errors:
+        raise ValidationError(errors)
+    return queryset

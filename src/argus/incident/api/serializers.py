@@ -1,0 +1,205 @@
+"""Request validation of the incident endpoints (incidents.md §4.2, §4.4, §4.6).
+
+Serializers here only validate and shape input; the views hand the validated data to
+``argus.incident.services``, and responses are built by ``argus.incident.representation``.
+Error bodies follow the spec exactly, including the nested shapes of tag errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from argus.incident.choices import Level
+from argus.incident.models import Incident, Tag
+from argus.util.datetime_utils import INFINITY, is_negative_infinite
+
+from .fields import ArgusDateTimeField
+
+TAG_FORMAT_MESSAGE = 'Tags need to follow the format {"tag": key=value}'
+END_BEFORE_START_MESSAGE = "'end_time' cannot be before 'start_time'."
+INVALID_URL_MESSAGE = "Enter a valid URL."
+NULL_CHARACTERS_MESSAGE = "Null characters are not allowed."
+NOT_CHANGEABLE_MESSAGE = "The field is not allowed to be changed."
+DOES_NOT_EXIST_MESSAGE = "The field does not exist."
+
+_url_validator = URLValidator()
+
+
+def validate_tag_string(tag) -> tuple[str, str]:
+    """``key=value`` to a stripped (key, value) pair, or ``ValidationError`` with the spec's text."""
+    if not isinstance(tag, str):
+        raise serializers.ValidationError(TAG_FORMAT_MESSAGE)
+    if "\x00" in tag:  # PostgreSQL text cannot hold NUL
+        raise serializers.ValidationError(NULL_CHARACTERS_MESSAGE)
+    try:
+        key, value = Tag.split(tag)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(error.messages[0]) from None
+    try:
+        Tag(key=key, value=value).clean_fields(exclude=["value"])
+    except DjangoValidationError as error:
+        # Reported as the repr of the message list: an upstream quirk that clients may match on.
+        raise serializers.ValidationError(str(error.message_dict["key"])) from None
+    return key, value
+
+
+@extend_schema_field(
+    {"type": "array", "items": {"type": "object", "properties": {"tag": {"type": "string"}}}}
+)
+class TagListField(serializers.Field):
+    """A list of ``{"tag": "key=value"}`` objects, to de-duplicated (key, value) pairs in order.
+
+    Error shapes (§4.2): not a list → ``{"non_field_errors": [...]}``; item not an object with
+    ``tag`` → ``{"<i>": ["..."]}``; bad tag text → ``{"<i>": {"tag": "..."}}``.
+    """
+
+    default_error_messages = {"not_a_list": 'Expected a list of items but got type "{input_type}".'}
+
+    def to_internal_value(self, data):
+        if isinstance(data, (str, Mapping)) or not hasattr(data, "__iter__"):
+            raise serializers.ValidationError(
+                {
+                    "non_field_errors": [
+                        self.error_messages["not_a_list"].format(input_type=type(data).__name__)
+                    ]
+                }
+            )
+        pairs, errors = [], {}
+        for index, item in enumerate(data):
+            if not isinstance(item, Mapping) or "tag" not in item:
+                errors[str(index)] = [TAG_FORMAT_MESSAGE]
+                continue
+            try:
+                pair = validate_tag_string(item["tag"])
+            except serializers.ValidationError as error:
+                errors[str(index)] = {"tag": error.detail[0]}
+                continue
+            if pair not in pairs:
+                pairs.append(pair)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return pairs
+
+    def to_representation(self, value):
+        return [{"tag": f"{key}={tag_value}"} for key, tag_value in value]
+
+
+class TicketUrlField(serializers.CharField):
+    """A ticket URL on incident POST/PATCH: must be a valid URL, ``""`` included (§4.2)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)
+        if (
+            data is not serializers.empty and value is not None
+        ):  # CharField skips validators for blank values, so check here
+            try:
+                _url_validator(value)
+            except DjangoValidationError:
+                raise serializers.ValidationError(INVALID_URL_MESSAGE) from None
+        return value
+
+
+class StorableDateTimeField(ArgusDateTimeField):
+    """An API timestamp that the database can store: refuses values that overflow in UTC
+    (``0001-01-01T00:00`` read in Europe/Oslo, ``9999-12-31T23:00-05:00``) instead of a 500."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value is not None:
+            try:
+                value.astimezone(UTC)
+            except (OverflowError, ValueError):
+                self.fail("invalid")
+        return value
+
+
+def _contains_null_character(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_contains_null_character(k) or _contains_null_character(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_null_character(item) for item in value)
+    return False
+
+
+class MetadataField(serializers.JSONField):
+    """Any JSON value; strings may not hold NUL characters (PostgreSQL jsonb refuses them)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if _contains_null_character(value):
+            raise serializers.ValidationError(NULL_CHARACTERS_MESSAGE)
+        return value
+
+
+class LevelField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Level.choices, **kwargs)
+
+
+class IncidentCreateV1Serializer(serializers.Serializer):
+    start_time = StorableDateTimeField()
+    end_time = StorableDateTimeField(allow_infinity=True, allow_null=True, required=False, default=INFINITY)
+    tags = TagListField()
+    source_incident_id = serializers.CharField(required=False, allow_blank=True, default="")
+    details_url = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    level = LevelField(required=False, default=Level.INFORMATION)
+    ticket_url = TicketUrlField(required=False, default="")
+
+    def validate(self, attrs):
+        end_time = attrs.get("end_time")
+        if end_time is not None and (is_negative_infinite(end_time) or end_time < attrs["start_time"]):
+            raise serializers.ValidationError(END_BEFORE_START_MESSAGE)
+        return attrs
+
+
+class IncidentCreateV2Serializer(IncidentCreateV1Serializer):
+    # null is refused later, with the list-shaped body of §4.2 (the reference leaks a DB error).
+    metadata = MetadataField(required=False, allow_null=True, default=dict)
+
+
+class IncidentUpdateSerializer(serializers.Serializer):
+    """PATCH/PUT ``incidents/<pk>/`` (§4.4): only the editable fields; PUT requires ``tags``."""
+
+    tags = TagListField(required=False)
+    details_url = serializers.CharField(required=False, allow_blank=True)
+    ticket_url = TicketUrlField(required=False)
+    level = LevelField(required=False)
+    metadata = MetadataField(required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+    def __init__(self, *args, require_tags: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if require_tags:
+            self.fields["tags"].required = True
+
+
+def non_editable_key_errors(data) -> dict:
+    """``{"<key>": "<message>"}`` for every key a PATCH/PUT may not send (checked before the rest)."""
+    editable = set(IncidentUpdateSerializer().fields)
+    model_fields = {field.name for field in Incident._meta.get_fields()} | {"pk"}
+    errors = {}
+    for key in data:
+        key = str(key)
+        if key in editable:
+            continue
+        errors[key] = NOT_CHANGEABLE_MESSAGE if key in model_fields else DOES_NOT_EXIST_MESSAGE
+    return errors
+
+
+class TicketUrlUpdateSerializer(serializers.Serializer):
+    """PUT ``incidents/<pk>/ticket_url/``: any string, not validated as a URL, ``""`` clears (§4.6)."""
+
+    ticket_url = serializers.CharField(allow_blank=True, trim_whitespace=False)

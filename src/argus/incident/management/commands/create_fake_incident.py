@@ -1,0 +1,152 @@
+"""``create_fake_incident``: create test incidents like a source system would (operations.md §1.3)."""
+
+import argparse
+import json
+import random
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from argus.dev.management.commands.initial_setup import ensure_argus_source
+from argus.incident.choices import MAX_INCIDENT_LEVEL, MIN_INCIDENT_LEVEL, TAG_KEY_PATTERN
+from argus.incident.models import Incident, SourceSystem, Tag
+from argus.incident.services import incident_create, incident_tag_add
+from argus.util.datetime_utils import INFINITY
+
+MAX_SOURCE_INCIDENT_ID = 2**32 - 1
+LEVEL_CHOICES = range(MIN_INCIDENT_LEVEL, MAX_INCIDENT_LEVEL + 1)
+KEY_MESSAGE = "Enter a valid key consisting of lowercase letters, numbers and underscores."
+
+
+class _RangeText:
+    def __repr__(self):
+        return f"[{MIN_INCIDENT_LEVEL}-{MAX_INCIDENT_LEVEL}]"
+
+
+class LevelChoices:
+    """The valid levels; argparse shows them as ``[1-5]`` in errors, like the reference."""
+
+    def __contains__(self, value):
+        return value in LEVEL_CHOICES
+
+    def __iter__(self):
+        return iter([_RangeText()])
+
+
+def validate_tag(tag: str) -> tuple[str, str]:
+    """``key=value`` to a pair, or CommandError with the reference's message for that mistake."""
+    try:
+        key, value = Tag.split(tag)
+    except ValidationError as error:
+        raise CommandError(str(error.messages))
+    if not re.match(TAG_KEY_PATTERN, key):
+        raise CommandError(str([str([KEY_MESSAGE])]))
+    return key, value
+
+
+def parse_json(text: str, origin: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CommandError(f"{origin} is not valid JSON: {error}")
+
+
+def create_fake_incident(
+    *,
+    source: SourceSystem,
+    argus_user,
+    description: str | None = None,
+    level: int | None = None,
+    tags=(),
+    stateful: bool = True,
+    metadata=None,
+) -> Incident:
+    """One fake incident with the standard tags and its first event (STA, or LES when stateless)."""
+    source_incident_id = str(random.randint(1, MAX_SOURCE_INCIDENT_ID))
+    if not description:
+        kind = "" if stateful else " (stateless)"
+        description = f'Incident{kind} #{source_incident_id} created via "create_fake_incident"'
+    with transaction.atomic():
+        incident = incident_create(
+            actor=argus_user,
+            source=source,
+            start_time=timezone.now(),
+            end_time=INFINITY if stateful else None,
+            source_incident_id=source_incident_id,
+            description=description,
+            level=level or random.choice(LEVEL_CHOICES),
+            metadata={} if metadata is None else metadata,
+            tags=[("location", "argus"), ("problem_type", "test"), *tags],
+        )
+        # The pk is only known now; the tag is in place before anything is broadcast or notified.
+        incident_tag_add(incident=incident, actor=argus_user, tag=f"object={incident.pk}")
+    return incident
+
+
+class Command(BaseCommand):
+    help = "Create fake Incident"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "-b", "--batch-size", type=int, default=1, help="Create <batch size> incidents in one go"
+        )
+        parser.add_argument("-d", "--description", help="Use this description for the incident")
+        parser.add_argument(
+            "-l",
+            "--level",
+            type=int,
+            choices=LevelChoices(),
+            metavar="[1-5]",
+            help="Set level to <level>, otherwise a random number within the correct range is used",
+        )
+        parser.add_argument("-t", "--tags", nargs="+", help="Add the listed tags to the incident")
+        parser.add_argument(
+            "-s",
+            "--source",
+            help="Use this source for the incident (the source needs to exist, see 'create_source' for "
+            "creating one)",
+        )
+        parser.add_argument(
+            "--stateless", action="store_true", help="Create a stateless incident (end_time = None)"
+        )
+        metadata = parser.add_mutually_exclusive_group()
+        metadata.add_argument("--metadata", help="Store json in the metadata field")
+        metadata.add_argument(
+            "--metadata-file",
+            type=argparse.FileType("r"),
+            help="Path to json-file to store in the metadata field",
+        )
+
+    def handle(self, *args, **options):
+        batch_size = options["batch_size"]
+        if batch_size < 1:
+            raise CommandError("The batch size must be at least 1.")
+        # Validate everything before creating anything: bad input leaves no orphan incidents.
+        tags = [validate_tag(tag) for tag in options["tags"] or []]
+        metadata = {}
+        if options["metadata"] is not None:
+            metadata = parse_json(options["metadata"], "--metadata")
+        elif options["metadata_file"] is not None:
+            with options["metadata_file"] as metadata_file:
+                metadata = parse_json(metadata_file.read(), metadata_file.name)
+
+        argus_source = ensure_argus_source()
+        argus_user = argus_source.user
+        source = argus_source
+        if options["source"]:
+            source = SourceSystem.objects.select_related("user").filter(name=options["source"]).first()
+            if source is None:
+                raise CommandError(f"No source with the name '{options['source']}' exists.")
+        for _ in range(batch_size):
+            create_fake_incident(
+                source=source,
+                argus_user=argus_user,
+                description=options["description"],
+                level=options["level"],
+                tags=tags,
+                stateful=not options["stateless"],
+                metadata=metadata,
+            )

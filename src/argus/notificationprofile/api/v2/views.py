@@ -1,0 +1,79 @@
+"""/api/v2/notificationprofiles/ (notifications.md §2-§8, §11.2)."""
+
+from django.db import transaction
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from argus.notificationprofile.api.serializers import (
+    DestinationConfigSerializer,
+    FilterSerializer,
+    MediaSerializer,
+    NotificationProfileSerializer,
+)
+from argus.notificationprofile.api.views import (
+    FilterViewSetBase,
+    NotificationProfileViewSetBase,
+    TransactionalWritesMixin,
+)
+from argus.notificationprofile.media import api_safely_get_medium_object, installed_media
+from argus.notificationprofile.media.base import NotificationMedium
+from argus.notificationprofile.models import DestinationConfig, Media
+
+
+class FilterViewSet(FilterViewSetBase):
+    serializer_class = FilterSerializer
+
+
+class NotificationProfileViewSet(NotificationProfileViewSetBase):
+    serializer_class = NotificationProfileSerializer
+
+
+class MediaViewSet(viewsets.ReadOnlyModelViewSet):
+    """Installed notification media (§6)."""
+
+    serializer_class = MediaSerializer
+    queryset = Media.objects.order_by("slug")
+    lookup_field = "slug"
+
+    @action(detail=True, methods=["get"], url_path="json_schema")
+    def json_schema(self, request, slug=None):
+        medium = api_safely_get_medium_object(slug)
+        # A copy: the plugin's class-level schema is never mutated (§15.13).
+        schema = {**medium.MEDIA_JSON_SCHEMA, "$id": request.build_absolute_uri(f"/json-schema/{slug}")}
+        return Response({"json_schema": schema})
+
+
+class DestinationConfigViewSet(TransactionalWritesMixin, viewsets.ModelViewSet):
+    """The user's destinations (§7). No PUT: only label and settings can change."""
+
+    serializer_class = DestinationConfigSerializer
+    queryset = DestinationConfig.objects.none()  # for the schema; requests use get_queryset()
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return DestinationConfig.objects.filter(user=self.request.user).select_related("media").order_by("pk")
+
+    def destroy(self, request, *args, **kwargs):
+        destination = self.get_object()
+        with transaction.atomic():
+            medium = installed_media().get(destination.media_id, NotificationMedium)
+            try:
+                medium.raise_if_not_deletable(destination)
+            except NotificationMedium.NotDeletableError as error:
+                # 1.37 wraps this message in a one-element list (§15.9).
+                return Response([str(error)], status=status.HTTP_400_BAD_REQUEST)
+            destination.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["get"])
+    def duplicate(self, request, pk=None):
+        destination = None
+        if str(pk).isdigit():
+            destination = self.get_queryset().filter(pk=int(pk)).first()
+        if destination is None:
+            return Response([f"Destination with pk={pk} does not exist."], status=status.HTTP_400_BAD_REQUEST)
+        medium = installed_media().get(destination.media_id)
+        others = DestinationConfig.objects.exclude(user=request.user)
+        is_duplicate = bool(medium and medium.has_duplicate(others, destination.settings))
+        return Response({"is_duplicate": is_duplicate})

@@ -1,0 +1,168 @@
+"""Viewsets shared by /api/v1/notificationprofiles/ and /api/v2/notificationprofiles/.
+
+Every queryset is scoped to the requesting user: another user's object is a 404, like a missing one
+(notifications.md §0). Writes run in one transaction, so a request that fails validation changes
+nothing.
+"""
+
+from django.db import transaction
+from django.db.models import Prefetch
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from argus.incident.models import Incident
+from argus.incident.queries import incidents_for_representation
+from argus.incident.representation import incidents_to_v2
+from argus.notificationprofile.api.serializers import TimeslotSerializer
+from argus.notificationprofile.filterblob import FilterBlobSerializer, InvalidFilterBlob, validate_filter_blob
+from argus.notificationprofile.matching import incidents_for_blob, incidents_for_profile
+from argus.notificationprofile.models import (
+    DestinationConfig,
+    Filter,
+    NotificationProfile,
+    Timeslot,
+)
+
+
+def render_incidents(queryset):
+    """Matching incidents in the v2 representation (even on v1 URLs), newest first, unpaginated."""
+    incidents = incidents_for_representation(queryset.order_by("-start_time", "-pk"))
+    return incidents_to_v2(incidents)
+
+
+class TransactionalWritesMixin:
+    """Create/update/delete in one transaction; respond with the freshly loaded object."""
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        instance = self.get_queryset().get(pk=serializer.instance.pk)
+        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        instance = self.get_queryset().get(pk=serializer.instance.pk)
+        return Response(self.get_serializer(instance).data)
+
+
+# --- timeslots (§3) -------------------------------------------------------------------------------
+
+
+def timeslots_for(user):
+    return Timeslot.objects.filter(user=user).prefetch_related("time_recurrences").order_by("name", "pk")
+
+
+class TimeslotViewSet(TransactionalWritesMixin, viewsets.ModelViewSet):
+    serializer_class = TimeslotSerializer
+    queryset = Timeslot.objects.none()  # for the schema; requests use get_queryset()
+
+    def get_queryset(self):
+        return timeslots_for(self.request.user)
+
+
+# --- filters (§4, §5) -----------------------------------------------------------------------------
+
+
+def filter_in_use_message(filter_obj) -> str | None:
+    profiles = profiles_for_str(filter_obj.notification_profiles.all())
+    if not profiles:
+        return None
+    names = ", ".join(str(profile) for profile in profiles)
+    return f"Cannot delete this filter since it is in use in the notification profile(s): {names}."
+
+
+def profiles_for_str(queryset):
+    """Profiles loaded with what ``str(profile)`` reads (timeslot and filters)."""
+    return list(
+        queryset.select_related("timeslot")
+        .prefetch_related(Prefetch("filters", queryset=Filter.objects.order_by("pk")))
+        .order_by("pk")
+    )
+
+
+class FilterViewSetBase(TransactionalWritesMixin, viewsets.ModelViewSet):
+    queryset = Filter.objects.none()  # for the schema; requests use get_queryset()
+
+    def get_queryset(self):
+        return Filter.objects.filter(user=self.request.user).order_by("pk")
+
+    def destroy(self, request, *args, **kwargs):
+        filter_obj = self.get_object()
+        with transaction.atomic():
+            message = filter_in_use_message(filter_obj)
+            if message:
+                # 1.37 answers with a bare JSON string here (§15.9).
+                return Response(message, status=status.HTTP_400_BAD_REQUEST)
+            filter_obj.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- preview (§11.2) ------------------------------------------------------------------------------
+
+
+class FilterPreviewView(GenericAPIView):
+    """POST a blob, get the incidents it selects. ``blob_version`` picks the validation rules."""
+
+    blob_version = 2
+    serializer_class = FilterBlobSerializer  # documents the body in the schema
+
+    def post(self, request, *args, **kwargs):
+        try:
+            blob = validate_filter_blob(request.data, version=self.blob_version)
+        except InvalidFilterBlob as error:
+            return Response(error.detail, status=status.HTTP_400_BAD_REQUEST)
+        return Response(render_incidents(incidents_for_blob(Incident.objects.all(), blob)))
+
+
+# --- notification profiles (§8, §9) ---------------------------------------------------------------
+
+
+def profiles_for(user):
+    return (
+        NotificationProfile.objects.filter(user=user)
+        .select_related("timeslot")
+        .prefetch_related(
+            "timeslot__time_recurrences",
+            Prefetch("filters", queryset=Filter.objects.order_by("pk")),
+            Prefetch(
+                "destinations", queryset=DestinationConfig.objects.select_related("media").order_by("pk")
+            ),
+        )
+        .order_by("pk")
+    )
+
+
+class NotificationProfileViewSetBase(TransactionalWritesMixin, viewsets.ModelViewSet):
+    queryset = NotificationProfile.objects.none()  # for the schema; requests use get_queryset()
+
+    def get_queryset(self):
+        return profiles_for(self.request.user)
+
+    @action(detail=True, methods=["get"])
+    def incidents(self, request, pk=None):
+        profile = None
+        if str(pk).isdigit():
+            profile = (
+                NotificationProfile.objects.filter(user=request.user, pk=int(pk))
+                .prefetch_related("filters")
+                .first()
+            )
+        if profile is None:
+            return Response(
+                [f"Notification profile with pk={pk} does not exist."], status=status.HTTP_400_BAD_REQUEST
+            )
+        return Response(render_incidents(incidents_for_profile(Incident.objects.all(), profile)))

@@ -1,0 +1,71 @@
+"""System checks: a broken notification configuration fails at startup, not at send time."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+
+@register(Tags.compatibility)
+def check_media_plugins(app_configs=None, **kwargs):
+    from argus.notificationprofile.media import load_plugin
+
+    if not hasattr(settings, "MEDIA_PLUGINS"):
+        return [
+            Error(
+                "The MEDIA_PLUGINS setting is missing.",
+                hint="List the notification media, e.g. "
+                '["argus.notificationprofile.media.email.EmailNotification"].',
+                id="argus_notificationprofile.E001",
+            )
+        ]
+    plugins = settings.MEDIA_PLUGINS
+    if isinstance(plugins, str) or not isinstance(plugins, (list, tuple)):
+        return [
+            Error(
+                "MEDIA_PLUGINS must be a list of dotted paths to notification medium classes.",
+                id="argus_notificationprofile.E001",
+            )
+        ]
+    errors = []
+    slugs: dict[str, str] = {}
+    for path in plugins:
+        try:
+            plugin = load_plugin(path)
+        except (ImportError, TypeError, ValueError) as error:
+            errors.append(
+                Error(
+                    f"MEDIA_PLUGINS entry {path!r} cannot be used: {error}",
+                    hint="Each entry must be the dotted path of a NotificationMedium subclass "
+                    "(argus.notificationprofile.media.base.NotificationMedium).",
+                    id="argus_notificationprofile.E002",
+                )
+            )
+            continue
+        if plugin.MEDIA_SLUG in slugs:
+            errors.append(
+                Error(
+                    f"MEDIA_PLUGINS entries {slugs[plugin.MEDIA_SLUG]!r} and {path!r} share the slug "
+                    f"{plugin.MEDIA_SLUG!r}.",
+                    id="argus_notificationprofile.E003",
+                )
+            )
+        slugs.setdefault(plugin.MEDIA_SLUG, path)
+    return errors
+
+
+@register(Tags.compatibility)
+def check_fallback_filter(app_configs=None, **kwargs):
+    from argus.notificationprofile.filterblob import InvalidFilterBlob, validate_filter_blob
+
+    fallback = getattr(settings, "ARGUS_FALLBACK_FILTER", None)
+    if fallback in (None, {}):
+        return []
+    try:
+        validate_filter_blob(fallback)
+    except InvalidFilterBlob as error:
+        return [
+            Warning(
+                f"ARGUS_FALLBACK_FILTER is not a valid filter: {'; '.join(error.messages)}",
+                id="argus_filter.W001",
+            )
+        ]
+    return []

@@ -1,0 +1,255 @@
+"""Filter blobs: the JSON object stored in ``Filter.filter`` (notifications.md §1.3, §4, §5).
+
+This module only knows the *shape* of a blob: which keys exist, which values they accept, how a blob
+is rendered and how the legacy v1 ``filter_string`` maps onto it. What a blob *means* (which
+incidents and events it selects) lives in :mod:`argus.notificationprofile.matching`.
+
+The serializers here are usable as nested fields (``filter = FilterBlobSerializer(required=False)``)
+so that errors come out in DRF's shape under ``"filter"``; :func:`validate_filter_blob` is the
+plain-function entry point for code outside DRF.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from rest_framework import serializers
+
+from argus.incident.choices import MAX_INCIDENT_LEVEL, MIN_INCIDENT_LEVEL, TAG_DELIMITER, EventType
+
+SOURCE_SYSTEM_IDS = "sourceSystemIds"
+TAGS = "tags"
+OPEN = "open"
+ACKED = "acked"
+STATEFUL = "stateful"
+MAXLEVEL = "maxlevel"
+EVENT_TYPES = "event_types"
+
+#: Output key order of a blob in the API (§4).
+BLOB_KEYS = (SOURCE_SYSTEM_IDS, TAGS, OPEN, ACKED, STATEFUL, MAXLEVEL, EVENT_TYPES)
+#: Keys that are always rendered, ``null`` when absent.
+ALWAYS_RENDERED_KEYS = (OPEN, ACKED, STATEFUL, MAXLEVEL)
+TRISTATE_KEYS = (OPEN, ACKED, STATEFUL)
+LIST_KEYS = (SOURCE_SYSTEM_IDS, TAGS, EVENT_TYPES)
+
+#: The only keys a v1 ``filter_string`` may (and must) contain (§5).
+FILTER_STRING_KEYS = (SOURCE_SYSTEM_IDS, TAGS)
+
+
+class InvalidFilterBlob(ValidationError):
+    """A blob failed validation. ``detail`` holds the errors in DRF's shape (dict or list)."""
+
+    def __init__(self, detail):
+        self.detail = detail
+        super().__init__(_flatten_messages(detail))
+
+
+def _flatten_messages(detail, prefix: str = "") -> list[str]:
+    if isinstance(detail, Mapping):
+        messages = []
+        for key, value in detail.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            messages.extend(_flatten_messages(value, path))
+        return messages
+    if isinstance(detail, (list, tuple)):
+        messages = []
+        for item in detail:
+            messages.extend(_flatten_messages(item, prefix))
+        return messages
+    return [f"{prefix}: {detail}" if prefix else str(detail)]
+
+
+class EventTypesField(serializers.ListField):
+    """A list of event type codes, de-duplicated keeping first-occurrence order.
+
+    Errors are a flat list (``["\"XXX\" is not a valid choice."]``), as 1.37 reports them.
+    """
+
+    child = serializers.CharField()
+    default_error_messages = {"invalid_choice": '"{input}" is not a valid choice.'}
+
+    def to_internal_value(self, data):
+        codes = super().to_internal_value(data)
+        valid = set(EventType.values)
+        for code in codes:
+            if code not in valid:
+                self.fail("invalid_choice", input=code)
+        return list(dict.fromkeys(codes))
+
+
+class FilterBlobSerializer(serializers.Serializer):
+    """v2 blob rules (§4): only provided known keys are kept, unknown keys are dropped."""
+
+    sourceSystemIds = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+    tags = serializers.ListField(child=serializers.CharField(min_length=3), required=False)
+    open = serializers.BooleanField(required=False, allow_null=True)
+    acked = serializers.BooleanField(required=False, allow_null=True)
+    stateful = serializers.BooleanField(required=False, allow_null=True)
+    maxlevel = serializers.IntegerField(
+        required=False, allow_null=True, min_value=MIN_INCIDENT_LEVEL, max_value=MAX_INCIDENT_LEVEL
+    )
+    event_types = EventTypesField(required=False)
+
+    def to_representation(self, instance):
+        return represent_filter_blob(instance)
+
+    def to_internal_value(self, data):
+        validated = super().to_internal_value(data)
+        # Keep the order of the input so the stored blob reads like what the user sent.
+        order = list(data) if isinstance(data, Mapping) else []
+        return {key: validated[key] for key in sorted(validated, key=lambda k: _position(order, k))}
+
+
+class FilterBlobV1Serializer(FilterBlobSerializer):
+    """v1 blob rules (§5): as v2, but ``event_types`` is not a v1 key and is dropped."""
+
+    event_types = None
+
+    def to_representation(self, instance):
+        return represent_filter_blob(instance, with_event_types=False)
+
+
+def _position(order: list, key: str) -> int:
+    return order.index(key) if key in order else len(order)
+
+
+def validate_filter_blob(blob, *, version: int = 2) -> dict:
+    """Validate a blob with the v2 (or v1) rules and return the cleaned blob.
+
+    Raises :class:`InvalidFilterBlob` (a Django ``ValidationError``) whose ``detail`` is the DRF error
+    structure, e.g. ``{"sourceSystemIds": {"0": ["A valid integer is required."]}}``.
+    """
+    serializer_class = FilterBlobV1Serializer if version == 1 else FilterBlobSerializer
+    serializer = serializer_class(data=blob)
+    if not serializer.is_valid():
+        raise InvalidFilterBlob(_plain(serializer.errors))
+    return dict(serializer.validated_data)
+
+
+def _plain(detail):
+    """DRF ErrorDetail/ReturnDict structures to plain JSON-able dicts/lists/strings."""
+    if isinstance(detail, Mapping):
+        return {str(key): _plain(value) for key, value in detail.items()}
+    if isinstance(detail, (list, tuple)):
+        return [_plain(item) for item in detail]
+    return str(detail)
+
+
+def represent_filter_blob(blob: Mapping | None, *, with_event_types: bool = True) -> dict:
+    """The API rendering of a stored blob (§4): fixed key order, tri-states and maxlevel always present."""
+    blob = blob or {}
+    rendered = {}
+    for key in BLOB_KEYS:
+        if key == EVENT_TYPES and not with_event_types:
+            continue
+        if key in ALWAYS_RENDERED_KEYS:
+            rendered[key] = blob.get(key)
+        elif key in blob:
+            rendered[key] = blob[key]
+    return rendered
+
+
+def is_empty_blob(blob: Mapping | None) -> bool:
+    """True when no key would select anything (§11.1 step 1): such a blob matches nothing."""
+    blob = blob or {}
+    if any(blob.get(key) is not None for key in TRISTATE_KEYS):
+        return False
+    return not any(blob.get(key) for key in (SOURCE_SYSTEM_IDS, TAGS, EVENT_TYPES, MAXLEVEL))
+
+
+def split_tag(tag: str) -> tuple[str, str] | None:
+    """``key=value`` → ``(key, value)`` (stripped, split on the first ``=``); None if malformed.
+
+    Blobs may hold tags without a delimiter (the API stores them, §4); they simply match nothing.
+    """
+    key, delimiter, value = str(tag).partition(TAG_DELIMITER)
+    key, value = key.strip(), value.strip()
+    if not delimiter or not key:
+        return None
+    return key, value
+
+
+def tags_by_key(tags) -> dict[str, set[str]] | None:
+    """Group filter tags by key (OR within a key, AND across keys). None if any tag is malformed."""
+    grouped: dict[str, set[str]] = {}
+    for tag in tags or ():
+        pair = split_tag(tag)
+        if pair is None:
+            return None
+        grouped.setdefault(pair[0], set()).add(pair[1])
+    return grouped
+
+
+# --- v1 filter_string (§5) ---------------------------------------------------------------------
+
+
+def filter_string_for_blob(blob: Mapping | None) -> str:
+    """The legacy ``filter_string``, always synthesised from the blob (``[]`` for a missing key)."""
+    blob = blob or {}
+    return json.dumps(
+        {SOURCE_SYSTEM_IDS: blob.get(SOURCE_SYSTEM_IDS) or [], TAGS: blob.get(TAGS) or []},
+        separators=(", ", ": "),
+    )
+
+
+def _error_detail_literal(message: str, code: str) -> str:
+    # 1.37 wraps each message in the repr of a DRF ErrorDetail; clients may compare the text.
+    return f"[ErrorDetail(string={message!r}, code={code!r})]"
+
+
+def parse_filter_string(text) -> dict:
+    """Parse a v1 ``filter_string`` into a blob with exactly ``sourceSystemIds`` and ``tags``.
+
+    Raises :class:`InvalidFilterBlob` with a list of messages (rendered under ``filter_string`` by
+    the v1 serializer). Unlike 1.37, non-object JSON and bad value types are refused here instead
+    of being stored and crashing later reads.
+    """
+    if not isinstance(text, str):
+        raise InvalidFilterBlob(["Not a valid string."])
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidFilterBlob([str(error)])
+    if not isinstance(parsed, dict):
+        raise InvalidFilterBlob(["The filter string must be a JSON object."])
+    known = [key for key in parsed if key in FILTER_STRING_KEYS]
+    missing = [key for key in FILTER_STRING_KEYS if key not in parsed]
+    unknown = [key for key in parsed if key not in FILTER_STRING_KEYS]
+    errors = []
+    if not known:
+        errors.append(_error_detail_literal("No known fieldnames in filterstring.", "none_found"))
+    if missing:
+        errors.append(
+            _error_detail_literal(f"Filterstring is missing fieldname(s): {', '.join(missing)}", "missing")
+        )
+    if unknown:
+        errors.append(
+            _error_detail_literal(f"Unknown fieldname(s) in filterstring: {', '.join(unknown)}", "unknown")
+        )
+    if errors:
+        raise InvalidFilterBlob(errors)
+    try:
+        cleaned = validate_filter_blob(parsed, version=1)
+    except InvalidFilterBlob as error:
+        raise InvalidFilterBlob(_flatten_messages(error.detail))
+    return {key: cleaned[key] for key in FILTER_STRING_KEYS}
+
+
+def combine_v1_blob(*, filter_blob: dict | None, filter_string_blob: dict | None, current: dict | None):
+    """The stored blob after a v1 write (§5 "Combination").
+
+    ``filter_blob`` is the validated ``filter`` (v1 rules) or None when absent; ``filter_string_blob``
+    the parsed ``filter_string`` or None; ``current`` the stored blob (None on create).
+    """
+    if filter_blob is None and filter_string_blob is None:
+        return {} if current is None else dict(current)
+    if filter_blob is None:
+        return dict(filter_string_blob)
+    combined = dict(filter_blob)
+    if filter_string_blob:
+        for key in FILTER_STRING_KEYS:
+            if filter_string_blob.get(key) and key not in combined:
+                combined[key] = filter_string_blob[key]
+    return combined

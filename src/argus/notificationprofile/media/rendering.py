@@ -1,0 +1,105 @@
+"""Subject and bodies of notification messages (notifications.md §12.6).
+
+Datetimes are rendered as Python ``str()`` of the value in the server time zone
+(``2026-11-22 12:30:00+01:00``); the HTML alternative lets Django templates localise them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from argus.incident.models import Event
+from argus.util.datetime_utils import is_infinite
+
+FIELD_WIDTH = 17
+STILL_OPEN = "Still open"
+FIELDS = (
+    "start_time",
+    "end_time",
+    "source_incident_id",
+    "details_url",
+    "description",
+    "level",
+    "ticket_url",
+    "search_text",
+    "metadata",
+)
+
+
+def _local(value):
+    from argus.notificationprofile.matching import local_moment
+
+    return local_moment(value)
+
+
+def notification_subject(event: Event, *, prefix: str | None = None) -> str:
+    if prefix is None:
+        prefix = getattr(settings, "NOTIFICATION_SUBJECT_PREFIX", "")
+    return (
+        f"{prefix}'{event.get_type_display()}': {event.incident.description}, "
+        f"{event.actor.username} @ {_local(event.timestamp)}"
+    )
+
+
+def search_text_before(event: Event) -> str:
+    """The incident's accumulated event descriptions before ``event`` was recorded.
+
+    The incident row already holds the text *after* the event (and maybe later ones), so it is
+    rebuilt from the earlier events with the same rule the incident services use.
+    """
+    cached = getattr(event, "_argus_search_text_before", None)
+    if cached is not None:
+        return cached
+    text = ""
+    earlier = (
+        Event.objects.filter(incident_id=event.incident_id, pk__lt=event.pk)
+        .order_by("pk")
+        .values_list("description", flat=True)
+    )
+    for description in earlier:
+        if description and description not in text:
+            text = f"{text} {description}"
+    event._argus_search_text_before = text
+    return text
+
+
+def field_values(event: Event, *, localise_datetimes: bool = True) -> list[tuple[str, object]]:
+    incident = event.incident
+    end_time = incident.end_time
+    if end_time is None:
+        end = None
+    elif is_infinite(end_time):
+        end = STILL_OPEN
+    else:
+        end = _local(end_time) if localise_datetimes else end_time
+    start = _local(incident.start_time) if localise_datetimes else incident.start_time
+    values = {
+        "start_time": start,
+        "end_time": end,
+        "source_incident_id": incident.source_incident_id,
+        "details_url": incident.pp_details_url,
+        "description": incident.description,
+        "level": incident.level,
+        "ticket_url": incident.ticket_url,
+        "search_text": search_text_before(event),
+        "metadata": incident.metadata,
+    }
+    return [(name, values[name]) for name in FIELDS]
+
+
+def notification_text(event: Event) -> str:
+    lines = [f"Status: {event.type}\n", f"Actor: {event.actor.username}\n"]
+    for name, value in field_values(event):
+        lines.append(f"\n{name.ljust(FIELD_WIDTH)}: {value}\n")
+    lines.append("\n")
+    return "".join(lines)
+
+
+def html_fields(event: Event) -> list[tuple[str, object]]:
+    """Values for the HTML table: datetimes stay datetimes so the template localises them."""
+    fields = []
+    for name, value in field_values(event, localise_datetimes=False):
+        if value is None:
+            value = "None"
+        fields.append((name, value))
+    return fields

@@ -1,0 +1,98 @@
+"""SMS as email (notifications.md §12.7): a plain mail per phone number to ``SMS_GATEWAY_ADDRESS``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
+from rest_framework import serializers
+
+from argus.incident.models import Event
+from argus.notificationprofile.media.base import NotificationMedium
+from argus.notificationprofile.models import DestinationConfig
+from argus.util.phonenumbers import normalize_phone_number
+
+logger = logging.getLogger(__name__)
+
+PHONE_NUMBER = "phone_number"
+
+
+class SMSNotification(NotificationMedium):
+    MEDIA_SLUG = "sms"
+    MEDIA_NAME = "SMS"
+    MEDIA_JSON_SCHEMA = {
+        "title": "SMS Settings",
+        "description": "Settings for a DestinationConfig using SMS.",
+        "type": "object",
+        "required": ["phone_number"],
+        "properties": {
+            "phone_number": {
+                "type": "string",
+                "title": "Phone number",
+                "description": "The phone number is validated and the country code needs to be given.",
+            }
+        },
+    }
+
+    @classmethod
+    def validate(cls, instance, dict: dict, user) -> dict:
+        settings_in = dict.get("settings")
+        if not isinstance(settings_in, Mapping):
+            raise serializers.ValidationError({"non_field_errors": ["Settings has to be a dictionary."]})
+        raw = settings_in.get(PHONE_NUMBER)
+        if raw in (None, ""):
+            raise serializers.ValidationError({PHONE_NUMBER: ["This field is required."]})
+        try:
+            number = normalize_phone_number(raw)
+        except ValidationError as error:
+            raise serializers.ValidationError({PHONE_NUMBER: list(error.messages)})
+        existing = DestinationConfig.objects.filter(
+            user=user, media_id=cls.MEDIA_SLUG, settings__phone_number=number
+        )
+        current = getattr(instance, "instance", None)
+        if isinstance(current, DestinationConfig) and current.pk:
+            existing = existing.exclude(pk=current.pk)
+        if user is not None and existing.exists():
+            raise serializers.ValidationError({PHONE_NUMBER: ["Phone number already exists"]})
+        return {PHONE_NUMBER: number}
+
+    @classmethod
+    def has_duplicate(cls, queryset, settings: dict) -> bool:
+        return queryset.filter(
+            media_id=cls.MEDIA_SLUG, settings__phone_number=settings.get(PHONE_NUMBER)
+        ).exists()
+
+    @staticmethod
+    def get_label(destination: DestinationConfig) -> str:
+        return f"{SMSNotification.MEDIA_NAME}: {destination.settings.get(PHONE_NUMBER)}"
+
+    @classmethod
+    def get_address(cls, destination: DestinationConfig) -> str:
+        return destination.settings.get(PHONE_NUMBER) or ""
+
+    @classmethod
+    def send(cls, event: Event, destinations: Iterable[DestinationConfig], **kwargs: Any) -> bool:
+        gateway = getattr(settings, "SMS_GATEWAY_ADDRESS", None)
+        if not gateway:
+            logger.error(
+                "SMS_GATEWAY_ADDRESS is not set, cannot dispatch SMS notifications using this plugin"
+            )
+            return False
+        numbers = sorted(cls.get_relevant_addresses(destinations) - {""})
+        if not numbers:
+            return False
+        connection = get_connection(fail_silently=False)
+        for number in numbers:
+            # Stops at the first failure (the exception propagates to the caller, which retries).
+            EmailMessage(
+                subject=f"sms {number}",
+                body=event.description or "",
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[gateway],
+                connection=connection,
+            ).send()
+        return True

@@ -1,0 +1,136 @@
+"""Durable notification delivery through django-tasks (notifications.md §12, §16.3).
+
+``dispatch_event`` runs once per committed event: it finds the firing profiles and their
+destinations (:mod:`argus.notificationprofile.matching`) and sends one message per (medium,
+address) through the medium's plugin. A failure (SMTP down, refused, timeout, any plugin error) is
+logged with the destination and that one message becomes a ``deliver`` task scheduled with
+exponential backoff, retried up to ``NOTIFICATION_MAX_ATTEMPTS`` attempts in all; the other
+addresses of the same event are neither held back nor repeated. With the database
+backend the queue lives in the same database, so nothing is lost when a worker restarts.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import task
+
+from argus.notificationprofile.matching import destinations_for_event, load_event
+from argus.notificationprofile.media import get_notification_media, installed_media
+from argus.notificationprofile.models import DestinationConfig
+
+logger = logging.getLogger(__name__)
+
+QUEUE_NAME = "default"
+DEFAULT_MAX_ATTEMPTS = 8
+DEFAULT_RETRY_DELAY = 10  # seconds before the 2nd attempt; doubles each time
+MAX_RETRY_DELAY = 3600
+
+
+def max_attempts() -> int:
+    return max(1, int(getattr(settings, "NOTIFICATION_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)))
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1-based): base * 2**(attempt-1)."""
+    base = float(getattr(settings, "NOTIFICATION_RETRY_DELAY", DEFAULT_RETRY_DELAY))
+    return min(
+        base * 2 ** (attempt - 1), float(getattr(settings, "NOTIFICATION_MAX_RETRY_DELAY", MAX_RETRY_DELAY))
+    )
+
+
+def deliveries_for_event(event) -> list[tuple[str, str, list[DestinationConfig]]]:
+    """(medium slug, address, destinations) for every message ``event`` causes (§12.4)."""
+    destinations = destinations_for_event(event)
+    deliveries = []
+    for slug, medium in get_notification_media(destinations).items():
+        for address, group in medium.group_by_address(destinations).items():
+            deliveries.append((slug, address, group))
+    return deliveries
+
+
+@task(queue_name=QUEUE_NAME)
+def dispatch_event(event_id: int) -> int:
+    """Match one event and send its messages; returns the number of messages attempted.
+
+    Each (medium, address) is sent on its own; one that fails is handed to a :func:`deliver` task
+    scheduled after a backoff, so it never holds back or repeats the others.
+    """
+    if not settings.SEND_NOTIFICATIONS:
+        return 0
+    event = load_event(event_id)
+    if event is None:
+        logger.warning("Notification: event %s no longer exists, nothing to send", event_id)
+        return 0
+    deliveries = deliveries_for_event(event)
+    for slug, _address, destinations in deliveries:
+        _send(event, slug, destinations, attempt=1)
+    if deliveries:
+        logger.debug("Notification: event %s → %d message(s)", event_id, len(deliveries))
+    return len(deliveries)
+
+
+@task(queue_name=QUEUE_NAME)
+def deliver(event_id: int, slug: str, destination_ids: list[int], attempt: int = 1) -> bool:
+    """(Re)try one message about an event to one address. Never raises: failures are rescheduled."""
+    event = load_event(event_id)
+    if event is None:
+        logger.warning("Notification: event %s no longer exists, message via %s dropped", event_id, slug)
+        return False
+    destinations = list(DestinationConfig.objects.filter(pk__in=destination_ids).select_related("media"))
+    return _send(event, slug, destinations, attempt=attempt)
+
+
+def _send(event, slug: str, destinations: list, *, attempt: int) -> bool:
+    medium = installed_media().get(slug)
+    if medium is None:
+        logger.error("Notification: medium %r is not installed, message for event %s dropped", slug, event.pk)
+        return False
+    if not destinations:
+        return False
+    try:
+        return bool(medium.send(event, destinations))
+    except Exception as error:
+        address = medium.get_address(destinations[0])
+        _schedule_retry(event.pk, slug, [d.pk for d in destinations], attempt, address, error)
+        return False
+
+
+def _schedule_retry(event_id, slug, destination_ids, attempt, address, error) -> None:
+    limit = max_attempts()
+    if attempt >= limit:
+        logger.error(
+            "Notification: %s to %r about event %s failed %d times, giving up: %s",
+            slug,
+            address,
+            event_id,
+            attempt,
+            error,
+        )
+        return
+    backend = deliver.get_backend()
+    if not backend.supports_defer:
+        logger.error(
+            "Notification: %s to %r about event %s failed (%s); the task backend cannot retry later",
+            slug,
+            address,
+            event_id,
+            error,
+        )
+        return
+    delay = retry_delay(attempt)
+    run_after = timezone.now() + datetime.timedelta(seconds=delay)
+    logger.warning(
+        "Notification: %s to %r about event %s failed (attempt %d/%d): %s; retrying in %ss",
+        slug,
+        address,
+        event_id,
+        attempt,
+        limit,
+        error,
+        delay,
+    )
+    deliver.using(run_after=run_after).enqueue(event_id, slug, destination_ids, attempt + 1)

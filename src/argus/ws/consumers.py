@@ -1,0 +1,130 @@
+"""The ``/ws/open/`` consumer: the realtime incident feed (realtime.md §3, §10).
+
+Protocol: the client sends ``{"action": "subscribe"}``; the server answers ``subscribed`` with the
+connection's channel name and the newest open incidents, then relays every ``created`` /
+``modified`` / ``deleted`` frame broadcast to the group (see :mod:`argus.ws.broadcast`). Anything else
+the client sends gets an ``error`` frame and the connection stays open.
+"""
+
+import asyncio
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from argus.ws.broadcast import GROUP_NAME
+
+logger = logging.getLogger(__name__)
+
+START_INCIDENTS_COUNT = 25
+SUBSCRIBE = "subscribe"
+# Channel layers forget group members after ``group_expiry`` (a day by default); a subscription
+# re-joins the group this often so dashboards left open for weeks keep receiving frames.
+DEFAULT_GROUP_REFRESH_SECONDS = 3600
+
+ERROR_NOT_JSON = "invalid frame: not valid JSON"
+ERROR_NOT_OBJECT = "invalid frame: expected a JSON object"
+ERROR_BINARY = "invalid frame: binary frames are not supported"
+ERROR_UNAVAILABLE = "subscription failed: the realtime feed is unavailable, try again later"
+
+
+def unknown_action_error(action) -> str:
+    # str(None) == "None": the reference spells a missing action this way (realtime.md §3.1).
+    return f"unknown action {action}"
+
+
+def start_incidents() -> list[dict]:
+    """The newest open incidents, newest ``start_time`` first, in the v2 representation."""
+    from argus.incident.queries import incidents_for_representation, open_incidents
+    from argus.incident.representation import incidents_to_v2
+
+    incidents = incidents_for_representation(open_incidents()).order_by("-start_time", "-pk")
+    return incidents_to_v2(incidents[:START_INCIDENTS_COUNT])
+
+
+def group_refresh_seconds() -> float:
+    return float(getattr(settings, "ARGUS_WS_GROUP_REFRESH_SECONDS", DEFAULT_GROUP_REFRESH_SECONDS))
+
+
+def encode(frame: dict) -> str:
+    # Default separators (with spaces), like the reference's frames (realtime.md §3).
+    return json.dumps(frame)
+
+
+class OpenIncidentConsumer(AsyncWebsocketConsumer):
+    subscribed = False
+    refresh_task = None
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            # Closing before accepting makes the ASGI server answer the handshake with HTTP 403.
+            await self.close()
+            return
+        await self.accept()
+
+    async def disconnect(self, code):
+        if self.refresh_task is not None:
+            self.refresh_task.cancel()
+        if self.subscribed:
+            try:
+                await self.channel_layer.group_discard(GROUP_NAME, self.channel_name)
+            except Exception:
+                logger.warning(
+                    "Could not leave group %s for %s", GROUP_NAME, self.channel_name, exc_info=True
+                )
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is None:
+            await self.send_error(ERROR_BINARY)
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error(ERROR_NOT_JSON)
+            return
+        if not isinstance(content, dict):
+            await self.send_error(ERROR_NOT_OBJECT)
+            return
+        action = content.get("action")
+        if action == SUBSCRIBE:
+            await self.subscribe()
+        else:
+            await self.send_error(unknown_action_error(action))
+
+    async def subscribe(self):
+        try:
+            await self.channel_layer.group_add(GROUP_NAME, self.channel_name)
+        except Exception:
+            logger.exception("Could not add %s to group %s", self.channel_name, GROUP_NAME)
+            await self.send_error(ERROR_UNAVAILABLE)
+            return
+        self.subscribed = True
+        if self.refresh_task is None:
+            self.refresh_task = asyncio.create_task(self.keep_group_membership())
+        incidents = await database_sync_to_async(start_incidents)()
+        await self.send_frame(
+            {"type": "subscribed", "channel_name": self.channel_name, "start_incidents": incidents}
+        )
+
+    async def keep_group_membership(self):
+        interval = group_refresh_seconds()
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.channel_layer.group_add(GROUP_NAME, self.channel_name)
+            except Exception:
+                logger.warning("Could not renew %s in group %s", self.channel_name, GROUP_NAME, exc_info=True)
+
+    async def notify(self, message):
+        """Group message ``{"type": "notify", "content": <frame>}`` from the broadcaster."""
+        if self.subscribed:
+            await self.send_frame(message["content"])
+
+    async def send_error(self, reason: str):
+        await self.send_frame({"error": reason})
+
+    async def send_frame(self, frame: dict):
+        await self.send(text_data=encode(frame))

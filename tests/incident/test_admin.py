@@ -1,0 +1,353 @@
+"""The incident admin (operations.md §5): lists, filters, search, and changes through the services."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from argus.incident.choices import EventType
+from argus.incident.models import Acknowledgement, Event, Incident, SourceSystem
+from argus.util.datetime_utils import INFINITY
+from tests.factories import (
+    AcknowledgementFactory,
+    IncidentFactory,
+    IncidentTagRelationFactory,
+    SourceSystemFactory,
+    SourceSystemTypeFactory,
+    SuperUserFactory,
+    TagFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:argus_incident_incident_changelist"
+
+
+@pytest.fixture
+def admin_client(client):
+    user = SuperUserFactory()
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def listed_pks(response):
+    return sorted(incident.pk for incident in response.context["cl"].result_list)
+
+
+@pytest.fixture
+def incidents():
+    source_a = SourceSystemFactory(name="alpha", type__name="nav")
+    source_b = SourceSystemFactory(name="beta", type__name="zabbix")
+    open_acked = IncidentFactory(source=source_a, level=1, description="disk full")
+    AcknowledgementFactory(event__incident=open_acked)
+    open_unacked = IncidentFactory(source=source_a, level=3, ticket_url="https://t.example.org/1")
+    closed = IncidentFactory(source=source_b, end_time=timezone.now() - datetime.timedelta(minutes=1))
+    stateless = IncidentFactory(source=source_b, end_time=None, details_url="https://d.example.org/")
+    IncidentTagRelationFactory(incident=open_unacked, tag=TagFactory(key="host", value="web1"))
+    return {"open_acked": open_acked, "open_unacked": open_unacked, "closed": closed, "stateless": stateless}
+
+
+class TestIncidentChangeList:
+    def test_columns_and_constant_queries(self, admin_client, incidents, django_assert_max_num_queries):
+        with django_assert_max_num_queries(12):
+            response = admin_client.get(reverse(CHANGELIST))
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "infinity" in body and "host=web1" in body and "Fake incident" in body
+        assert '<a href="https://t.example.org/1">https://t.example.org/1</a>' in body
+        IncidentFactory.create_batch(20)
+        with django_assert_max_num_queries(12):
+            assert admin_client.get(reverse(CHANGELIST)).status_code == 200
+
+    @pytest.mark.parametrize(
+        "query, expected",
+        [
+            ("open=1", ["open_acked", "open_unacked"]),
+            ("open=0", ["closed", "stateless"]),
+            ("acked=1", ["open_acked"]),
+            ("acked=0", ["closed", "open_unacked", "stateless"]),
+            ("stateful=0", ["stateless"]),
+            ("has_ticket=1", ["open_unacked"]),
+            ("has_details_url=1", ["stateless"]),
+            ("level__exact=1", ["open_acked"]),
+            ("source__type__name__exact=zabbix", ["closed", "stateless"]),
+            ("q=web1", ["open_unacked"]),
+            ("q=disk", ["open_acked"]),
+            ("q=beta", ["closed", "stateless"]),
+        ],
+    )
+    def test_filters_and_search(self, admin_client, incidents, query, expected):
+        response = admin_client.get(reverse(CHANGELIST) + "?" + query)
+        assert response.status_code == 200
+        assert listed_pks(response) == sorted(incidents[name].pk for name in expected)
+
+    def test_filter_by_source(self, admin_client, incidents):
+        source = incidents["closed"].source
+        response = admin_client.get(reverse(CHANGELIST) + f"?source__id__exact={source.pk}")
+        assert listed_pks(response) == sorted([incidents["closed"].pk, incidents["stateless"].pk])
+
+    def test_incidents_cannot_be_deleted_when_indelible(self, admin_client, incidents):
+        url = reverse("admin:argus_incident_incident_delete", args=[incidents["closed"].pk])
+        assert admin_client.post(url, {"post": "yes"}).status_code == 403
+        assert Incident.objects.filter(pk=incidents["closed"].pk).exists()
+
+
+def incident_form_data(incident, **changes):
+    start = timezone.localtime(incident.start_time)
+    data = {
+        "start_time_0": start.strftime("%Y-%m-%d"),
+        "start_time_1": start.strftime("%H:%M:%S"),
+        "end_time_0": "",
+        "end_time_1": "",
+        "end_time_infinity": "on",
+        "source": incident.source_id,
+        "source_incident_id": incident.source_incident_id,
+        "details_url": incident.details_url,
+        "description": incident.description,
+        "level": incident.level,
+        "ticket_url": incident.ticket_url,
+        "metadata": "{}",
+        "incident_tag_relations-TOTAL_FORMS": "0",
+        "incident_tag_relations-INITIAL_FORMS": "0",
+        "incident_tag_relations-MIN_NUM_FORMS": "0",
+        "incident_tag_relations-MAX_NUM_FORMS": "1000",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+class TestIncidentChange:
+    def test_add_creates_start_event(self, admin_client, source_system):
+        incident = Incident(start_time=timezone.now(), source=source_system, level=2, description="new")
+        data = incident_form_data(incident, source_incident_id="a-1")
+        response = admin_client.post(reverse("admin:argus_incident_incident_add"), data)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        created = Incident.objects.get(source_incident_id="a-1")
+        assert created.open and created.level == 2
+        (event,) = created.events.all()
+        assert event.type == EventType.INCIDENT_START and event.actor == source_system.user
+
+    def test_duplicate_source_incident_id_is_a_form_error(self, admin_client, source_system):
+        existing = IncidentFactory(source=source_system, source_incident_id="dup")
+        data = incident_form_data(existing)
+        response = admin_client.post(reverse("admin:argus_incident_incident_add"), data)
+        assert response.status_code == 200
+        assert Incident.objects.filter(source_incident_id="dup").count() == 1
+
+    def test_editing_fields_records_change_events(self, admin_client, incidents):
+        incident = incidents["open_unacked"]
+        old_description = incident.description
+        url = reverse("admin:argus_incident_incident_change", args=[incident.pk])
+        data = incident_form_data(incident, level=1, description="changed")
+        response = admin_client.post(url, data)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        incident.refresh_from_db()
+        assert (incident.level, incident.description) == (1, "changed")
+        descriptions = set(
+            incident.events.filter(type=EventType.INCIDENT_CHANGE).values_list("description", flat=True)
+        )
+        assert descriptions == {
+            'Change: "level": 3 → 1',
+            f'Change: "description": {old_description} → changed',
+        }
+
+    def test_closing_and_reopening_record_events(self, admin_client, incidents):
+        incident = incidents["open_unacked"]
+        incident.start_time = timezone.now() - datetime.timedelta(hours=1)
+        incident.save()
+        url = reverse("admin:argus_incident_incident_change", args=[incident.pk])
+        end = timezone.localtime() - datetime.timedelta(minutes=5)
+        data = incident_form_data(
+            incident,
+            end_time_0=end.strftime("%Y-%m-%d"),
+            end_time_1=end.strftime("%H:%M:%S"),
+            end_time_infinity=None,
+        )
+        assert admin_client.post(url, data).status_code == 302
+        incident.refresh_from_db()
+        assert not incident.open
+        assert incident.events.filter(type=EventType.CLOSE, actor=admin_client.user).exists()
+        assert admin_client.post(url, incident_form_data(incident)).status_code == 302
+        incident.refresh_from_db()
+        assert incident.end_time == INFINITY
+        assert incident.events.filter(type=EventType.REOPEN).exists()
+
+    def test_end_time_and_infinity_together_is_refused(self, admin_client, incidents):
+        incident = incidents["open_unacked"]
+        url = reverse("admin:argus_incident_incident_change", args=[incident.pk])
+        data = incident_form_data(incident, end_time_0="2020-01-01", end_time_1="10:00:00")
+        response = admin_client.post(url, data)
+        assert response.status_code == 200
+        assert "Give either an end time or infinity, not both." in response.content.decode()
+        incident.refresh_from_db()
+        assert incident.open
+
+    def test_tag_inline_adds_and_removes_through_services(self, admin_client, incidents):
+        incident = incidents["open_unacked"]
+        relation = incident.incident_tag_relations.get()
+        new_tag = TagFactory(key="room", value="b1")
+        url = reverse("admin:argus_incident_incident_change", args=[incident.pk])
+        data = incident_form_data(
+            incident,
+            **{
+                "incident_tag_relations-TOTAL_FORMS": "2",
+                "incident_tag_relations-INITIAL_FORMS": "1",
+                "incident_tag_relations-0-id": relation.pk,
+                "incident_tag_relations-0-incident": incident.pk,
+                "incident_tag_relations-0-tag": relation.tag_id,
+                "incident_tag_relations-0-DELETE": "on",
+                "incident_tag_relations-1-incident": incident.pk,
+                "incident_tag_relations-1-tag": new_tag.pk,
+            },
+        )
+        response = admin_client.post(url, data)
+        assert response.status_code == 302, response.context["inline_admin_formsets"]
+        relations = list(incident.incident_tag_relations.select_related("tag", "added_by"))
+        assert [(str(r.tag), r.added_by) for r in relations] == [("room=b1", admin_client.user)]
+
+
+class TestFakeIncidentPage:
+    def test_creates_fake_incident_on_the_argus_source(self, admin_client):
+        url = reverse("admin:argus_incident_incident_fake")
+        assert admin_client.get(url).status_code == 200
+        data = {
+            "stateful": "on",
+            "description": "from admin",
+            "level": "4",
+            "tags": "a=1, b=2",
+            "metadata": '{"x": 1}',
+        }
+        response = admin_client.post(url, data)
+        assert response.status_code == 302
+        incident = Incident.objects.get()
+        assert (incident.source.name, incident.description, incident.level, incident.metadata) == (
+            "argus",
+            "from admin",
+            4,
+            {"x": 1},
+        )
+        tags = {str(r.tag) for r in incident.incident_tag_relations.all()}
+        assert tags == {"location=argus", f"object={incident.pk}", "problem_type=test", "a=1", "b=2"}
+        assert incident.events.get().type == EventType.INCIDENT_START
+
+    def test_stateless_and_random_level(self, admin_client):
+        response = admin_client.post(
+            reverse("admin:argus_incident_incident_fake"), {"level": "", "metadata": ""}
+        )
+        assert response.status_code == 302
+        incident = Incident.objects.get()
+        assert incident.end_time is None and 1 <= incident.level <= 5
+
+    def test_bad_tag_creates_nothing(self, admin_client):
+        response = admin_client.post(reverse("admin:argus_incident_incident_fake"), {"tags": "Bad Key=1"})
+        assert response.status_code == 200
+        assert "Enter a valid key consisting of lowercase letters" in response.content.decode()
+        assert not Incident.objects.exists()
+
+    def test_needs_staff(self, client, end_user):
+        client.force_login(end_user)
+        response = client.get(reverse("admin:argus_incident_incident_fake"))
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+class TestAcknowledgementAdmin:
+    def test_add_through_service(self, admin_client, incidents):
+        incident = incidents["open_unacked"]
+        response = admin_client.post(
+            reverse("admin:argus_incident_acknowledgement_add"),
+            {"incident": incident.pk, "description": "on it", "expiration_0": "", "expiration_1": ""},
+        )
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        ack = Acknowledgement.objects.get(event__incident=incident)
+        assert (ack.event.actor, ack.event.description, ack.event.type) == (
+            admin_client.user,
+            "on it",
+            EventType.ACKNOWLEDGE,
+        )
+
+    def test_add_unknown_incident(self, admin_client):
+        response = admin_client.post(
+            reverse("admin:argus_incident_acknowledgement_add"), {"incident": 999999}
+        )
+        assert response.status_code == 200
+        assert "No incident with this ID exists." in response.content.decode()
+
+    def test_expired_ack_cannot_be_changed(self, admin_client, incidents):
+        ack = AcknowledgementFactory(
+            event__incident=incidents["closed"], expiration=timezone.now() - datetime.timedelta(hours=1)
+        )
+        url = reverse("admin:argus_incident_acknowledgement_change", args=[ack.pk])
+        response = admin_client.post(url, {"expiration_0": "2040-01-01", "expiration_1": "00:00:00"})
+        assert response.status_code == 200
+        assert "Cannot change expired Acknowledgement" in response.content.decode()
+
+    def test_deleting_an_ack_deletes_its_event(self, admin_client, incidents):
+        ack = Acknowledgement.objects.get(event__incident=incidents["open_acked"])
+        url = reverse("admin:argus_incident_acknowledgement_delete", args=[ack.pk])
+        assert admin_client.post(url, {"post": "yes"}).status_code == 302
+        assert not Acknowledgement.objects.exists()
+        assert not Event.objects.filter(pk=ack.pk).exists()
+
+    def test_events_are_read_only(self, admin_client, incidents):
+        event = Event.objects.filter(incident=incidents["open_acked"]).first()
+        assert admin_client.get(reverse("admin:argus_incident_event_changelist")).status_code == 200
+        assert admin_client.get(reverse("admin:argus_incident_event_add")).status_code == 403
+        url = reverse("admin:argus_incident_event_change", args=[event.pk])
+        admin_client.post(url, {"description": "rewritten"})
+        event.refresh_from_db()
+        assert event.description != "rewritten"
+
+
+class TestSourceSystemAdmin:
+    def test_add_creates_user_and_token(self, admin_client):
+        SourceSystemTypeFactory(name="nav")
+        data = {"name": "new_source", "type": "nav", "username": "", "base_url": "https://nav.example.org/"}
+        response = admin_client.post(reverse("admin:argus_incident_sourcesystem_add"), data)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        source = SourceSystem.objects.get(name="new_source")
+        assert source.user.username == "new_source" and not source.user.is_staff
+        assert Token.objects.filter(user=source.user).exists()
+
+    def test_add_with_username_and_taken_username(self, admin_client, end_user):
+        SourceSystemTypeFactory(name="nav")
+        data = {"name": "src", "type": "nav", "username": "src_user", "base_url": ""}
+        assert admin_client.post(reverse("admin:argus_incident_sourcesystem_add"), data).status_code == 302
+        assert SourceSystem.objects.get(name="src").user.username == "src_user"
+        data = {"name": "src2", "type": "nav", "username": end_user.username, "base_url": ""}
+        response = admin_client.post(reverse("admin:argus_incident_sourcesystem_add"), data)
+        assert response.status_code == 200
+        assert "already exists" in response.content.decode()
+        assert not SourceSystem.objects.filter(name="src2").exists()
+
+    def test_delete_source_deletes_its_user(self, admin_client, source_system):
+        user = source_system.user
+        url = reverse("admin:argus_incident_sourcesystem_delete", args=[source_system.pk])
+        assert admin_client.post(url, {"post": "yes"}).status_code == 302
+        assert not SourceSystem.objects.filter(pk=source_system.pk).exists()
+        assert not type(user).objects.filter(pk=user.pk).exists()
+
+    def test_source_with_incidents_is_protected(self, admin_client, incidents):
+        source = incidents["closed"].source
+        url = reverse("admin:argus_incident_sourcesystem_delete", args=[source.pk])
+        response = admin_client.post(url, {"post": "yes"})
+        assert response.status_code == 200  # "Cannot delete": protected related objects are listed
+        assert SourceSystem.objects.filter(pk=source.pk).exists()
+
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "sourcesystem",
+            "sourcesystemtype",
+            "tag",
+            "incidentrelation",
+            "incidentrelationtype",
+            "event",
+            "acknowledgement",
+            "incident",
+        ],
+    )
+    def test_changelists_load(self, admin_client, incidents, name):
+        assert admin_client.get(reverse(f"admin:argus_incident_{name}_changelist")).status_code == 200

@@ -1,0 +1,131 @@
+"""filterpreview/, preview/ and <profile>/incidents/ (notifications.md §11.1, §11.2)."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.factories import IncidentFactory, IncidentTagRelationFactory, SourceSystemFactory, TagFactory
+from tests.notificationprofile.factories import FilterFactory, NotificationProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+P1 = "/api/v1/notificationprofiles/"
+P2 = "/api/v2/notificationprofiles/"
+V2_INCIDENT_KEYS = [
+    "pk",
+    "start_time",
+    "end_time",
+    "source",
+    "source_incident_id",
+    "details_url",
+    "description",
+    "level",
+    "ticket_url",
+    "metadata",
+    "tags",
+    "stateful",
+    "open",
+    "acked",
+]
+
+
+@pytest.fixture
+def incidents(db):
+    """old: closed, level 2, host=a; new: open, level 4, host=b; stateless: level 5, from another source."""
+    now = timezone.now()
+    source = SourceSystemFactory()
+    old = IncidentFactory(source=source, start_time=now - datetime.timedelta(hours=2), end_time=now, level=2)
+    new = IncidentFactory(source=source, start_time=now - datetime.timedelta(hours=1), level=4)
+    stateless = IncidentFactory(start_time=now - datetime.timedelta(minutes=30), end_time=None, level=5)
+    IncidentTagRelationFactory(incident=old, tag=TagFactory(key="host", value="a"))
+    IncidentTagRelationFactory(incident=new, tag=TagFactory(key="host", value="b"))
+    return {"old": old, "new": new, "stateless": stateless, "source": source}
+
+
+def pks(response):
+    assert response.status_code == 200, response.content
+    return [incident["pk"] for incident in response.json()]
+
+
+@pytest.mark.parametrize(
+    "url", [f"{P1}filterpreview/", f"{P2}filterpreview/", f"{P2}preview/", f"{P1}preview/"]
+)
+def test_preview_selects_incidents_newest_first(end_user_client, incidents, url):
+    response = end_user_client.post(url, {"sourceSystemIds": [incidents["source"].pk]}, format="json")
+    assert pks(response) == [incidents["new"].pk, incidents["old"].pk]
+    assert list(response.json()[0]) == V2_INCIDENT_KEYS
+    assert end_user_client.post(url, {}, format="json").json() == []
+    assert pks(end_user_client.post(url, {"tags": ["host=a", "host=b"]}, format="json")) == [
+        incidents["new"].pk,
+        incidents["old"].pk,
+    ]
+    assert pks(end_user_client.post(url, {"open": False}, format="json")) == [incidents["old"].pk]
+    assert pks(end_user_client.post(url, {"stateful": False}, format="json")) == [incidents["stateless"].pk]
+    assert pks(end_user_client.post(url, {"maxlevel": 3}, format="json")) == [incidents["old"].pk]
+
+
+def test_event_types_only_blob_selects_all_except_on_v1_preview(end_user_client, incidents):
+    body = {"event_types": ["STA"]}
+    everything = [incidents["stateless"].pk, incidents["new"].pk, incidents["old"].pk]
+    assert pks(end_user_client.post(f"{P1}filterpreview/", body, format="json")) == everything
+    assert pks(end_user_client.post(f"{P2}filterpreview/", body, format="json")) == everything
+    assert pks(end_user_client.post(f"{P2}preview/", body, format="json")) == everything
+    assert pks(end_user_client.post(f"{P1}preview/", body, format="json")) == []
+
+
+@pytest.mark.parametrize(
+    "url", [f"{P1}filterpreview/", f"{P2}filterpreview/", f"{P2}preview/", f"{P1}preview/"]
+)
+def test_preview_validation_errors_are_top_level(end_user_client, url):
+    response = end_user_client.post(url, {"sourceSystemIds": ["x"], "maxlevel": 9}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "sourceSystemIds": {"0": ["A valid integer is required."]},
+        "maxlevel": ["Ensure this value is less than or equal to 5."],
+    }
+    response = end_user_client.post(url, [1], format="json")
+    assert response.status_code == 400
+
+
+def test_tags_without_delimiter_select_nothing_instead_of_crashing(end_user_client, incidents):
+    assert end_user_client.post(f"{P2}filterpreview/", {"tags": ["nokeyvalue"]}, format="json").json() == []
+
+
+def test_preview_needs_post_and_authentication(end_user_client, api_client):
+    assert end_user_client.get(f"{P2}filterpreview/").status_code == 405
+    assert api_client.post(f"{P2}filterpreview/", {}, format="json").status_code == 401
+
+
+def test_preview_uses_a_constant_number_of_queries(end_user_client, incidents):
+    def count():
+        with CaptureQueriesContext(connection) as context:
+            end_user_client.post(f"{P2}filterpreview/", {"maxlevel": 5}, format="json")
+        return len(context.captured_queries)
+
+    before = count()
+    for _ in range(5):
+        IncidentTagRelationFactory(incident=IncidentFactory(level=1))
+    assert count() == before
+
+
+@pytest.mark.parametrize("prefix", [P1, P2])
+def test_profile_incidents_is_the_union_of_its_filters(end_user_client, end_user, incidents, prefix):
+    f1 = FilterFactory(user=end_user, filter={"tags": ["host=a"]})
+    f2 = FilterFactory(user=end_user, filter={"stateful": False})
+    empty = FilterFactory(user=end_user, filter={})
+    profile = NotificationProfileFactory(user=end_user, active=False, filters=[f1, f2, empty])
+    response = end_user_client.get(f"{prefix}{profile.pk}/incidents/")
+    assert pks(response) == [incidents["stateless"].pk, incidents["old"].pk]
+    assert list(response.json()[0]) == V2_INCIDENT_KEYS
+
+
+@pytest.mark.parametrize("prefix", [P1, P2])
+def test_profile_incidents_of_unknown_or_foreign_profile_is_a_400(end_user_client, other_end_user, prefix):
+    theirs = NotificationProfileFactory(user=other_end_user, filters=[FilterFactory(user=other_end_user)])
+    for pk in (theirs.pk, 99999, "abc"):
+        response = end_user_client.get(f"{prefix}{pk}/incidents/")
+        assert response.status_code == 400
+        assert response.json() == [f"Notification profile with pk={pk} does not exist."]

@@ -1,0 +1,61 @@
+from django.test import override_settings
+
+from argus.notificationprofile.checks import check_fallback_filter, check_media_plugins
+
+EMAIL = "argus.notificationprofile.media.email.EmailNotification"
+SMS = "argus.notificationprofile.media.sms_as_email.SMSNotification"
+
+
+def ids(messages):
+    return [message.id for message in messages]
+
+
+def test_default_configuration_is_fine():
+    assert check_media_plugins() == []
+    assert check_fallback_filter() == []
+
+
+@override_settings(MEDIA_PLUGINS=[EMAIL, "argus.notificationprofile.media.nope.Fax"])
+def test_unimportable_plugin_is_an_error():
+    (error,) = check_media_plugins()
+    assert error.id == "argus_notificationprofile.E002"
+    assert "argus.notificationprofile.media.nope.Fax" in error.msg
+
+
+@override_settings(MEDIA_PLUGINS=["argus.notificationprofile.models.Filter"])
+def test_a_class_that_is_not_a_medium_is_an_error():
+    assert ids(check_media_plugins()) == ["argus_notificationprofile.E002"]
+
+
+@override_settings(MEDIA_PLUGINS=[EMAIL, SMS, EMAIL])
+def test_duplicate_slugs_are_an_error():
+    assert ids(check_media_plugins()) == ["argus_notificationprofile.E003"]
+
+
+@override_settings(MEDIA_PLUGINS=EMAIL)
+def test_a_string_instead_of_a_list_is_an_error():
+    assert ids(check_media_plugins()) == ["argus_notificationprofile.E001"]
+
+
+def test_missing_setting_is_an_error(settings):
+    del settings.MEDIA_PLUGINS
+    assert ids(check_media_plugins()) == ["argus_notificationprofile.E001"]
+
+
+@override_settings(ARGUS_FALLBACK_FILTER={"maxlevel": 9})
+def test_invalid_fallback_filter_is_a_warning():
+    (warning,) = check_fallback_filter()
+    assert warning.id == "argus_filter.W001"
+    assert "maxlevel" in warning.msg
+
+
+@override_settings(ARGUS_FALLBACK_FILTER={"acked": False, "maxlevel": 3})
+def test_valid_fallback_filter():
+    assert check_fallback_filter() == []
+
+
+def test_checks_are_registered():
+    from django.core.checks import registry
+
+    names = {check.__name__ for check in registry.registry.get_checks()}
+    assert {"check_media_plugins", "check_fallback_filter"} <= names

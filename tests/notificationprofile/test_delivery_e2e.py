@@ -1,0 +1,244 @@
+"""End to end: a source posts an incident over REST, the task runs, a real SMTP server gets the mail.
+
+The SMTP server is an aiosmtpd sink on loopback (ports 8300-8399). Two task backends are exercised:
+the immediate backend of the test settings, and the database backend run by ``db_worker --batch``
+as in production, including SMTP being down and coming back.
+"""
+
+import datetime
+import email
+import email.policy
+import socket
+import time
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from argus.notificationprofile.models import DestinationConfig
+from tests.factories import EndUserFactory
+from tests.notificationprofile.factories import (
+    FilterFactory,
+    NotificationProfileFactory,
+    TimeRecurrenceFactory,
+)
+
+PORTS = range(8300, 8400)
+
+
+def free_port() -> int:
+    for port in PORTS:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 8300-8399")
+
+
+class Sink:
+    """Collects every message the SMTP server accepts."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+
+class SMTPSink:
+    def __init__(self, port: int):
+        self.port = port
+        self.handler = Sink()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=port)
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()
+
+    @property
+    def messages(self):
+        return self.handler.messages
+
+    def wait_for(self, count: int, timeout: float = 5.0):
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+
+def smtp_settings(port):
+    return override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=port,
+        EMAIL_TIMEOUT=5,
+        EMAIL_USE_TLS=False,
+        SEND_NOTIFICATIONS=True,
+        DEFAULT_FROM_EMAIL="argus@argus.example",
+    )
+
+
+DB_TASKS = override_settings(
+    TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}},
+    NOTIFICATION_RETRY_DELAY=0.5,
+    NOTIFICATION_MAX_ATTEMPTS=5,
+)
+
+
+def run_worker():
+    call_command(
+        "db_worker", "--batch", "--queue-name", "*", "--no-reload", "--no-startup-delay", verbosity=0
+    )
+
+
+@pytest.fixture
+def subscriber(transactional_db, source_system):
+    """A user whose one profile fires for every incident of ``source_system``."""
+    user = EndUserFactory(username="alice", email="alice@example.org")
+    profile = NotificationProfileFactory(
+        user=user,
+        filters=[FilterFactory(user=user, filter={"sourceSystemIds": [source_system.pk]})],
+        destinations=[DestinationConfig.objects.get(user=user, settings__synced=True)],
+    )
+    TimeRecurrenceFactory(timeslot=profile.timeslot)
+    return user
+
+
+def post_incident(client, description="core switch down"):
+    response = client.post(
+        "/api/v2/incidents/",
+        {
+            "start_time": "2026-11-22T12:30:00+01:00",
+            "end_time": "infinity",
+            "source_incident_id": "e2e-1",
+            "description": description,
+            "level": 2,
+            "tags": [{"tag": "host=switch1.example"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    return response.json()["pk"]
+
+
+def assert_is_the_start_mail(recipients, message, source_system, description="core switch down"):
+    assert recipients == ["alice@example.org"]
+    assert message["To"] == "alice@example.org"
+    assert message["From"] == "argus@argus.example"
+    assert message["Subject"] == (
+        f"[Argus] 'Incident start': {description}, {source_system.user.username} @ 2026-11-22 12:30:00+01:00"
+    )
+    text = message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+    assert text.startswith(
+        f"Status: STA\nActor: {source_system.user.username}\n\nstart_time       : 2026-11-22"
+    )
+    assert "end_time         : Still open\n" in text
+    assert f"description      : {description}\n" in text
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Nov. 22, 2026, 12:30 p.m." in html
+
+
+def test_incident_posted_over_rest_is_mailed_with_the_immediate_backend(
+    subscriber, source_system, source_client
+):
+    port = free_port()
+    with SMTPSink(port) as sink, smtp_settings(port):
+        post_incident(source_client)
+        ((recipients, message),) = sink.wait_for(1)
+    assert_is_the_start_mail(recipients, message, source_system)
+
+
+def test_nothing_is_sent_when_notifications_are_off(subscriber, source_client):
+    port = free_port()
+    with SMTPSink(port) as sink, smtp_settings(port), override_settings(SEND_NOTIFICATIONS=False):
+        post_incident(source_client)
+        time.sleep(0.2)
+        assert sink.messages == []
+
+
+def test_smtp_down_does_not_reach_the_http_response(subscriber, source_client, caplog):
+    port = free_port()  # nothing listens there
+    with smtp_settings(port):
+        post_incident(source_client)
+    assert "failed" in caplog.text
+
+
+def test_database_queue_delivers_through_db_worker(subscriber, source_system, source_client):
+    port = free_port()
+    with SMTPSink(port) as sink, smtp_settings(port), DB_TASKS:
+        post_incident(source_client)
+        assert sink.messages == []  # only enqueued: the request did not send anything
+        assert DBTaskResult.objects.filter(status="READY").count() == 1
+        run_worker()
+        ((recipients, message),) = sink.wait_for(1)
+    assert_is_the_start_mail(recipients, message, source_system)
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+
+def test_smtp_down_then_up_delivers_exactly_once(subscriber, source_system, source_client, caplog):
+    other = EndUserFactory(username="bob", email="bob@example.org")
+    profile = NotificationProfileFactory(
+        user=other,
+        filters=[FilterFactory(user=other, filter={"sourceSystemIds": [source_system.pk]})],
+        destinations=[DestinationConfig.objects.get(user=other, settings__synced=True)],
+    )
+    TimeRecurrenceFactory(timeslot=profile.timeslot)
+    port = free_port()
+    with smtp_settings(port), DB_TASKS:
+        post_incident(source_client)
+        run_worker()  # SMTP is down: both deliveries fail and are rescheduled
+        retries = DBTaskResult.objects.filter(status="READY")
+        assert retries.count() == 2
+        assert all(result.run_after > timezone.now() - datetime.timedelta(seconds=1) for result in retries)
+        assert "retrying in" in caplog.text and "alice@example.org" in caplog.text
+        with SMTPSink(port) as sink:
+            time.sleep(0.6)  # the backoff
+            run_worker()
+            run_worker()  # nothing left to do: no second copy
+            messages = sink.wait_for(2)
+            time.sleep(0.2)
+            assert sorted(recipients[0] for recipients, _ in messages) == [
+                "alice@example.org",
+                "bob@example.org",
+            ]
+            assert len(sink.messages) == 2
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+    assert not DBTaskResult.objects.filter(status="FAILED").exists()
+
+
+def test_one_failing_address_does_not_hold_back_the_others(subscriber, source_system, source_client):
+    """A recipient the server refuses is retried alone; the other address gets its mail at once."""
+    port = free_port()
+
+    class Refusing(Sink):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address.startswith("bob@"):
+                return "550 no such user"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+    other = EndUserFactory(username="bob", email="bob@example.org")
+    profile = NotificationProfileFactory(
+        user=other,
+        filters=[FilterFactory(user=other, filter={"sourceSystemIds": [source_system.pk]})],
+        destinations=[DestinationConfig.objects.get(user=other, settings__synced=True)],
+    )
+    TimeRecurrenceFactory(timeslot=profile.timeslot)
+    sink = SMTPSink(port)
+    sink.handler = Refusing()
+    sink.controller = Controller(sink.handler, hostname="127.0.0.1", port=port)
+    with sink, smtp_settings(port), DB_TASKS:
+        post_incident(source_client)
+        run_worker()
+        assert [recipients for recipients, _ in sink.wait_for(1)] == [["alice@example.org"]]
+        assert DBTaskResult.objects.filter(status="READY").count() == 1

@@ -1,0 +1,347 @@
+"""The email and SMS media: what is sent (§12.6, §12.7), destination settings, labels, deletion."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.core import mail
+from django.test import override_settings
+from rest_framework import serializers
+
+from argus.incident import services
+from argus.incident.models import Event
+from argus.notificationprofile.media import (
+    MediumNotInstalled,
+    api_safely_get_medium_object,
+    get_medium,
+    get_notification_media,
+    sync_media_table,
+)
+from argus.notificationprofile.media.base import NotificationMedium
+from argus.notificationprofile.media.email import EmailNotification
+from argus.notificationprofile.media.sms_as_email import SMSNotification
+from argus.notificationprofile.models import DestinationConfig, Media
+from tests.factories import EndUserFactory, SourceSystemFactory, SourceUserFactory
+from tests.notificationprofile.factories import (
+    DestinationConfigFactory,
+    FilterFactory,
+    NotificationProfileFactory,
+    SMSDestinationFactory,
+    media_for,
+)
+
+OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
+
+
+@pytest.fixture
+def nrov_source(db):
+    return SourceSystemFactory(
+        name="nrov", user=SourceUserFactory(username="nrov_src"), base_url="https://elsewhere.example/"
+    )
+
+
+@pytest.fixture
+def closed_at_birth(nrov_source):
+    incident = services.incident_create(
+        actor=nrov_source.user,
+        source=nrov_source,
+        start_time=datetime.datetime(2026, 11, 22, 12, 30, tzinfo=OSLO),
+        end_time=datetime.datetime(2026, 11, 22, 13, 0, tzinfo=OSLO),
+        details_url="x",
+        description="nrov closed-at-birth",
+        level=5,
+        ticket_url="https://t.example/1",
+        metadata={"k": [1, 2]},
+    )
+    return incident.events.get()
+
+
+class TestEmailMessage:
+    def test_subject_text_and_recipients(self, closed_at_birth):
+        assert EmailNotification.send(
+            closed_at_birth, [DestinationConfigFactory(settings={"email_address": "a@x.example"})]
+        )
+        (message,) = mail.outbox
+        assert (
+            message.subject
+            == "[Argus] 'Incident start': nrov closed-at-birth, nrov_src @ 2026-11-22 12:30:00+01:00"
+        )
+        assert message.to == ["a@x.example"]
+        assert message.from_email == "argus@localhost"
+        assert message.cc == [] and message.bcc == []
+        assert message.body == (
+            "Status: STA\nActor: nrov_src\n\nstart_time       : 2026-11-22 12:30:00+01:00\n\n"
+            "end_time         : 2026-11-22 13:00:00+01:00\n\nsource_incident_id: \n\n"
+            "details_url      : https://elsewhere.example/x\n\ndescription      : nrov closed-at-birth\n\n"
+            "level            : 5\n\nticket_url       : https://t.example/1\n\nsearch_text      : \n\n"
+            "metadata         : {'k': [1, 2]}\n\n"
+        )
+
+    def test_html_alternative_is_localised_and_escaped(self, closed_at_birth):
+        EmailNotification.send(closed_at_birth, [DestinationConfigFactory()])
+        ((html, mimetype),) = mail.outbox[0].alternatives
+        assert mimetype == "text/html"
+        assert html.startswith("<!DOCTYPE html>")
+        assert '<html lang="en">' in html
+        assert (
+            "<title>&#x27;Incident start&#x27;: nrov closed-at-birth, nrov_src @ 2026-11-22 12:30:00+01:00</title>"
+            in html
+        )
+        assert "border-collapse: collapse" in html and "1px solid black" in html and "padding: 0.5em" in html
+        assert "<th>Status</th><td>STA</td>" in html
+        assert "<th>Actor</th><td>nrov_src</td>" in html
+        assert "Nov. 22, 2026, 12:30 p.m." in html
+        assert "Nov. 22, 2026, 1 p.m." in html
+        assert "{&#x27;k&#x27;: [1, 2]}" in html
+
+    def test_open_and_stateless_end_times(self, nrov_source):
+        start = datetime.datetime(2026, 11, 22, 12, 30, tzinfo=OSLO)
+        open_incident = services.incident_create(actor=nrov_source.user, source=nrov_source, start_time=start)
+        stateless = services.incident_create(
+            actor=nrov_source.user, source=nrov_source, start_time=start, end_time=None
+        )
+        EmailNotification.send(open_incident.events.get(), [DestinationConfigFactory()])
+        EmailNotification.send(stateless.events.get(), [DestinationConfigFactory()])
+        assert "end_time         : Still open\n" in mail.outbox[0].body
+        assert "Still open" in mail.outbox[0].alternatives[0][0]
+        assert "end_time         : None\n" in mail.outbox[1].body
+        assert "'Stateless'" in mail.outbox[1].subject
+
+    def test_search_text_is_the_text_before_this_event(self, closed_at_birth, nrov_source):
+        incident = closed_at_birth.incident
+        other = services.event_create(
+            incident=incident, actor=EndUserFactory(), type=Event.Type.OTHER, description="first note"
+        )
+        later = services.event_create(
+            incident=incident, actor=EndUserFactory(), type=Event.Type.OTHER, description="second"
+        )
+        EmailNotification.send(other, [DestinationConfigFactory()])
+        EmailNotification.send(later, [DestinationConfigFactory()])
+        assert "search_text      :  nrov closed-at-birth\n" in mail.outbox[0].body
+        assert "search_text      :  nrov closed-at-birth first note\n" in mail.outbox[1].body
+        assert mail.outbox[1].subject.startswith("[Argus] 'Other': nrov closed-at-birth, ")
+
+    def test_one_mail_per_distinct_address_across_users(self, closed_at_birth):
+        destinations = [
+            DestinationConfigFactory(settings={"email_address": "a@x.example"}),
+            DestinationConfigFactory(settings={"email_address": "a@x.example"}),
+            DestinationConfigFactory(settings={"email_address": "b@x.example"}),
+            SMSDestinationFactory(),
+        ]
+        EmailNotification.send(closed_at_birth, destinations)
+        assert sorted(message.to[0] for message in mail.outbox) == ["a@x.example", "b@x.example"]
+
+    def test_nothing_to_send(self, closed_at_birth):
+        assert EmailNotification.send(closed_at_birth, [SMSDestinationFactory()]) is False
+        assert mail.outbox == []
+
+    @override_settings(NOTIFICATION_SUBJECT_PREFIX="[Test] ")
+    def test_subject_prefix_setting(self, closed_at_birth):
+        EmailNotification.send(closed_at_birth, [DestinationConfigFactory()])
+        assert mail.outbox[0].subject.startswith("[Test] 'Incident start'")
+
+
+class TestSMSMessage:
+    @override_settings(SMS_GATEWAY_ADDRESS="gateway@sms.example")
+    def test_one_plain_mail_per_number_to_the_gateway(self, closed_at_birth):
+        other = services.event_create(
+            incident=closed_at_birth.incident,
+            actor=EndUserFactory(),
+            type=Event.Type.OTHER,
+            description="disk full",
+        )
+        numbers = [
+            SMSDestinationFactory(settings={"phone_number": "+4747470001"}),
+            SMSDestinationFactory(settings={"phone_number": "+4747470001"}),
+            SMSDestinationFactory(settings={"phone_number": "+4747470002"}),
+            DestinationConfigFactory(),
+        ]
+        assert SMSNotification.send(other, numbers)
+        assert [(m.subject, m.to, m.body) for m in mail.outbox] == [
+            ("sms +4747470001", ["gateway@sms.example"], "disk full"),
+            ("sms +4747470002", ["gateway@sms.example"], "disk full"),
+        ]
+        assert all(not getattr(m, "alternatives", None) for m in mail.outbox)
+
+    @override_settings(SMS_GATEWAY_ADDRESS=None)
+    def test_without_gateway_nothing_is_sent_and_it_is_logged(self, closed_at_birth, caplog):
+        assert SMSNotification.send(closed_at_birth, [SMSDestinationFactory()]) is False
+        assert mail.outbox == []
+        assert (
+            "SMS_GATEWAY_ADDRESS is not set, cannot dispatch SMS notifications using this plugin"
+            in caplog.text
+        )
+
+
+class FakeSerializer:
+    def __init__(self, instance=None):
+        self.instance = instance
+
+
+def validation_errors(medium, settings, user, instance=None):
+    with pytest.raises(serializers.ValidationError) as info:
+        medium.validate(FakeSerializer(instance), {"settings": settings}, user)
+    return info.value.detail
+
+
+@pytest.mark.django_db
+class TestDestinationSettings:
+    def test_email_is_cleaned_and_not_synced(self):
+        user = EndUserFactory()
+        assert EmailNotification.validate(
+            FakeSerializer(), {"settings": {"email_address": "n@x.example", "synced": True, "x": 1}}, user
+        ) == {
+            "email_address": "n@x.example",
+            "synced": False,
+        }
+
+    def test_email_errors(self):
+        user = EndUserFactory(email="me@x.example")
+        DestinationConfigFactory(user=user, settings={"email_address": "taken@x.example", "synced": False})
+        assert validation_errors(EmailNotification, {}, user) == {
+            "email_address": ["This field is required."]
+        }
+        assert validation_errors(EmailNotification, {"email_address": "nope"}, user) == {
+            "email_address": ["Enter a valid email address."]
+        }
+        assert validation_errors(EmailNotification, {"email_address": "me@x.example"}, user) == {
+            "non_field_errors": ["This email address is already registered in another destination."]
+        }
+        assert validation_errors(EmailNotification, {"email_address": "taken@x.example"}, user) == {
+            "email_address": ["Email address already exists"]
+        }
+        assert validation_errors(EmailNotification, "x", user) == {
+            "non_field_errors": ["Settings has to be a dictionary."]
+        }
+
+    def test_email_may_keep_its_own_address_on_update(self):
+        user = EndUserFactory()
+        destination = DestinationConfigFactory(
+            user=user, settings={"email_address": "mine@x.example", "synced": False}
+        )
+        assert EmailNotification.validate(
+            FakeSerializer(destination), {"settings": {"email_address": "mine@x.example"}}, user
+        )
+
+    def test_another_user_may_register_the_same_address(self):
+        DestinationConfigFactory(settings={"email_address": "shared@x.example", "synced": False})
+        assert EmailNotification.validate(
+            FakeSerializer(), {"settings": {"email_address": "shared@x.example"}}, EndUserFactory()
+        )
+
+    def test_sms_is_normalised_to_e164(self):
+        assert SMSNotification.validate(
+            FakeSerializer(), {"settings": {"phone_number": "+47 474 74 702", "x": 1}}, EndUserFactory()
+        ) == {"phone_number": "+4747474702"}
+
+    def test_sms_errors(self):
+        user = EndUserFactory()
+        SMSDestinationFactory(user=user, settings={"phone_number": "+4747474702"})
+        assert validation_errors(SMSNotification, {}, user) == {"phone_number": ["This field is required."]}
+        assert validation_errors(SMSNotification, {"phone_number": "12"}, user) == {
+            "phone_number": ["Enter a valid phone number (e.g. +12125552368)."]
+        }
+        assert validation_errors(SMSNotification, {"phone_number": "+4747474702"}, user) == {
+            "phone_number": ["Phone number already exists"]
+        }
+
+    def test_labels_and_duplicates(self):
+        email = DestinationConfigFactory(settings={"email_address": "d@x.example", "synced": False})
+        sms = SMSDestinationFactory(settings={"phone_number": "+4747474701"})
+        assert EmailNotification.get_label(email) == "Email: d@x.example"
+        assert SMSNotification.get_label(sms) == "SMS: +4747474701"
+        others = DestinationConfig.objects.exclude(user=email.user)
+        assert not EmailNotification.has_duplicate(others, email.settings)
+        DestinationConfigFactory(settings={"email_address": "d@x.example", "synced": False})
+        assert EmailNotification.has_duplicate(
+            DestinationConfig.objects.exclude(user=email.user), email.settings
+        )
+        assert not SMSNotification.has_duplicate(
+            DestinationConfig.objects.exclude(user=sms.user), sms.settings
+        )
+
+    def test_destination_in_use_cannot_be_deleted(self):
+        destination = DestinationConfigFactory()
+        profile = NotificationProfileFactory(name="p1", destinations=[destination], filters=[FilterFactory()])
+        with pytest.raises(NotificationMedium.NotDeletableError) as info:
+            EmailNotification.raise_if_not_deletable(destination)
+        assert (
+            str(info.value)
+            == f"Cannot delete this destination since it is in use in the notification profile(s): {profile}."
+        )
+
+    def test_synced_email_cannot_be_deleted(self):
+        user = EndUserFactory(email="synced@x.example")
+        synced = DestinationConfig.objects.get(user=user, settings__synced=True)
+        with pytest.raises(NotificationMedium.NotDeletableError) as info:
+            EmailNotification.raise_if_not_deletable(synced)
+        assert (
+            str(info.value)
+            == "Cannot delete this email destination since it was defined by an outside source."
+        )
+        SMSNotification.raise_if_not_deletable(SMSDestinationFactory())
+
+    def test_patching_the_synced_destination_keeps_the_synced_address(self):
+        user = EndUserFactory(email="synced@x.example")
+        synced = DestinationConfig.objects.get(user=user, settings__synced=True)
+        updated = EmailNotification.update(
+            synced, {"settings": {"email_address": "new@x.example", "synced": False}}
+        )
+        assert updated.pk == synced.pk
+        assert updated.settings == {"email_address": "new@x.example", "synced": False}
+        kept = DestinationConfig.objects.get(user=user, settings__synced=True)
+        assert kept.pk != synced.pk and kept.settings["email_address"] == "synced@x.example"
+
+    def test_ordinary_update_is_left_to_the_caller(self):
+        assert (
+            EmailNotification.update(
+                DestinationConfigFactory(), {"settings": {"email_address": "n@x.example"}}
+            )
+            is None
+        )
+        assert SMSNotification.update(SMSDestinationFactory(), {}) is None
+
+
+class TestPluginRegistry:
+    def test_get_medium(self):
+        assert get_medium("email") is EmailNotification
+        assert get_medium("sms") is SMSNotification
+        with pytest.raises(MediumNotInstalled):
+            get_medium("fax")
+
+    def test_api_error_for_unknown_medium(self):
+        with pytest.raises(serializers.ValidationError) as info:
+            api_safely_get_medium_object("xyz")
+        assert info.value.detail == ['Medium "xyz" is not installed.']
+
+    def test_settings_change_is_picked_up(self):
+        with override_settings(MEDIA_PLUGINS=["argus.notificationprofile.media.email.EmailNotification"]):
+            with pytest.raises(MediumNotInstalled):
+                get_medium("sms")
+        assert get_medium("sms") is SMSNotification
+
+    def test_broken_entry_is_skipped(self, caplog):
+        with override_settings(
+            MEDIA_PLUGINS=["no.such.Plugin", "argus.notificationprofile.media.email.EmailNotification"]
+        ):
+            assert get_medium("email") is EmailNotification
+        assert "no.such.Plugin" in caplog.text
+
+    @pytest.mark.django_db
+    def test_media_without_plugin_are_skipped(self):
+        destinations = [
+            DestinationConfigFactory(),
+            DestinationConfigFactory(media=media_for("fax"), settings={"n": 1}),
+        ]
+        assert get_notification_media(destinations) == {"email": EmailNotification}
+
+    @pytest.mark.django_db
+    def test_sync_media_table(self):
+        Media.objects.create(slug="fax", name="Fax")
+        Media.objects.filter(slug="sms").delete()
+        sync_media_table()
+        assert dict(Media.objects.values_list("slug", "installed")) == {
+            "email": True,
+            "sms": True,
+            "fax": False,
+        }
