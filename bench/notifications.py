@@ -384,6 +384,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="db_worker processes")
     parser.add_argument("--drain-timeout", type=float, default=180)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--latency-only", action="store_true", help="skip the ingest phases")
     args = parser.parse_args(argv)
     per_incident = expected_mails(args)
 
@@ -391,70 +392,76 @@ def main(argv=None) -> int:
     try:
         stack.setup()
 
-        stack.start_servers(notifications=False)
-        load = Load(stack, "off")
-        elapsed = asyncio.run(load.flat_out(args.seconds))
-        emit(
-            {
-                "workload": "ingest-off",
-                "incidents": len(load.sent),
-                "per_s": round(len(load.sent) / elapsed, 1),
-                "errors": load.errors,
-                **summary(load.latencies),
-            }
-        )
-        time.sleep(1)
-        off_mails = stack.sink.take()
+        if not args.latency_only:
+            stack.start_servers(notifications=False)
+            load = Load(stack, "off")
+            elapsed = asyncio.run(load.flat_out(args.seconds))
+            emit(
+                {
+                    "workload": "ingest-off",
+                    "incidents": len(load.sent),
+                    "per_s": round(len(load.sent) / elapsed, 1),
+                    "errors": load.errors,
+                    **summary(load.latencies),
+                }
+            )
+            time.sleep(1)
+            off_mails = stack.sink.take()
 
-        stack.start_servers(notifications=True)
-        load = Load(stack, "queued")
-        elapsed = asyncio.run(load.flat_out(args.seconds))
-        emit(
-            {
-                "workload": "ingest-on-queue-only",
-                "incidents": len(load.sent),
-                "per_s": round(len(load.sent) / elapsed, 1),
-                "errors": load.errors,
-                **summary(load.latencies),
-                "mails_while_off": len(off_mails),
-            }
-        )
-        backlog = len(load.sent)
-        stack.start_workers()
-        wait_for_mails(stack.sink, backlog * per_incident, args.drain_timeout)
-        arrivals = sorted(arrived for arrived, _recipient, _description in stack.sink.take())
-        # From the first mail to the last: worker start-up time is not part of the rate.
-        span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0
-        emit(
-            {
-                "workload": "worker-drain",
-                "workers": args.workers,
-                "events": backlog,
-                "mails": len(arrivals),
-                "mails_expected": backlog * per_incident,
-                "seconds": round(span, 1),
-                "events_per_s": round(backlog / span, 1) if span else None,
-                "mails_per_s": round(len(arrivals) / span, 1) if span else None,
-            }
-        )
+            stack.start_servers(notifications=True)
+            load = Load(stack, "queued")
+            elapsed = asyncio.run(load.flat_out(args.seconds))
+            emit(
+                {
+                    "workload": "ingest-on-queue-only",
+                    "incidents": len(load.sent),
+                    "per_s": round(len(load.sent) / elapsed, 1),
+                    "errors": load.errors,
+                    **summary(load.latencies),
+                    "mails_while_off": len(off_mails),
+                }
+            )
+            backlog = len(load.sent)
+            stack.start_workers()
+            wait_for_mails(stack.sink, backlog * per_incident, args.drain_timeout)
+            arrivals = sorted(arrived for arrived, _recipient, _description in stack.sink.take())
+            # From the first mail to the last: worker start-up time is not part of the rate.
+            span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0
+            emit(
+                {
+                    "workload": "worker-drain",
+                    "workers": args.workers,
+                    "events": backlog,
+                    "mails": len(arrivals),
+                    "mails_expected": backlog * per_incident,
+                    "seconds": round(span, 1),
+                    "events_per_s": round(backlog / span, 1) if span else None,
+                    "mails_per_s": round(len(arrivals) / span, 1) if span else None,
+                }
+            )
 
-        load = Load(stack, "on")
-        elapsed = asyncio.run(load.flat_out(args.seconds))
-        expected = len(load.sent) * per_incident
-        drain = wait_for_mails(stack.sink, expected, args.drain_timeout)
-        emit(
-            {
-                "workload": "ingest-on",
-                "incidents": len(load.sent),
-                "per_s": round(len(load.sent) / elapsed, 1),
-                "errors": load.errors,
-                **summary(load.latencies),
-                "mails_expected": expected,
-                "mails_received": stack.sink.count(),
-                "drain_after_s": round(drain, 1),
-            }
-        )
-        stack.sink.take()
+            load = Load(stack, "on")
+            elapsed = asyncio.run(load.flat_out(args.seconds))
+            expected = len(load.sent) * per_incident
+            drain = wait_for_mails(stack.sink, expected, args.drain_timeout)
+            emit(
+                {
+                    "workload": "ingest-on",
+                    "incidents": len(load.sent),
+                    "per_s": round(len(load.sent) / elapsed, 1),
+                    "errors": load.errors,
+                    **summary(load.latencies),
+                    "mails_expected": expected,
+                    "mails_received": stack.sink.count(),
+                    "drain_after_s": round(drain, 1),
+                }
+            )
+            stack.sink.take()
+
+        else:
+            stack.start_servers(notifications=True)
+            stack.start_workers()
+            time.sleep(5)  # let the workers boot
 
         load = Load(stack, "lat")
         elapsed = asyncio.run(load.paced(args.seconds, args.rate))

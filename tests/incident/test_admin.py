@@ -73,7 +73,7 @@ class TestIncidentChangeList:
             ("has_ticket=1", ["open_unacked"]),
             ("has_details_url=1", ["stateless"]),
             ("level__exact=1", ["open_acked"]),
-            ("source__type__name__exact=zabbix", ["closed", "stateless"]),
+            ("source_type=zabbix", ["closed", "stateless"]),
             ("q=web1", ["open_unacked"]),
             ("q=disk", ["open_acked"]),
             ("q=beta", ["closed", "stateless"]),
@@ -86,8 +86,39 @@ class TestIncidentChangeList:
 
     def test_filter_by_source(self, admin_client, incidents):
         source = incidents["closed"].source
-        response = admin_client.get(reverse(CHANGELIST) + f"?source__id__exact={source.pk}")
+        response = admin_client.get(reverse(CHANGELIST) + f"?source={source.pk}")
         assert listed_pks(response) == sorted([incidents["closed"].pk, incidents["stateless"].pk])
+
+    def test_date_hierarchy_links_without_scanning(
+        self, admin_client, incidents, django_assert_max_num_queries
+    ):
+        IncidentFactory(start_time=timezone.now() - datetime.timedelta(days=800))
+        body = admin_client.get(reverse(CHANGELIST)).content.decode()
+        this_year = timezone.localtime().year
+        for year in range(this_year - 2, this_year + 1):
+            assert f"start_time__year={year}" in body
+        response = admin_client.get(reverse(CHANGELIST) + f"?start_time__year={this_year - 2}")
+        assert response.status_code == 200
+        months = response.context["cl"].queryset.datetimes("start_time", "month")
+        assert months and all(month.year == this_year - 2 for month in months)
+        assert listed_pks(response) == [Incident.objects.order_by("start_time").first().pk]
+
+    def test_event_and_ack_lists_filter_by_source(self, admin_client, incidents):
+        source = incidents["open_acked"].source
+        events = admin_client.get(reverse("admin:argus_incident_event_changelist") + f"?source={source.pk}")
+        assert events.status_code == 200
+        assert {event.incident.source_id for event in events.context["cl"].result_list} == {source.pk}
+        url = reverse("admin:argus_incident_event_changelist") + "?source_type=zabbix"
+        assert admin_client.get(url).status_code == 200
+        acks = admin_client.get(
+            reverse("admin:argus_incident_acknowledgement_changelist") + f"?source={source.pk}"
+        )
+        assert acks.status_code == 200 and len(acks.context["cl"].result_list) == 1
+        other = incidents["closed"].source
+        acks = admin_client.get(
+            reverse("admin:argus_incident_acknowledgement_changelist") + f"?source={other.pk}"
+        )
+        assert len(acks.context["cl"].result_list) == 0
 
     def test_incidents_cannot_be_deleted_when_indelible(self, admin_client, incidents):
         url = reverse("admin:argus_incident_incident_delete", args=[incidents["closed"].pk])

@@ -237,6 +237,17 @@ class TestBulkIncidents:
         assert Event.objects.filter(type=EventType.REOPEN).count() == 3
         assert Incident.objects.filter(end_time=INFINITY).count() == 4
 
+    def test_large_runs_go_in_chunks_with_progress_on_stderr(
+        self, operator, tagged_incidents, bulk_filter, monkeypatch
+    ):
+        from argus.incident.management.commands import bulk_incidents
+
+        monkeypatch.setattr(bulk_incidents, "CHUNK_SIZE", 2)
+        out, err = run("bulk_incidents", "nro bulk", "nro_operator", "close")
+        assert out == ""
+        assert err.splitlines() == ["2/3 incidents done", "3/3 incidents done"]
+        assert Event.objects.filter(type=EventType.CLOSE).count() == 3
+
     def test_ticket_url(self, operator, tagged_incidents, bulk_filter):
         run("bulk_incidents", "nro bulk", "nro_operator", "ticket_url", "-u", "https://tickets.example.org/1")
         events = Event.objects.filter(type=EventType.INCIDENT_CHANGE)

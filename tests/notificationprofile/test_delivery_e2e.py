@@ -242,3 +242,67 @@ def test_one_failing_address_does_not_hold_back_the_others(subscriber, source_sy
         run_worker()
         assert [recipients for recipients, _ in sink.wait_for(1)] == [["alice@example.org"]]
         assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+
+def test_gives_up_after_the_last_attempt_without_crashing_the_worker(subscriber, source_client, caplog):
+    port = free_port()  # nothing listens there
+    with (
+        smtp_settings(port),
+        DB_TASKS,
+        override_settings(NOTIFICATION_MAX_ATTEMPTS=3, NOTIFICATION_RETRY_DELAY=0),
+    ):
+        post_incident(source_client)
+        run_worker()  # dispatch (attempt 1) and two deliver retries, all due at once
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+    assert not DBTaskResult.objects.filter(status="FAILED").exists()
+    assert DBTaskResult.objects.filter(task_path__endswith="deliver").count() == 2
+    assert "failed 3 times, giving up" in caplog.text
+
+
+def test_backoff_doubles():
+    from argus.notificationprofile.tasks import retry_delay
+
+    with override_settings(NOTIFICATION_RETRY_DELAY=10, NOTIFICATION_MAX_RETRY_DELAY=60):
+        assert [retry_delay(attempt) for attempt in (1, 2, 3, 4, 5)] == [10, 20, 40, 60, 60]
+
+
+def test_a_failing_match_is_retried_as_a_whole(subscriber, source_client, monkeypatch, caplog):
+    from argus.notificationprofile import tasks
+
+    real = tasks.deliveries_for_event
+    calls = []
+
+    def flaky(event):
+        calls.append(event.pk)
+        if len(calls) == 1:
+            raise ConnectionError("database went away")
+        return real(event)
+
+    monkeypatch.setattr(tasks, "deliveries_for_event", flaky)
+    port = free_port()
+    with SMTPSink(port) as sink, smtp_settings(port), DB_TASKS, override_settings(NOTIFICATION_RETRY_DELAY=0):
+        post_incident(source_client)
+        run_worker()
+        assert [recipients for recipients, _ in sink.wait_for(1)] == [["alice@example.org"]]
+    assert len(calls) == 2
+    assert "matching event" in caplog.text and "database went away" in caplog.text
+
+
+def test_sms_goes_to_the_gateway_over_smtp(transactional_db, source_system, source_client):
+    from tests.notificationprofile.factories import SMSDestinationFactory
+
+    user = EndUserFactory(username="carol", email="")
+    profile = NotificationProfileFactory(
+        user=user,
+        filters=[FilterFactory(user=user, filter={"sourceSystemIds": [source_system.pk]})],
+        destinations=[SMSDestinationFactory(user=user, settings={"phone_number": "+4747470001"})],
+    )
+    TimeRecurrenceFactory(timeslot=profile.timeslot)
+    port = free_port()
+    with SMTPSink(port) as sink, smtp_settings(port), override_settings(SMS_GATEWAY_ADDRESS="gw@sms.example"):
+        post_incident(source_client, description="disk full")
+        ((recipients, message),) = sink.wait_for(1)
+    assert recipients == ["gw@sms.example"]
+    assert message["Subject"] == "sms +4747470001"
+    assert message.get_content().strip() == "disk full"
+    assert not message.is_multipart()

@@ -198,3 +198,22 @@ def test_parse_redis_server(value, parsed):
 )
 def test_normalize_frontend_url(url, origin):
     assert normalize_frontend_url(url) == origin
+
+
+def test_sqlite_database_url_gets_the_concurrency_options(tmp_path):
+    code = (
+        "from django.conf import settings as s; d = s.DATABASES['default']; print(d['ENGINE'], d['OPTIONS'])"
+    )
+    result = run_manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        code,
+        DJANGO_SETTINGS_MODULE="argus.site.settings.dev",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "django.db.backends.sqlite3" in result.stdout
+    assert "'transaction_mode': 'IMMEDIATE'" in result.stdout
+    assert "'timeout': 20" in result.stdout

@@ -53,23 +53,27 @@ def deliveries_for_event(event) -> list[tuple[str, str, list[DestinationConfig]]
 
 
 @task(queue_name=QUEUE_NAME)
-def dispatch_event(event_id: int) -> int:
+def dispatch_event(event_id: int, attempt: int = 1) -> int:
     """Match one event and send its messages; returns the number of messages attempted.
 
     Each (medium, address) is sent on its own; one that fails is handed to a :func:`deliver` task
-    scheduled after a backoff, so it never holds back or repeats the others.
+    scheduled after a backoff, so it never holds back or repeats the others. If matching itself
+    fails (e.g. the database is unreachable), the whole dispatch is retried the same way.
     """
     if not settings.SEND_NOTIFICATIONS:
         return 0
-    event = load_event(event_id)
-    if event is None:
-        logger.warning("Notification: event %s no longer exists, nothing to send", event_id)
+    try:
+        event = load_event(event_id)
+        if event is None:
+            logger.warning("Notification: event %s no longer exists, nothing to send", event_id)
+            return 0
+        deliveries = deliveries_for_event(event)
+    except Exception as error:
+        _retry_later(dispatch_event, (event_id,), attempt, f"matching event {event_id}", error)
         return 0
-    deliveries = deliveries_for_event(event)
     for slug, _address, destinations in deliveries:
         _send(event, slug, destinations, attempt=1)
-    if deliveries:
-        logger.debug("Notification: event %s → %d message(s)", event_id, len(deliveries))
+    logger.debug("Notification: event %s → %d message(s)", event_id, len(deliveries))
     return len(deliveries)
 
 
@@ -100,37 +104,25 @@ def _send(event, slug: str, destinations: list, *, attempt: int) -> bool:
 
 
 def _schedule_retry(event_id, slug, destination_ids, attempt, address, error) -> None:
+    what = f"{slug} to {address!r} about event {event_id}"
+    _retry_later(deliver, (event_id, slug, destination_ids), attempt, what, error)
+
+
+def _retry_later(task_to_retry, args: tuple, attempt: int, what: str, error: Exception) -> None:
+    """Enqueue ``task_to_retry(*args, attempt + 1)`` after the backoff, or log that we give up."""
     limit = max_attempts()
     if attempt >= limit:
-        logger.error(
-            "Notification: %s to %r about event %s failed %d times, giving up: %s",
-            slug,
-            address,
-            event_id,
-            attempt,
-            error,
-        )
+        logger.error("Notification: %s failed %d times, giving up: %s", what, attempt, error)
         return
-    backend = deliver.get_backend()
-    if not backend.supports_defer:
-        logger.error(
-            "Notification: %s to %r about event %s failed (%s); the task backend cannot retry later",
-            slug,
-            address,
-            event_id,
-            error,
-        )
+    if not task_to_retry.get_backend().supports_defer:
+        logger.error("Notification: %s failed (%s); the task backend cannot retry later", what, error)
         return
     delay = retry_delay(attempt)
-    run_after = timezone.now() + datetime.timedelta(seconds=delay)
     logger.warning(
-        "Notification: %s to %r about event %s failed (attempt %d/%d): %s; retrying in %ss",
-        slug,
-        address,
-        event_id,
-        attempt,
-        limit,
-        error,
-        delay,
+        "Notification: %s failed (attempt %d/%d): %s; retrying in %ss", what, attempt, limit, error, delay
     )
-    deliver.using(run_after=run_after).enqueue(event_id, slug, destination_ids, attempt + 1)
+    run_after = timezone.now() + datetime.timedelta(seconds=delay)
+    try:
+        task_to_retry.using(run_after=run_after).enqueue(*args, attempt + 1)
+    except Exception:
+        logger.exception("Notification: could not schedule the retry of %s", what)

@@ -66,3 +66,9 @@ def test_query_datetimes():
     for bad in ("infinity", "garbage", ""):
         with pytest.raises(ValueError, match="Enter a valid date/time."):
             parse_query_datetime(bad)
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00", "9999-12-31T23:00-05:00"])
+def test_timestamps_that_overflow_in_utc_are_refused(value):
+    with pytest.raises(ValueError, match="wrong format"):
+        parse_api_datetime(value)

@@ -120,6 +120,8 @@ def test_superuser_with_own_source_may_omit_source(client_for, source_superuser,
         ("superuser_client", {"source": 99999}, "SourceSystem with pk=99999 does not exist."),
         ("superuser_client", {"source": "abc"}, "SourceSystem with pk=abc does not exist."),
         ("superuser_client", {"source": 2**70}, f"SourceSystem with pk={2**70} does not exist."),
+        ("superuser_client", {"source": "\u00b2"}, "SourceSystem with pk=\u00b2 does not exist."),
+        ("superuser_client", {"source": 1.5}, "SourceSystem with pk=1.5 does not exist."),
         (
             "source_client",
             {"source": 1},

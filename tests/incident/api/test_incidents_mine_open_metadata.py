@@ -148,3 +148,9 @@ def test_filter_pk_on_mine(source_user, source_client, mixed, version):
     own = FilterFactory(user=source_user, filter={"tags": ["host=a"]})
     response = source_client.get(f"/api/{version}/incidents/mine/?filter_pk={own.pk}")
     assert pks(response) == [mixed["mine_open"].pk]
+
+
+@pytest.mark.parametrize("param", ["filter_pk", "notificationprofile_pk"])
+def test_huge_filter_and_profile_pks_are_empty_results(end_user_client, mixed, param, version):
+    response = end_user_client.get(f"/api/{version}/incidents/?{param}=99999999999999999999999")
+    assert pks(response) == []

@@ -19,7 +19,7 @@ def many_incidents(make_incident, source_system):
     user = EndUserFactory()
     now = timezone.now()
     incidents = []
-    for i in range(60):
+    for i in range(52):
         incident = make_incident(
             start_time=now - timedelta(minutes=i),
             tags=[f"host=h{i}", f"location=l{i % 3}", f"extra=e{i}"],

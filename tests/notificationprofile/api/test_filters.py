@@ -302,3 +302,22 @@ def test_filters_written_by_one_version_read_by_the_other(end_user_client):
     assert v1["filter_string"] == '{"sourceSystemIds": [], "tags": ["a=b"]}'
     assert v1["filter"] == {"tags": ["a=b"], **EMPTY_V2}
     assert end_user_client.get(f"{V2}{pk}/").json()["filter"]["event_types"] == ["ACK"]
+
+
+def test_name_taken_by_a_concurrent_request_is_a_validation_error(end_user):
+    """The DB constraint backs the name check; losing the race gives the same 400, not a 500."""
+    from types import SimpleNamespace
+
+    from rest_framework.exceptions import ValidationError
+
+    from argus.notificationprofile.api.serializers import FilterSerializer, TimeslotSerializer
+
+    FilterFactory(user=end_user, name="taken")
+    context = {"request": SimpleNamespace(user=end_user)}
+    with pytest.raises(ValidationError) as error:
+        FilterSerializer(context=context).create({"name": "taken"})
+    assert "already in use" in str(error.value.detail["name"][0])
+    with pytest.raises(ValidationError) as error:
+        TimeslotSerializer(context=context).create({"name": "All the time", "time_recurrences": []})
+    assert "already in use" in str(error.value.detail["name"][0])
+    assert Filter.objects.filter(user=end_user).count() == 1

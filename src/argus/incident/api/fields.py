@@ -1,11 +1,13 @@
 """Timestamp parsing for the incident API (incidents.md §3): bodies and query strings."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from argus.util.datetime_utils import (
@@ -52,7 +54,12 @@ def parse_api_datetime(value, allow_infinity: bool = False) -> datetime:
             return NEGATIVE_INFINITY
         parsed = _parse_iso(value)
         if parsed is not None:
-            return as_aware(parsed)
+            aware = as_aware(parsed)
+            try:  # the database stores UTC: 0001-01-01T00:00 in Europe/Oslo does not exist there
+                aware.astimezone(UTC)
+            except (OverflowError, ValueError):
+                raise ValueError(WRONG_FORMAT) from None
+            return aware
     raise ValueError(WRONG_FORMAT)
 
 
@@ -67,6 +74,7 @@ def parse_query_datetime(value: str) -> datetime:
     return as_aware(parsed)
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class ArgusDateTimeField(serializers.Field):
     """A DRF field for API timestamps: §3.1 input, §3.2 output, optional "infinity"."""
 

@@ -100,7 +100,7 @@ def _source_by_pk(value) -> SourceSystem:
     pk = None
     if isinstance(value, int) and not isinstance(value, bool):
         pk = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         pk = int(value.strip())
     source = None
     if pk is not None and 0 < pk <= MAX_DATABASE_ID:

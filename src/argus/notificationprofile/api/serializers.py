@@ -103,22 +103,16 @@ class TimeslotSerializer(serializers.ModelSerializer):
         model = Timeslot
         fields = ["pk", "name", "time_recurrences"]
 
-    def name_taken_error(self, name):
-        user = request_user(self)
-        return serializers.ValidationError(
-            {
-                "name": [
-                    f'The name "{name}" is already in use for a another timeslot owned by user {user.username}.'
-                ]
-            }
-        )
+    def name_taken_message(self, name):
+        username = request_user(self).username
+        return f'The name "{name}" is already in use for a another timeslot owned by user {username}.'
 
     def validate_name(self, name):
         others = Timeslot.objects.filter(user=request_user(self), name=name)
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            raise serializers.ValidationError(self.name_taken_error(name).detail["name"])
+            raise serializers.ValidationError(self.name_taken_message(name))
         return name
 
     def create(self, validated_data):
@@ -128,7 +122,7 @@ class TimeslotSerializer(serializers.ModelSerializer):
                 timeslot = Timeslot.objects.create(user=request_user(self), **validated_data)
                 self._replace_recurrences(timeslot, recurrences)
         except IntegrityError:  # a concurrent request took the name
-            raise self.name_taken_error(validated_data["name"])
+            raise serializers.ValidationError({"name": [self.name_taken_message(validated_data["name"])]})
         return timeslot
 
     def update(self, instance, validated_data):
@@ -142,7 +136,7 @@ class TimeslotSerializer(serializers.ModelSerializer):
                     instance.time_recurrences.all().delete()
                     self._replace_recurrences(instance, recurrences)
         except IntegrityError:
-            raise self.name_taken_error(validated_data.get("name", instance.name))
+            raise serializers.ValidationError({"name": [self.name_taken_message(instance.name)]})
         getattr(instance, "_prefetched_objects_cache", {}).pop("time_recurrences", None)
         return instance
 
@@ -166,22 +160,16 @@ class FilterSerializer(serializers.ModelSerializer):
         model = Filter
         fields = ["pk", "name", "filter"]
 
-    def name_taken_error(self, name):
-        user = request_user(self)
-        return serializers.ValidationError(
-            {
-                "name": [
-                    f'The name "{name}" is already in use for another filter owned by user {user.username}.'
-                ]
-            }
-        )
+    def name_taken_message(self, name):
+        username = request_user(self).username
+        return f'The name "{name}" is already in use for another filter owned by user {username}.'
 
     def validate_name(self, name):
         others = Filter.objects.filter(user=request_user(self), name=name)
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            raise serializers.ValidationError(self.name_taken_error(name).detail["name"])
+            raise serializers.ValidationError(self.name_taken_message(name))
         return name
 
     def blob_for_save(self, validated_data):
@@ -198,7 +186,7 @@ class FilterSerializer(serializers.ModelSerializer):
                     user=request_user(self), name=validated_data["name"], filter=blob
                 )
         except IntegrityError:
-            raise self.name_taken_error(validated_data["name"])
+            raise serializers.ValidationError({"name": [self.name_taken_message(validated_data["name"])]})
 
     def update(self, instance, validated_data):
         instance.filter = self.blob_for_save(validated_data)
@@ -208,7 +196,7 @@ class FilterSerializer(serializers.ModelSerializer):
             with transaction.atomic():
                 instance.save()
         except IntegrityError:
-            raise self.name_taken_error(instance.name)
+            raise serializers.ValidationError({"name": [self.name_taken_message(instance.name)]})
         return instance
 
 

@@ -98,21 +98,26 @@ TEMPLATES = [
 WSGI_APPLICATION = "argus.site.wsgi.application"
 ASGI_APPLICATION = "argus.site.asgi.application"
 
-# Database: DATABASE_URL when set, otherwise the embedded SQLite file.
+# Database: DATABASE_URL when set, otherwise the embedded SQLite file. SQLite (either way) gets
+# IMMEDIATE transactions, a busy timeout and WAL, so concurrent writers wait instead of failing
+# with "database is locked".
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 SQLITE_PATH = get_str_env("ARGUS_SQLITE_PATH", str(BASE_DIR / "argus.sqlite3"))
 DATABASE_URL = get_str_env("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
-            "OPTIONS": {
-                "timeout": 20,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

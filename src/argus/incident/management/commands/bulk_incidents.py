@@ -113,5 +113,6 @@ class Command(BaseCommand):
                 )
             else:
                 bulk_set_ticket_url(incidents=incidents, actor=actor, ticket_url=options["url"])
-            if options["verbosity"] >= 2:
-                self.stdout.write(f"{min(start + CHUNK_SIZE, len(ids))}/{len(ids)} incidents done")
+            # Progress only for long runs, and on stderr: stdout stays silent on success as in 1.37.
+            if len(ids) > CHUNK_SIZE and options["verbosity"] >= 1:
+                self.stderr.write(f"{min(start + CHUNK_SIZE, len(ids))}/{len(ids)} incidents done")
