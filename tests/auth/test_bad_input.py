@@ -48,7 +48,9 @@ def test_absurd_phone_numbers(end_user_client, value):
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("header", ["Token " + "a" * 10000, "Token \x00", "Token \xe2\x98\x83", "TOKEN\t" + "a" * 40])
+@pytest.mark.parametrize(
+    "header", ["Token " + "a" * 10000, "Token \x00", "Token \xe2\x98\x83", "TOKEN\t" + "a" * 40]
+)
 def test_odd_authorization_headers(api_client, header):
     response = api_client.get("/api/v2/auth/user/", HTTP_AUTHORIZATION=header)
     assert response.status_code == 401
