@@ -17,7 +17,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import ProtectedError, Q, QuerySet
+from django.db.models import Exists, OuterRef, ProtectedError, Q, QuerySet
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -51,6 +51,9 @@ from argus.incident.services import (
 )
 from argus.util.datetime_utils import INFINITY, INFINITY_REPR, is_infinite
 from argus.ws.broadcast import broadcast_after_commit
+
+#: A search word matching more tags than this only searches the first ones (and the text fields).
+MAX_SEARCHED_TAGS = 1000
 
 # --- list filters ----------------------------------------------------------------------------------
 
@@ -380,10 +383,18 @@ class IncidentAdmin(admin.ModelAdmin):
             condition = Q()
             for field in self.search_text_fields:
                 condition |= Q(**{f"{field}__icontains": word})
-            matching_tags = Tag.objects.filter(Q(key__icontains=word) | Q(value__icontains=word))
-            condition |= Q(
-                pk__in=IncidentTagRelation.objects.filter(tag__in=matching_tags).values("incident_id")
+            # Resolve the (few) matching tags first; a correlated EXISTS per incident then stays an
+            # index probe. ``pk IN (relations of those tags)`` inside an OR can degrade to a
+            # subplan scanned per row when the relation set outgrows work_mem.
+            tag_ids = list(
+                Tag.objects.filter(Q(key__icontains=word) | Q(value__icontains=word)).values_list(
+                    "id", flat=True
+                )[:MAX_SEARCHED_TAGS]
             )
+            if tag_ids:
+                condition |= Q(
+                    Exists(IncidentTagRelation.objects.filter(incident=OuterRef("pk"), tag_id__in=tag_ids))
+                )
             queryset = queryset.filter(condition)
         return queryset, False
 
