@@ -452,6 +452,7 @@ class IncidentAdmin(admin.ModelAdmin):
             direct = [f for f in ("start_time", "source", "source_incident_id") if f in form.changed_data]
             if direct:
                 Incident.objects.filter(pk=obj.pk).update(**{f: getattr(obj, f) for f in direct})
+                broadcast_after_commit("modified", [obj.pk])  # no service call covers these fields
             data = {f: form.cleaned_data[f] for f in EDITABLE_FIELDS if f in form.changed_data}
             if data:
                 incident_update(incident=old, actor=request.user, data=data)
