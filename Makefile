@@ -32,7 +32,7 @@ run: migrate
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) argus.site.asgi:application
 
 test: venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=argus.site.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check src tests bench
