@@ -123,3 +123,18 @@ class NotificationMedium(ABC):
     def update(destination: DestinationConfig, validated_data: dict) -> DestinationConfig | None:
         """Medium-specific update; None means "use the normal update"."""
         return None
+
+
+class AddressMedium(NotificationMedium):
+    """A medium whose destinations hold one address under ``ADDRESS_KEY`` (email, SMS)."""
+
+    ADDRESS_KEY: str = ""
+
+    @classmethod
+    def has_duplicate(cls, queryset: QuerySet, settings: dict) -> bool:
+        lookup = {"media_id": cls.MEDIA_SLUG, f"settings__{cls.ADDRESS_KEY}": settings.get(cls.ADDRESS_KEY)}
+        return queryset.filter(**lookup).exists()
+
+    @classmethod
+    def get_address(cls, destination: DestinationConfig) -> str:
+        return destination.settings.get(cls.ADDRESS_KEY) or ""

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from rest_framework import serializers
 
 from argus.incident.models import Event
-from argus.notificationprofile.media.base import NotificationMedium
+from argus.notificationprofile.media.base import AddressMedium
 from argus.notificationprofile.media.rendering import (
     html_fields,
     notification_subject,
@@ -49,7 +49,8 @@ def _form_errors(form: forms.Form) -> dict:
     return {field: [str(message) for message in messages] for field, messages in form.errors.items()}
 
 
-class EmailNotification(NotificationMedium):
+class EmailNotification(AddressMedium):
+    ADDRESS_KEY = EMAIL_ADDRESS
     MEDIA_SLUG = "email"
     MEDIA_NAME = "Email"
     MEDIA_JSON_SCHEMA = {
@@ -83,19 +84,9 @@ class EmailNotification(NotificationMedium):
             raise serializers.ValidationError({EMAIL_ADDRESS: ["Email address already exists"]})
         return {EMAIL_ADDRESS: address, SYNCED: False}
 
-    @classmethod
-    def has_duplicate(cls, queryset, settings: dict) -> bool:
-        return queryset.filter(
-            media_id=cls.MEDIA_SLUG, settings__email_address=settings.get(EMAIL_ADDRESS)
-        ).exists()
-
     @staticmethod
     def get_label(destination: DestinationConfig) -> str:
         return f"{EmailNotification.MEDIA_NAME}: {destination.settings.get(EMAIL_ADDRESS)}"
-
-    @classmethod
-    def get_address(cls, destination: DestinationConfig) -> str:
-        return destination.settings.get(EMAIL_ADDRESS) or ""
 
     @classmethod
     def raise_if_not_deletable(cls, destination: DestinationConfig) -> None:

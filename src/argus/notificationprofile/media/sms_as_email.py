@@ -12,7 +12,7 @@ from django.core.mail import EmailMessage, get_connection
 from rest_framework import serializers
 
 from argus.incident.models import Event
-from argus.notificationprofile.media.base import NotificationMedium
+from argus.notificationprofile.media.base import AddressMedium
 from argus.notificationprofile.models import DestinationConfig
 from argus.util.phonenumbers import normalize_phone_number
 
@@ -21,7 +21,8 @@ logger = logging.getLogger(__name__)
 PHONE_NUMBER = "phone_number"
 
 
-class SMSNotification(NotificationMedium):
+class SMSNotification(AddressMedium):
+    ADDRESS_KEY = PHONE_NUMBER
     MEDIA_SLUG = "sms"
     MEDIA_NAME = "SMS"
     MEDIA_JSON_SCHEMA = {
@@ -60,19 +61,9 @@ class SMSNotification(NotificationMedium):
             raise serializers.ValidationError({PHONE_NUMBER: ["Phone number already exists"]})
         return {PHONE_NUMBER: number}
 
-    @classmethod
-    def has_duplicate(cls, queryset, settings: dict) -> bool:
-        return queryset.filter(
-            media_id=cls.MEDIA_SLUG, settings__phone_number=settings.get(PHONE_NUMBER)
-        ).exists()
-
     @staticmethod
     def get_label(destination: DestinationConfig) -> str:
         return f"{SMSNotification.MEDIA_NAME}: {destination.settings.get(PHONE_NUMBER)}"
-
-    @classmethod
-    def get_address(cls, destination: DestinationConfig) -> str:
-        return destination.settings.get(PHONE_NUMBER) or ""
 
     @classmethod
     def send(cls, event: Event, destinations: Iterable[DestinationConfig], **kwargs: Any) -> bool:
