@@ -182,3 +182,29 @@ def test_module_level_api_of_1_37(worked_example, source):
     assert recipients() == ["a", "b", "c", "d"]
     send_notifications_to_users(event)  # through the (immediate) task queue
     assert recipients() == ["a", "b", "c", "d"]
+
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_database_queue_enqueues_in_the_events_own_transaction(source, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        incident = services.incident_create(actor=source.user, source=source, start_time=timezone.now())
+    # Written before commit (no on_commit hook needed), one task for the STA event.
+    assert not any("enqueue" in getattr(c, "__qualname__", "") for c in callbacks)
+    (task,) = DBTaskResult.objects.all()
+    assert task.args_kwargs["args"] == [incident.events.get().pk]
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_database_queue_rolls_back_with_the_event(source):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.incident_create(actor=source.user, source=source, start_time=timezone.now())
+        raise RuntimeError
+    assert not DBTaskResult.objects.exists()

@@ -120,12 +120,22 @@ def get_or_create_tags(pairs: list[tuple[str, str]]) -> list[Tag]:
     return [existing[pair] for pair in pairs]
 
 
-def _add_tag_relations(incident: Incident, tags: list[Tag], added_by) -> None:
+def _add_tag_relations(
+    incident: Incident, tags: list[Tag], added_by, *, new_incident: bool = False
+) -> list[IncidentTagRelation]:
+    """Relate ``tags`` to ``incident``; an existing relation is left as it is.
+
+    For a ``new_incident`` (no relation can exist yet, the tags are distinct) the rows are inserted
+    plainly, so they come back with their primary keys and can be rendered without a re-read.
+    """
     now = timezone.now()
-    IncidentTagRelation.objects.bulk_create(
-        [IncidentTagRelation(incident=incident, tag=tag, added_by=added_by, added_time=now) for tag in tags],
-        ignore_conflicts=True,
-    )
+    relations = [
+        IncidentTagRelation(incident=incident, tag=tag, added_by=added_by, added_time=now) for tag in tags
+    ]
+    if new_incident:
+        return IncidentTagRelation.objects.bulk_create(relations)
+    IncidentTagRelation.objects.bulk_create(relations, ignore_conflicts=True)
+    return relations
 
 
 def _append_search_text(incident: Incident, description: str) -> bool:
@@ -157,44 +167,64 @@ def incident_create(
     metadata=None,
     tags: Iterable = (),
 ) -> Incident:
-    """Create an incident with its tags and first event (STA, or LES when stateless)."""
+    """Create an incident with its tags and first event (STA, or LES when stateless).
+
+    The returned incident is ready for :mod:`argus.incident.representation` (tags prefetched,
+    ``acked`` set), so neither the API response nor the websocket frame reads it back.
+    """
     pairs = parse_tags(tags)
-    with transaction.atomic():
-        incident = Incident(
-            start_time=start_time,
-            end_time=end_time,
-            source=source,
-            source_incident_id=source_incident_id or "",
-            details_url=details_url or "",
-            description=description or "",
-            level=level,
-            ticket_url=ticket_url or "",
-            metadata={} if metadata is None else metadata,
-        )
-        _append_search_text(incident, incident.description)
-        try:
-            with transaction.atomic():
-                incident.save(force_insert=True)
-        except IntegrityError:
-            existing = (
-                Incident.objects.filter(source=source, source_incident_id=incident.source_incident_id)
-                .values_list("pk", flat=True)
-                .first()
+    source_incident_id = source_incident_id or ""
+    try:
+        with transaction.atomic():
+            incident = Incident(
+                start_time=start_time,
+                end_time=end_time,
+                source=source,
+                source_incident_id=source_incident_id,
+                details_url=details_url or "",
+                description=description or "",
+                level=level,
+                ticket_url=ticket_url or "",
+                metadata={} if metadata is None else metadata,
             )
-            if incident.source_incident_id and existing is not None:
-                raise DuplicateSourceIncidentId(incident.source_incident_id, existing)
-            raise
-        _add_tag_relations(incident, get_or_create_tags(pairs), actor)
-        event = Event.objects.create(
-            incident=incident,
-            actor=source.user,
-            timestamp=start_time,
-            type=EventType.STATELESS if end_time is None else EventType.INCIDENT_START,
-            description=incident.description,
+            _append_search_text(incident, incident.description)
+            incident.save(force_insert=True)
+            relations = _add_tag_relations(incident, get_or_create_tags(pairs), actor, new_incident=True)
+            event = Event.objects.create(
+                incident=incident,
+                actor=source.user,
+                timestamp=start_time,
+                type=EventType.STATELESS if end_time is None else EventType.INCIDENT_START,
+                description=incident.description,
+            )
+            _prepare_for_representation(incident, relations)
+            _broadcast_created(incident)
+            _notify([event])
+    except IntegrityError:
+        # Only the (source, source_incident_id) constraint can fail here: tags are de-duplicated
+        # and the incident is new. The transaction is rolled back, so ask afresh who won.
+        existing = (
+            Incident.objects.filter(source=source, source_incident_id=source_incident_id)
+            .values_list("pk", flat=True)
+            .first()
         )
-        _broadcast("created", [incident.pk])
-        _notify([event])
+        if source_incident_id and existing is not None:
+            raise DuplicateSourceIncidentId(source_incident_id, existing) from None
+        raise
     return incident
+
+
+def _prepare_for_representation(incident: Incident, relations: list[IncidentTagRelation]) -> None:
+    """Give a just-created incident what ``incidents_for_representation`` would have loaded."""
+    incident._prefetched_objects_cache = {"incident_tag_relations": relations}
+    incident.acked = False
+
+
+def _broadcast_created(incident: Incident) -> None:
+    from argus.incident.representation import incident_to_v2
+    from argus.ws.broadcast import broadcast_after_commit
+
+    broadcast_after_commit("created", [incident.pk], payloads={incident.pk: incident_to_v2(incident)})
 
 
 def _format_change(attr: str, old, new) -> str:

@@ -1,11 +1,12 @@
-"""ASGI entry point: Django for HTTP, Channels for the /ws/open/ websocket."""
+"""ASGI entry point: Django for HTTP (in a fixed thread pool, see asgi_http), Channels for /ws/open/."""
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "argus.site.settings.dev")
-django_asgi_app = get_asgi_application()
+
+from argus.site.asgi_http import get_http_application  # noqa: E402
+
+django_asgi_app = get_http_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 

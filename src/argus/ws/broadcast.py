@@ -24,25 +24,32 @@ DELETED = "deleted"
 DEFAULT_BROADCAST_TIMEOUT = 2.0  # seconds; a REST call never waits longer than this for Redis
 
 
-def broadcast_after_commit(change: str, incident_ids) -> None:
-    """Send one ``change`` frame per incident once the current transaction commits."""
+def broadcast_after_commit(change: str, incident_ids, payloads: dict | None = None) -> None:
+    """Send one ``change`` frame per incident once the current transaction commits.
+
+    ``payloads`` (pk -> v2 representation) may hold frames the caller already rendered from the
+    state it is committing; those incidents are not read back.
+    """
     ids = list(dict.fromkeys(incident_ids))
     if ids:
-        transaction.on_commit(lambda: broadcast_now(change, ids))
+        transaction.on_commit(lambda: broadcast_now(change, ids, payloads))
 
 
-def build_frames(change: str, incident_ids) -> list[dict]:
-    """The frames for ``incident_ids`` in the given order, read fresh from the database.
+def build_frames(change: str, incident_ids, payloads: dict | None = None) -> list[dict]:
+    """The frames for ``incident_ids`` in the given order, from ``payloads`` or read fresh.
 
     Incidents that no longer exist (deleted by a later transaction) are skipped.
     """
     if change == DELETED:
         return [{"type": DELETED, "payload": {"pk": pk}} for pk in incident_ids]
-    from argus.incident.queries import incidents_for_representation
-    from argus.incident.representation import incident_to_v2
+    by_pk = dict(payloads or {})
+    missing = [pk for pk in incident_ids if pk not in by_pk]
+    if missing:
+        from argus.incident.queries import incidents_for_representation
+        from argus.incident.representation import incident_to_v2
 
-    incidents = incidents_for_representation().filter(pk__in=incident_ids)
-    by_pk = {incident.pk: incident_to_v2(incident) for incident in incidents}
+        for incident in incidents_for_representation().filter(pk__in=missing):
+            by_pk[incident.pk] = incident_to_v2(incident)
     return [{"type": change, "payload": by_pk[pk]} for pk in incident_ids if pk in by_pk]
 
 
@@ -60,15 +67,35 @@ async def send_frames(channel_layer, frames: list[dict], timeout: float) -> None
     await asyncio.wait_for(send_all(), timeout)
 
 
-def broadcast_now(change: str, incident_ids) -> None:
+async def _await(coroutine):
+    return await coroutine
+
+
+def run_on_server_loop(coroutine) -> None:
+    """Run ``coroutine`` to completion from synchronous code.
+
+    In a request thread of :mod:`argus.site.asgi_http` it runs on the server's event loop, where
+    the channel layer keeps its Redis connections; elsewhere (commands, tests, Django's own
+    handlers) ``async_to_sync`` finds or makes a loop.
+    """
+    from argus.site.asgi_http import server_event_loop
+
+    loop = server_event_loop()
+    if loop is not None and loop.is_running():
+        asyncio.run_coroutine_threadsafe(coroutine, loop).result()
+    else:
+        async_to_sync(_await)(coroutine)
+
+
+def broadcast_now(change: str, incident_ids, payloads: dict | None = None) -> None:
     """Build and send the frames now; any failure is logged, never raised."""
     try:
         channel_layer = get_channel_layer()
         if channel_layer is None:
             return
-        frames = build_frames(change, incident_ids)
+        frames = build_frames(change, incident_ids, payloads)
         if frames:
-            async_to_sync(send_frames)(channel_layer, frames, broadcast_timeout())
+            run_on_server_loop(send_frames(channel_layer, frames, broadcast_timeout()))
     except Exception:
         logger.exception(
             "Could not broadcast %s of incidents %s to websocket subscribers", change, list(incident_ids)

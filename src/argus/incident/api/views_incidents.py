@@ -162,7 +162,7 @@ class IncidentListView(VersionedIncidentView):
         if "metadata" in data and data["metadata"] is None:
             raise ValidationError([METADATA_NULL_MESSAGE])
         incident = _service_call(services.incident_create, actor=request.user, source=source, **data)
-        return Response(self.render_incident(_reload(incident)), status=status.HTTP_201_CREATED)
+        return Response(self.render_incident(incident), status=status.HTTP_201_CREATED)
 
 
 class MyIncidentsView(IncidentListView):

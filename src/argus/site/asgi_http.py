@@ -1,0 +1,117 @@
+"""HTTP under ASGI, served the way a WSGI server would: each request wholly in one pool thread.
+
+Django's own ASGI handler runs synchronous code (our views, and every ``MiddlewareMixin``
+middleware) through ``sync_to_async``: one new thread per request, several thread hand-offs per
+request (one per middleware hook), and, because database connections belong to a thread, a new
+database connection per request. For an API whose views are all synchronous that costs more CPU
+than the view itself (see docs/performance.md).
+
+:class:`ThreadPoolASGIHandler` keeps Django's request parsing and response sending
+(``ASGIHandler.read_body``/``create_request``/``send_response``) but builds the *synchronous*
+middleware chain once and runs ``request_started`` → middleware → view → ``request_finished`` in a
+thread of a fixed pool (``ARGUS_HTTP_THREADS``, default 4). Threads live as long as the process,
+so their database connections are reused (``CONN_MAX_AGE``), and the event loop only reads the
+body and writes the response. Code running in a request thread can reach the server's event loop
+with :func:`server_event_loop` (the websocket broadcast uses it to talk to the channel layer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers import base
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.http import FileResponse
+from django.urls import set_script_prefix
+
+DEFAULT_THREADS = 4
+
+_thread_state = threading.local()
+
+
+def server_event_loop() -> asyncio.AbstractEventLoop | None:
+    """The ASGI server's event loop when called from one of its request threads, else ``None``."""
+    return getattr(_thread_state, "loop", None)
+
+
+def http_threads() -> int:
+    configured = getattr(settings, "ARGUS_HTTP_THREADS", None) or os.environ.get("ARGUS_HTTP_THREADS")
+    return max(1, int(configured or DEFAULT_THREADS))
+
+
+class ThreadPoolASGIHandler(ASGIHandler):
+    """Django's ASGI handler with a synchronous request path run in a fixed thread pool."""
+
+    def __init__(self, threads: int | None = None):
+        base.BaseHandler.__init__(self)
+        self.load_middleware(is_async=False)
+        self.threads = threads or http_threads()
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_pid: int | None = None
+
+    @property
+    def executor(self) -> ThreadPoolExecutor:
+        # Created lazily, and again after a fork, so a forked worker never shares the parent's threads.
+        if self._executor is None or self._executor_pid != os.getpid():
+            self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="argus-http")
+            self._executor_pid = os.getpid()
+        return self._executor
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope, receive, send):
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            response = await loop.run_in_executor(self.executor, self._respond, loop, scope, body_file)
+            try:
+                await self.send_response(response, send)
+            except asyncio.CancelledError:
+                pass  # the client went away while the response was being sent
+            await loop.run_in_executor(self.executor, self._close, loop, response)
+        finally:
+            body_file.close()
+
+    def _respond(self, loop, scope, body_file):
+        """In a pool thread: the whole synchronous Django request cycle up to a response."""
+        _thread_state.loop = loop
+        try:
+            set_script_prefix(get_script_prefix(scope))
+            signals.request_started.send(sender=self.__class__, scope=scope)
+            request, error_response = self.create_request(scope, body_file)
+            if request is None:
+                return error_response
+            response = self.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+            return response
+        finally:
+            _thread_state.loop = None
+
+    def _close(self, loop, response) -> None:
+        """In a pool thread: ``response.close()``, which sends ``request_finished``."""
+        _thread_state.loop = loop
+        try:
+            response.close()
+        finally:
+            _thread_state.loop = None
+
+
+def get_http_application() -> ThreadPoolASGIHandler:
+    import django
+
+    django.setup(set_prefix=False)
+    return ThreadPoolASGIHandler()

@@ -1,0 +1,122 @@
+"""The HTTP side of the ASGI application: whole requests in a fixed pool of threads."""
+
+import asyncio
+import json
+import threading
+
+import pytest
+from channels.testing import HttpCommunicator
+from django.core import signals
+from django.db import connection
+
+from argus.site.asgi import application
+from argus.site.asgi_http import ThreadPoolASGIHandler, server_event_loop
+from argus.ws.broadcast import run_on_server_loop
+
+
+def request(app, method, path, body=b"", headers=()):
+    async def go():
+        communicator = HttpCommunicator(app, method, path, body=body, headers=list(headers))
+        return await communicator.get_response(timeout=10)
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def seen_threads():
+    seen = []
+
+    def record(**kwargs):
+        seen.append((threading.current_thread().name, server_event_loop()))
+
+    signals.request_started.connect(record)
+    yield seen
+    signals.request_started.disconnect(record)
+
+
+def test_requests_run_in_the_pool_and_can_reach_the_server_loop(seen_threads):
+    handler = ThreadPoolASGIHandler(threads=2)
+    for _ in range(5):
+        response = request(handler, "GET", "/api/")
+        assert response["status"] == 200
+        assert "api-version" in json.loads(response["body"])
+    names = {name for name, _loop in seen_threads}
+    assert all(name.startswith("argus-http") for name in names)
+    assert len(names) <= 2  # threads are reused, not one per request
+    assert all(loop is not None for _name, loop in seen_threads)
+    assert server_event_loop() is None  # only inside request threads
+
+
+def test_the_application_routes_http_through_the_pool(seen_threads):
+    response = request(application, "GET", "/api/")
+    assert response["status"] == 200
+    assert seen_threads and seen_threads[0][0].startswith("argus-http")
+
+
+def test_a_bad_host_is_a_400_not_a_crash(settings):
+    settings.ALLOWED_HOSTS = ["argus.example.org"]
+    response = request(ThreadPoolASGIHandler(threads=1), "GET", "/api/", headers=[(b"host", b"evil.example")])
+    assert response["status"] == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_post_bodies_reach_the_view_and_errors_are_json():
+    response = request(
+        ThreadPoolASGIHandler(threads=1),
+        "POST",
+        "/api/v2/incidents/",
+        body=b'{"start_time": "not a time"}',
+        headers=[(b"content-type", b"application/json")],
+    )
+    assert response["status"] == 401
+    assert json.loads(response["body"]) == {"detail": "Authentication credentials were not provided."}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_thread_keeps_its_database_connection(settings):
+    """Threads live as long as the process, so (with CONN_MAX_AGE) their connection is reused."""
+    from django.db import connections
+
+    ids = []
+
+    def record(**kwargs):
+        connection.ensure_connection()
+        ids.append(id(connections["default"].connection))
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 60
+    signals.request_started.connect(record)
+    try:
+        handler = ThreadPoolASGIHandler(threads=1)
+        for _ in range(3):
+            assert request(handler, "GET", "/api/")["status"] == 200
+    finally:
+        signals.request_started.disconnect(record)
+    assert len(ids) == 3 and len(set(ids)) == 1
+
+
+def test_run_on_server_loop_uses_the_loop_of_the_request_thread():
+    ran_on = []
+
+    async def where():
+        ran_on.append(asyncio.get_running_loop())
+
+    async def main():
+        handler = ThreadPoolASGIHandler(threads=1)
+        loop = asyncio.get_running_loop()
+
+        def in_request_thread():
+            from argus.site import asgi_http
+
+            asgi_http._thread_state.loop = loop
+            try:
+                run_on_server_loop(where())
+            finally:
+                asgi_http._thread_state.loop = None
+
+        await loop.run_in_executor(handler.executor, in_request_thread)
+        return loop
+
+    loop = asyncio.run(main())
+    assert ran_on == [loop]
+    run_on_server_loop(where())  # outside a request thread: async_to_sync's own loop
+    assert len(ran_on) == 2 and ran_on[1] is not loop
