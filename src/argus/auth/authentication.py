@@ -32,7 +32,8 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             # databases refuse them in a query: answer like any other unknown key.
             raise exceptions.AuthenticationFailed("Invalid token.")
         try:
-            token = Token.objects.select_related("user").get(key=key)
+            # The user's source system (if any) comes along: source endpoints need it anyway.
+            token = Token.objects.select_related("user", "user__source_system").get(key=key)
         except Token.DoesNotExist:
             return None
         if token_is_expired(token):

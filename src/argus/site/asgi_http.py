@@ -112,6 +112,9 @@ class ThreadPoolASGIHandler(ASGIHandler):
 
 def get_http_application() -> ThreadPoolASGIHandler:
     import django
+    from django.urls import get_resolver
 
     django.setup(set_prefix=False)
-    return ThreadPoolASGIHandler()
+    handler = ThreadPoolASGIHandler()
+    get_resolver().check()  # imports every URL module now, not during the first request
+    return handler
