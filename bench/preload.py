@@ -124,6 +124,7 @@ class Generator:
             else:
                 end = min(self.now, start + datetime.timedelta(seconds=rng.uniform(60, 3 * 86400)))
             description = f"Preloaded incident {pk} on {source.name}"
+            acked = rng.random() < ACKED_SHARE  # acks never expire here: acked_until = infinity
             incidents.append(
                 (
                     pk,
@@ -137,6 +138,7 @@ class Generator:
                     "",
                     "{}",
                     f" {description}",
+                    INFINITY if acked else None,
                 )
             )
             for key in TAG_POOLS:
@@ -148,7 +150,7 @@ class Generator:
             if end is not None and end is not INFINITY:
                 events.append((self.event_id, pk, source.user_id, end, end, "END", "Resolved"))
                 self.event_id += 1
-            if rng.random() < ACKED_SHARE:
+            if acked:
                 acked_at = start + datetime.timedelta(seconds=rng.uniform(1, 3600))
                 events.append(
                     (self.event_id, pk, self.actor_id, acked_at, acked_at, "ACK", "Looking into it")
@@ -174,6 +176,7 @@ INCIDENT_FIELDS = [
     "ticket_url",
     "metadata",
     "search_text",
+    "acked_until",
 ]
 RELATION_FIELDS = ["id", "tag", "incident", "added_by", "added_time"]
 EVENT_FIELDS = ["id", "incident", "actor", "timestamp", "received", "type", "description"]

@@ -37,7 +37,7 @@ from argus.incident.models import (
     SourceSystemType,
     Tag,
 )
-from argus.incident.queries import acked_expression, open_q, tag_relations_prefetch
+from argus.incident.queries import acked_expression, acked_q, open_q, tag_relations_prefetch
 from argus.incident.services import (
     EDITABLE_FIELDS,
     acknowledgement_create,
@@ -96,7 +96,7 @@ class AckedFilter(YesNoFilter):
     parameter_name = "acked"
 
     def yes_q(self):
-        return Q(acked_expression())
+        return acked_q()
 
 
 class HasTicketFilter(YesNoFilter):

@@ -133,6 +133,9 @@ class Incident(models.Model):
     ticket_url = models.TextField(blank=True, default="", verbose_name="ticket URL")
     metadata = models.JSONField(default=dict, blank=True)
     search_text = models.TextField(blank=True, default="")
+    # Derived from the acknowledgements (kept by argus.incident.acks): the latest expiration among
+    # them, infinity when one never expires, NULL when there are none. Acked = acked_until > now.
+    acked_until = InfinityDateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-start_time"]
@@ -148,6 +151,7 @@ class Incident(models.Model):
             models.Index(fields=["end_time", "-start_time"], name="incident_end_time"),
             models.Index(fields=["source", "-start_time"], name="incident_source_start"),
             models.Index(fields=["level"], name="incident_level"),
+            models.Index(fields=["acked_until"], name="incident_acked_until"),
         ]
 
     def __str__(self):

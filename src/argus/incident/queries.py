@@ -4,7 +4,7 @@
 and its type are joined. A page of incidents therefore costs a constant number of queries.
 """
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from argus.incident.models import Acknowledgement, Event, Incident, IncidentTagRelation
@@ -15,9 +15,18 @@ def active_acks(now=None) -> QuerySet:
     return Acknowledgement.objects.filter(Q(expiration__isnull=True) | Q(expiration__gt=now))
 
 
+def acked_q(now=None) -> Q:
+    """Incidents with an active Acknowledgement (the one source of truth for "acked").
+
+    ``acked_until`` is kept by :mod:`argus.incident.acks`; negating this Q also matches NULL
+    (never acknowledged).
+    """
+    return Q(acked_until__gt=now or timezone.now())
+
+
 def acked_expression(now=None):
-    """True when the incident has an active Acknowledgement (the one source of truth for "acked")."""
-    return Exists(active_acks(now).filter(event__incident=OuterRef("pk")))
+    """``acked`` as a boolean column (for ``annotate``): never NULL, so it can be filtered on."""
+    return ExpressionWrapper(Q(acked_until__isnull=False) & acked_q(now), output_field=BooleanField())
 
 
 def tag_relations_prefetch() -> Prefetch:
@@ -56,7 +65,8 @@ def incident_is_acked(incident: Incident, now=None) -> bool:
     acked = getattr(incident, "acked", None)
     if acked is not None:
         return acked
-    return active_acks(now).filter(event__incident=incident).exists()
+    acked_until = incident.acked_until
+    return acked_until is not None and acked_until > (now or timezone.now())
 
 
 def events_for_representation(queryset: QuerySet | None = None) -> QuerySet:

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from argus.incident.acks import refresh_acked_until
 from argus.incident.choices import (
     ALLOWED_TYPES_FOR_END_USERS,
     ALLOWED_TYPES_FOR_SOURCE_SYSTEMS,
@@ -503,6 +504,7 @@ def bulk_acknowledgement_create(
         acks = Acknowledgement.objects.bulk_create(
             [Acknowledgement(event=event, expiration=expiration) for event in events]
         )
+        refresh_acked_until(incident.pk for incident in incidents)
         for ack, event in zip(acks, events, strict=True):
             ack.event = event
             event.actor = actor
@@ -538,6 +540,7 @@ def bulk_event_create(
         if type == EventType.ACKNOWLEDGE:
             # An ACK is an acknowledgement, whichever endpoint recorded it: keeps "acked" one truth.
             Acknowledgement.objects.bulk_create([Acknowledgement(event=event) for event in events])
+            refresh_acked_until(ids)
         for event in events:
             event.actor = actor
         _broadcast("modified", ids)

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from argus.incident.choices import EventType
 from argus.incident.models import Event, Incident, IncidentTagRelation
-from argus.incident.queries import acked_expression, active_acks, closed_q, incident_is_acked, open_q
+from argus.incident.queries import acked_q, closed_q, incident_is_acked, open_q
 from argus.notificationprofile.filterblob import (
     ACKED,
     EVENT_TYPES,
@@ -115,8 +115,7 @@ def blob_q(blob: Mapping, *, now=None) -> Q:
     elif blob.get(OPEN) is False:
         condition &= closed_q(now)
     if blob.get(ACKED) is not None:
-        acked = acked_expression(now)
-        condition &= Q(acked) if blob[ACKED] else ~Q(acked)
+        condition &= acked_q(now) if blob[ACKED] else ~acked_q(now)
     if blob.get(STATEFUL) is not None:
         condition &= Q(end_time__isnull=not blob[STATEFUL])
     maxlevel = blob.get(MAXLEVEL)
@@ -326,13 +325,10 @@ def load_event(event_id: int) -> Event | None:
                 queryset=IncidentTagRelation.objects.select_related("tag"),
             )
         )
-        .annotate(incident_acked=Exists(active_acks().filter(event__incident=OuterRef("incident"))))
         .filter(pk=event_id)
         .first()
     )
-    if event is not None:
-        event.incident.acked = event.incident_acked
-    return event
+    return event  # ``acked`` comes from incident.acked_until (incident_is_acked)
 
 
 def profiles_for_event(event: Event, *, now=None) -> list[NotificationProfile]:

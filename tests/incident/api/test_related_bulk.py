@@ -133,8 +133,9 @@ def test_bulk_ack_body_errors(end_user_client, incidents, ack, errors):
 @pytest.mark.parametrize("count", [1, 10])
 def test_bulk_ack_costs_constant_queries(end_user_client, source_system, django_assert_num_queries, count):
     ids = [make_incident(source_system).pk for _ in range(count)]
-    # token, incidents, savepoint+events, acks, release (+ broadcast/notify run after commit)
-    with django_assert_num_queries(6):
+    # token, incidents, savepoint+events, acks, acked_until update, release (+ broadcast/notify
+    # run after commit)
+    with django_assert_num_queries(7):
         response = post(end_user_client, "acks/bulk/", {"ids": ids, "ack": {"timestamp": TS}})
     assert response.status_code == 201
     assert Acknowledgement.objects.count() == count

@@ -21,7 +21,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import search_smart_split
 
 from argus.incident.models import Incident, IncidentTagRelation, SourceSystemType
-from argus.incident.queries import acked_expression, closed_q, open_q
+from argus.incident.queries import acked_q, closed_q, open_q
 from argus.incident.token_expiry import token_expiry_q
 from argus.util.datetime_utils import INFINITY
 
@@ -222,7 +222,7 @@ def filter_by_notificationprofile_pk(queryset, value, context):
 #: Filters available on ``mine/`` (§4.7) and on the full list, in the order they are applied.
 COMMON_FILTERS = {
     "open": _boolean(lambda c: open_q(c["now"]), lambda c: closed_q(c["now"])),
-    "acked": _boolean(lambda c: Q(acked_expression(c["now"]))),
+    "acked": _boolean(lambda c: acked_q(c["now"])),
     "stateful": _boolean(lambda c: Q(end_time__isnull=False), lambda c: Q(end_time__isnull=True)),
     "ticket": _boolean(lambda c: ~Q(ticket_url=""), lambda c: Q(ticket_url="")),
     "end_time__isnull": _boolean(lambda c: Q(end_time__isnull=True), lambda c: Q(end_time__isnull=False)),

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from argus.incident import services
 from argus.incident.models import Incident, SourceSystem
-from argus.incident.queries import incidents_for_representation, open_incidents
+from argus.incident.queries import acked_q, incidents_for_representation, open_incidents
 from argus.incident.representation import (
     incident_to_v1,
     incident_to_v2,
@@ -197,7 +197,7 @@ class OpenIncidentsView(VersionedIncidentView):
     def get(self, request, *args, **kwargs):
         queryset = incidents_for_representation(open_incidents())
         if self.only_unacked:
-            queryset = queryset.filter(acked=False)
+            queryset = queryset.exclude(acked_q())
         return Response(self.render_incidents(queryset.order_by("-start_time")))
 
 
