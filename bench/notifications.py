@@ -15,6 +15,8 @@ Phases, one JSON line each on stdout:
 
 * ``ingest-off``: one client per source POSTs incidents (one ``bench_group`` tag each) as fast as
   it can for ``--seconds``, servers started with ``ARGUS_SEND_NOTIFICATIONS=off``: creations/s.
+* ``rate-off``: incidents at the steady ``--rate`` with notifications off: the POST latency to
+  compare with the ``post`` figures of ``latency`` (same rate, notifications on, workers running).
 * ``ingest-on-queue-only``: the same with notifications on but no worker running yet: the cost
   of notifications on the request path (one task row inserted after commit).
 * ``worker-drain``: the workers start and work off that backlog alone: events/s and mails/s.
@@ -239,7 +241,19 @@ class Stack:
         env = {**self.env, "ARGUS_SEND_NOTIFICATIONS": "on"}
         self.workers = [
             subprocess.Popen(
-                [PYTHON, "manage.py", "db_worker", "--queue-name", "*", "--no-reload", "--interval", "0.1"],
+                [
+                    *(["nice", "-n", str(self.args.worker_nice)] if self.args.worker_nice else []),
+                    *[
+                        PYTHON,
+                        "manage.py",
+                        "db_worker",
+                        "--queue-name",
+                        "*",
+                        "--no-reload",
+                        "--interval",
+                        "0.1",
+                    ],
+                ],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
@@ -382,6 +396,12 @@ def main(argv=None) -> int:
     parser.add_argument("--rate", type=float, default=50, help="incidents/s in the latency phase")
     parser.add_argument("--processes", type=int, default=2, help="daphne processes")
     parser.add_argument("--workers", type=int, default=2, help="db_worker processes")
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=10,
+        help="niceness of the workers (0: same priority as the servers); see docs/notifications.md",
+    )
     parser.add_argument("--drain-timeout", type=float, default=180)
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--latency-only", action="store_true", help="skip the ingest phases")
@@ -403,6 +423,17 @@ def main(argv=None) -> int:
                     "per_s": round(len(load.sent) / elapsed, 1),
                     "errors": load.errors,
                     **summary(load.latencies),
+                }
+            )
+            load = Load(stack, "paced-off")
+            elapsed = asyncio.run(load.paced(args.seconds, args.rate))
+            emit(
+                {
+                    "workload": "rate-off",
+                    "rate_per_s": round(len(load.sent) / elapsed, 1),
+                    "incidents": len(load.sent),
+                    "errors": load.errors,
+                    "post": summary(load.latencies),
                 }
             )
             time.sleep(1)
