@@ -7,7 +7,7 @@ Self-contained: creates a fresh PostgreSQL database (``argus_notifengine_bench_<
 active profiles each (the user's "All the time" timeslot, the user's synced email destination,
 one tag filter ``bench_group=g<k>`` per profile, ``--groups`` (500) distinct groups, so each group is
 watched by users*profiles/groups profiles of different users) and ``--sources`` (8) source systems.
-It runs an aiosmtpd sink, ``--processes`` daphne servers and ``--workers`` ``db_worker`` processes
+It runs an aiosmtpd sink (in its own process), ``--processes`` daphne servers and ``--workers`` ``db_worker`` processes
 (production settings, SMTP to the sink) on loopback ports 8300-8399, and drops the database at
 the end (``--keep-db`` keeps it).
 
@@ -37,6 +37,7 @@ import contextlib
 import email
 import email.policy
 import json
+import multiprocessing
 import os
 import re
 import secrets
@@ -123,29 +124,63 @@ def emit(record: dict) -> None:
 # --- SMTP sink ---------------------------------------------------------------------------------
 
 
-class SinkHandler:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.arrivals: list[tuple[float, str, str]] = []  # (time, recipient, description)
+def run_sink(port: int, arrivals, counter, ready) -> None:
+    """The SMTP sink's process: every recipient of every mail becomes (time, recipient, description)."""
 
-    async def handle_DATA(self, server, session, envelope):
-        now = time.time()
-        subject = str(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)["Subject"] or ""
-        )
-        match = SUBJECT_RE.search(subject)
-        with self.lock:
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            now = time.time()
+            subject = str(
+                email.message_from_bytes(envelope.content, policy=email.policy.default)["Subject"] or ""
+            )
+            match = SUBJECT_RE.search(subject)
             for recipient in envelope.rcpt_tos:
-                self.arrivals.append((now, recipient, match.group(1) if match else subject))
-        return "250 OK"
+                arrivals.put((now, recipient, match.group(1) if match else subject))
+            with counter.get_lock():
+                counter.value += len(envelope.rcpt_tos)
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    threading.Event().wait()
+
+
+class SinkProcess:
+    """An aiosmtpd sink in its own process, like a real mail server.
+
+    In the load generator's process its mail parsing would compete for the GIL with the HTTP
+    clients and inflate the POST latencies they measure (more so with notifications on).
+    """
+
+    def __init__(self, port: int):
+        context = multiprocessing.get_context("spawn")
+        self.arrivals = context.Queue()
+        self.counter = context.Value("i", 0)
+        self.ready = context.Event()
+        self.process = context.Process(
+            target=run_sink, args=(port, self.arrivals, self.counter, self.ready), daemon=True
+        )
+        self.consumed = 0
+
+    def start(self) -> None:
+        self.process.start()
+        if not self.ready.wait(30):
+            raise RuntimeError("the SMTP sink did not start")
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(10)
 
     def count(self) -> int:
-        with self.lock:
-            return len(self.arrivals)
+        """Recipients received since the last :meth:`take`."""
+        return self.counter.value - self.consumed
 
     def take(self) -> list[tuple[float, str, str]]:
-        with self.lock:
-            taken, self.arrivals = self.arrivals, []
+        available = self.counter.value - self.consumed
+        taken = [self.arrivals.get(timeout=30) for _ in range(available)]
+        self.consumed += available
         return taken
 
 
@@ -158,8 +193,7 @@ class Stack:
         self.db_name = f"argus_notifengine_bench_{secrets.token_hex(4)}"
         smtp_port, *self.server_ports = free_ports(1 + args.processes)
         self.smtp_port = smtp_port
-        self.sink = SinkHandler()
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=smtp_port)
+        self.sink = SinkProcess(smtp_port)
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "argus.site.settings.prod",
@@ -210,7 +244,7 @@ class Stack:
         )
         output = self.manage("shell", "-c", seed)
         self.tokens = json.loads(output.strip().splitlines()[-1])["tokens"]
-        self.controller.start()
+        self.sink.start()
 
     def start_servers(self, notifications: bool) -> None:
         self.stop(self.servers)
@@ -281,7 +315,7 @@ class Stack:
         self.stop(self.servers)
         self.stop(self.workers)
         with contextlib.suppress(Exception):
-            self.controller.stop()
+            self.sink.stop()
         if not self.args.keep_db:
             with contextlib.suppress(Exception):
                 self.admin_sql(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
@@ -379,7 +413,7 @@ def expected_mails(args) -> int:
     return args.users * args.profiles // args.groups
 
 
-def wait_for_mails(sink: SinkHandler, expected: int, timeout: float) -> float:
+def wait_for_mails(sink: SinkProcess, expected: int, timeout: float) -> float:
     started = time.monotonic()
     while sink.count() < expected and time.monotonic() - started < timeout:
         time.sleep(0.05)
@@ -399,8 +433,8 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--worker-nice",
         type=int,
-        default=10,
-        help="niceness of the workers (0: same priority as the servers); see docs/notifications.md",
+        default=0,
+        help="run the workers under nice(1) with this niceness (0: same priority as the servers)",
     )
     parser.add_argument("--drain-timeout", type=float, default=180)
     parser.add_argument("--keep-db", action="store_true")

