@@ -306,3 +306,67 @@ def test_sms_goes_to_the_gateway_over_smtp(transactional_db, source_system, sour
     assert message["Subject"] == "sms +4747470001"
     assert message.get_content().strip() == "disk full"
     assert not message.is_multipart()
+
+
+def add_subscriber(source_system, username):
+    user = EndUserFactory(username=username, email=f"{username}@example.org")
+    profile = NotificationProfileFactory(
+        user=user,
+        filters=[FilterFactory(user=user, filter={"sourceSystemIds": [source_system.pk]})],
+        destinations=[DestinationConfig.objects.get(user=user, settings__synced=True)],
+    )
+    TimeRecurrenceFactory(timeslot=profile.timeslot)
+    return user
+
+
+class CountingSink(Sink):
+    """Counts SMTP conversations (one EHLO each) and can refuse some recipients."""
+
+    def __init__(self, refuse=()):
+        super().__init__()
+        self.conversations = 0
+        self.refuse = tuple(refuse)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.conversations += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith(self.refuse):
+            return "550 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def counting_sink(port, refuse=()):
+    sink = SMTPSink(port)
+    sink.handler = CountingSink(refuse)
+    sink.controller = Controller(sink.handler, hostname="127.0.0.1", port=port)
+    return sink
+
+
+def test_the_messages_of_one_event_share_one_smtp_conversation(subscriber, source_system, source_client):
+    add_subscriber(source_system, "bob")
+    port = free_port()
+    sink = counting_sink(port)
+    with sink, smtp_settings(port), DB_TASKS:
+        post_incident(source_client)
+        run_worker()
+        received = sorted(recipients[0] for recipients, _ in sink.wait_for(2))
+    assert received == ["alice@example.org", "bob@example.org"]
+    assert sink.handler.conversations == 1
+
+
+def test_after_a_refusal_the_next_messages_still_go(subscriber, source_system, source_client):
+    """The first address (alice) is refused: it is retried alone, bob and carol get theirs now."""
+    add_subscriber(source_system, "bob")
+    add_subscriber(source_system, "carol")
+    port = free_port()
+    sink = counting_sink(port, refuse=("alice@",))
+    with sink, smtp_settings(port), DB_TASKS:
+        post_incident(source_client)
+        run_worker()
+        received = sorted(recipients[0] for recipients, _ in sink.wait_for(2))
+        assert received == ["bob@example.org", "carol@example.org"]
+        assert DBTaskResult.objects.filter(status="READY").count() == 1  # alice's retry

@@ -15,6 +15,7 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.utils import timezone
 from django_tasks import task
 
@@ -71,10 +72,49 @@ def dispatch_event(event_id: int, attempt: int = 1) -> int:
     except Exception as error:
         _retry_later(dispatch_event, (event_id,), attempt, f"matching event {event_id}", error)
         return 0
-    for slug, _address, destinations in deliveries:
-        _send(event, slug, destinations, attempt=1)
+    connection = _shared_mail_connection(deliveries)
+    try:
+        for slug, _address, destinations in deliveries:
+            sent = _send(event, slug, destinations, attempt=1, mail_connection=connection)
+            if not sent and connection is not None:
+                # Whatever went wrong may have left the conversation unusable: the remaining
+                # messages each open their own, as they would without sharing.
+                _close_quietly(connection)
+                connection = None
+    finally:
+        if connection is not None:
+            _close_quietly(connection)
     logger.debug("Notification: event %s → %d message(s)", event_id, len(deliveries))
     return len(deliveries)
+
+
+def _shared_mail_connection(deliveries):
+    """One open mail connection for the messages of one event, when two or more go by mail.
+
+    Returns ``None`` (each message connects on its own, and fails and retries on its own) when
+    sharing cannot help or the server cannot be reached now.
+    """
+    media = installed_media()
+    by_mail = [slug for slug, _address, _destinations in deliveries if _uses_mail(media.get(slug))]
+    if len(by_mail) < 2:
+        return None
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except Exception:
+        return None
+    return connection
+
+
+def _uses_mail(medium) -> bool:
+    return bool(getattr(medium, "ACCEPTS_MAIL_CONNECTION", False))
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception:
+        logger.debug("Notification: closing the shared mail connection failed", exc_info=True)
 
 
 @task(queue_name=QUEUE_NAME)
@@ -88,15 +128,16 @@ def deliver(event_id: int, slug: str, destination_ids: list[int], attempt: int =
     return _send(event, slug, destinations, attempt=attempt)
 
 
-def _send(event, slug: str, destinations: list, *, attempt: int) -> bool:
+def _send(event, slug: str, destinations: list, *, attempt: int, mail_connection=None) -> bool:
     medium = installed_media().get(slug)
     if medium is None:
         logger.error("Notification: medium %r is not installed, message for event %s dropped", slug, event.pk)
         return False
     if not destinations:
         return False
+    kwargs = {"connection": mail_connection} if mail_connection is not None and _uses_mail(medium) else {}
     try:
-        return bool(medium.send(event, destinations))
+        return bool(medium.send(event, destinations, **kwargs))
     except Exception as error:
         address = medium.get_address(destinations[0])
         _schedule_retry(event.pk, slug, [d.pk for d in destinations], attempt, address, error)

@@ -52,6 +52,7 @@ def _form_errors(form: forms.Form) -> dict:
 class EmailNotification(AddressMedium):
     ADDRESS_KEY = EMAIL_ADDRESS
     MEDIA_SLUG = "email"
+    ACCEPTS_MAIL_CONNECTION = True
     MEDIA_NAME = "Email"
     MEDIA_JSON_SCHEMA = {
         "title": "Email Settings",
@@ -119,7 +120,7 @@ class EmailNotification(AddressMedium):
         if not addresses:
             return False
         subject, text, html = rendered_email(event)
-        connection = get_connection(fail_silently=False)
+        connection = kwargs.get("connection") or get_connection(fail_silently=False)
         messages = []
         for address in addresses:
             message = EmailMultiAlternatives(

@@ -24,6 +24,7 @@ PHONE_NUMBER = "phone_number"
 class SMSNotification(AddressMedium):
     ADDRESS_KEY = PHONE_NUMBER
     MEDIA_SLUG = "sms"
+    ACCEPTS_MAIL_CONNECTION = True
     MEDIA_NAME = "SMS"
     MEDIA_JSON_SCHEMA = {
         "title": "SMS Settings",
@@ -76,7 +77,7 @@ class SMSNotification(AddressMedium):
         numbers = sorted(cls.get_relevant_addresses(destinations) - {""})
         if not numbers:
             return False
-        connection = get_connection(fail_silently=False)
+        connection = kwargs.get("connection") or get_connection(fail_silently=False)
         for number in numbers:
             # Stops at the first failure (the exception propagates to the caller, which retries).
             EmailMessage(
