@@ -1,0 +1,25 @@
+"""What grantsuperuser and revokesuperuser share: find the user, set both flags."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+
+class SuperuserFlagCommand(BaseCommand):
+    #: True grants superuser powers (and staff), False revokes both.
+    make_superuser: bool
+    username_help: str
+
+    def add_arguments(self, parser):
+        parser.add_argument("username", help=self.username_help)
+
+    def handle(self, *args, **options):
+        username = options["username"]
+        User = get_user_model()
+        try:
+            user = User.objects.get(username=username)
+        except User.DoesNotExist:
+            raise CommandError(f"User matching query does not exist: {username!r}") from None
+        self.stdout.write(f"Got user with id {user.pk} for username {username}")
+        user.is_staff = self.make_superuser
+        user.is_superuser = self.make_superuser
+        user.save(update_fields=["is_staff", "is_superuser"])
