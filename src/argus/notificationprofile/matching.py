@@ -27,11 +27,13 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import secrets
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -54,6 +56,7 @@ from argus.notificationprofile.filterblob import (
 from argus.notificationprofile.models import (
     DestinationConfig,
     Filter,
+    MatchingConfigStamp,
     NotificationProfile,
     TimeRecurrence,
 )
@@ -290,38 +293,95 @@ def parse_blob_text(text: str | None):
     return None if text is None else json.loads(text)
 
 
+@dataclass(frozen=True)
+class MatchingTables:
+    """What matching reads from the profile tables, as plain tuples.
+
+    ``recurrences``: (timeslot id, ISO weekdays, start, end) of every time recurrence;
+    ``profile_blobs``: (profile id, timeslot id, decoded filter blob) for every filter of every
+    active profile.
+    """
+
+    recurrences: tuple
+    profile_blobs: tuple
+
+
+_cached_tables: tuple[int, MatchingTables] | None = None
+#: Databases on which migration 0003 installs the stamp triggers.
+STAMPED_VENDORS = ("postgresql", "sqlite")
+
+
+def _stamp_token() -> int | None:
+    token = MatchingConfigStamp.objects.filter(pk=1).values_list("token", flat=True).first()
+    if token is None and connection.vendor in STAMPED_VENDORS:
+        # The row went (a flushed database): a new one with a token no cache can hold.
+        stamp, _created = MatchingConfigStamp.objects.get_or_create(
+            pk=1, defaults={"token": secrets.randbits(62)}
+        )
+        token = stamp.token
+    return token
+
+
+def matching_tables() -> MatchingTables:
+    """The matching tables, from memory while the configuration stamp says nothing changed.
+
+    Database triggers give :class:`MatchingConfigStamp` a new random token whenever a profile,
+    filter link, filter, timeslot or time recurrence is written, however it is written; the token
+    is read *before* the tables, so a cached copy is never older than its token. On databases
+    without the triggers (not PostgreSQL or SQLite) nothing is cached.
+    """
+    global _cached_tables
+    token = _stamp_token()
+    cached = _cached_tables
+    if token is not None and cached is not None and cached[0] == token:
+        return cached[1]
+    recurrences = tuple(
+        (timeslot_id, frozenset(days or ()), start, end)
+        for timeslot_id, days, start, end in TimeRecurrence.objects.values_list(
+            "timeslot_id", "days", "start", "end"
+        )
+    )
+    rows = (
+        NotificationProfile.filters.through.objects.filter(notificationprofile__active=True)
+        # The blob as JSON text: identical texts are decoded once per process (see parse_blob_text).
+        .annotate(blob_text=Cast("filter__filter", output_field=TextField()))
+        .values_list("notificationprofile_id", "notificationprofile__timeslot_id", "blob_text")
+        .order_by("notificationprofile_id", "filter_id")
+    )
+    tables = MatchingTables(
+        recurrences=recurrences,
+        profile_blobs=tuple(
+            (profile_id, timeslot_id, parse_blob_text(blob_text))
+            for profile_id, timeslot_id, blob_text in rows
+        ),
+    )
+    _cached_tables = (token, tables) if token is not None else None
+    return tables
+
+
 def firing_profile_ids(event: Event, *, now=None) -> list[int]:
     """Ids of the active profiles that fire for ``event``, in ascending order.
 
-    Reads plain tuples, not model instances, so thousands of profiles cost a few milliseconds:
-    the recurrences whose clock range holds the event time (weekday checked here), then the
-    (profile, timeslot, filter blob) rows of active profiles on such timeslots. Two queries.
+    Works on plain tuples (:func:`matching_tables`), so thousands of profiles cost a few
+    milliseconds: the timeslots with a recurrence whose clock range and weekday hold the event
+    time, then the filter blobs of the active profiles on those timeslots.
     """
     if event.type in NON_NOTIFYING_EVENT_TYPES:
         return []
     local = local_moment(event.timestamp)
     clock, weekday = local.time(), local.isoweekday()
-    in_clock_range = TimeRecurrence.objects.filter(start__lte=clock, end__gte=clock)
+    tables = matching_tables()
     timeslot_ids = {
         timeslot_id
-        for timeslot_id, days in in_clock_range.values_list("timeslot_id", "days")
-        if weekday in (days or ())
+        for timeslot_id, days, start, end in tables.recurrences
+        if start <= clock <= end and weekday in days
     }
     if not timeslot_ids:
         return []
-    candidates = NotificationProfile.objects.filter(active=True).filter(
-        Exists(in_clock_range.filter(timeslot_id=OuterRef("timeslot_id")))
-    )
     blobs: dict[int, list] = {}
-    rows = (
-        NotificationProfile.filters.through.objects.filter(notificationprofile__in=candidates)
-        # The blob as JSON text: identical texts are decoded once per process (see parse_blob_text).
-        .annotate(blob_text=Cast("filter__filter", output_field=TextField()))
-        .values_list("notificationprofile_id", "notificationprofile__timeslot_id", "blob_text")
-    )
-    for profile_id, timeslot_id, blob_text in rows:
+    for profile_id, timeslot_id, blob in tables.profile_blobs:
         if timeslot_id in timeslot_ids:
-            blobs.setdefault(profile_id, []).append(parse_blob_text(blob_text))
+            blobs.setdefault(profile_id, []).append(blob)
     facts = IncidentFacts.of(event.incident, now=now)
     fallback = fallback_filter()
     return sorted(

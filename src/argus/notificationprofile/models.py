@@ -121,3 +121,18 @@ class NotificationProfile(models.Model):
             return self.name
         filters = ", ".join(str(f) for f in self.filters.all())
         return f"{self.timeslot}: {filters}"
+
+
+class MatchingConfigStamp(models.Model):
+    """One row whose ``token`` changes whenever anything matching reads changes.
+
+    Database triggers (migration 0003) set a new random token on every insert, update or delete of
+    profiles, their filter links, filters, timeslots and time recurrences, whatever wrote them
+    (API, admin, commands, bulk updates, raw SQL). Workers keep the matching tables in memory
+    while the token stays the same (``argus.notificationprofile.matching``).
+    """
+
+    token = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"matching configuration {self.token}"
