@@ -455,3 +455,22 @@ class TestMatchingTablesCache:
             assert matching_tables() is after
         profile, incident = setup
         assert self.fires(profile, incident)
+
+
+def test_tag_index_only_prunes_profiles_that_cannot_fire():
+    from argus.notificationprofile.matching import MatchingTables
+
+    tables = MatchingTables.build(
+        [],
+        [
+            (1, 10, {"sourceSystemIds": [1]}),  # no tags: always a candidate
+            (2, 10, {"maxlevel": 3}),
+            (2, 10, {"tags": ["host=a", "host=b", "service=x"]}),  # needs host a or b (and service x)
+            (3, 10, {"tags": ["nokeyvalue"]}),  # can never match: never a candidate
+            (4, 10, {"tags": []}),  # empty tags require nothing
+        ],
+    )
+    assert tables.candidates(frozenset()) == {1, 4}
+    assert tables.candidates(frozenset({("host", "b")})) == {1, 2, 4}
+    assert tables.candidates(frozenset({("service", "x")})) == {1, 4}  # no host: 2 cannot match
+    assert tables.profiles[2] == (10, ({"maxlevel": 3}, {"tags": ["host=a", "host=b", "service=x"]}))
