@@ -117,6 +117,20 @@ def summary(samples: list[float]) -> dict:
     }
 
 
+def cpu_set(cpus: str) -> set[int]:
+    """ "1", "0-1", "1,3" -> {CPU numbers}."""
+    numbers = set()
+    for part in cpus.split(","):
+        first, _, last = part.partition("-")
+        numbers.update(range(int(first), int(last or first) + 1))
+    return numbers
+
+
+def pinned(cpus: str | None) -> list[str]:
+    """``taskset`` prefix running a command on these CPUs (e.g. "1" or "2-3"), or nothing."""
+    return ["taskset", "-c", cpus] if cpus else []
+
+
 def emit(record: dict) -> None:
     print(json.dumps(record), flush=True)
 
@@ -153,7 +167,8 @@ class SinkProcess:
     clients and inflate the POST latencies they measure (more so with notifications on).
     """
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, cpus: str | None = None):
+        self.cpus = cpus
         context = multiprocessing.get_context("spawn")
         self.arrivals = context.Queue()
         self.counter = context.Value("i", 0)
@@ -165,6 +180,8 @@ class SinkProcess:
 
     def start(self) -> None:
         self.process.start()
+        if self.cpus:
+            os.sched_setaffinity(self.process.pid, cpu_set(self.cpus))
         if not self.ready.wait(30):
             raise RuntimeError("the SMTP sink did not start")
 
@@ -193,7 +210,7 @@ class Stack:
         self.db_name = f"argus_notifengine_bench_{secrets.token_hex(4)}"
         smtp_port, *self.server_ports = free_ports(1 + args.processes)
         self.smtp_port = smtp_port
-        self.sink = SinkProcess(smtp_port)
+        self.sink = SinkProcess(smtp_port, args.worker_cpus)
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "argus.site.settings.prod",
@@ -251,7 +268,10 @@ class Stack:
         env = {**self.env, "ARGUS_SEND_NOTIFICATIONS": "on" if notifications else "off"}
         self.servers = [
             subprocess.Popen(
-                [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "argus.site.asgi:application"],
+                [
+                    *pinned(self.args.server_cpus),
+                    *[DAPHNE, "-b", "127.0.0.1", "-p", str(port), "argus.site.asgi:application"],
+                ],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
@@ -276,6 +296,7 @@ class Stack:
         self.workers = [
             subprocess.Popen(
                 [
+                    *pinned(self.args.worker_cpus),
                     *(["nice", "-n", str(self.args.worker_nice)] if self.args.worker_nice else []),
                     *[
                         PYTHON,
@@ -435,6 +456,15 @@ def main(argv=None) -> int:
         type=int,
         default=0,
         help="run the workers under nice(1) with this niceness (0: same priority as the servers)",
+    )
+    parser.add_argument(
+        "--server-cpus", help="taskset CPU list for the daphne servers (default: any CPU)", default=None
+    )
+    parser.add_argument(
+        "--worker-cpus",
+        help="taskset CPU list for the workers and the SMTP sink, e.g. to measure workers that do "
+        "not share cores with the servers (default: any CPU)",
+        default=None,
     )
     parser.add_argument("--drain-timeout", type=float, default=180)
     parser.add_argument("--keep-db", action="store_true")
