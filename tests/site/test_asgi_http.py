@@ -120,3 +120,31 @@ def test_run_on_server_loop_uses_the_loop_of_the_request_thread():
     assert ran_on == [loop]
     run_on_server_loop(where())  # outside a request thread: async_to_sync's own loop
     assert len(ran_on) == 2 and ran_on[1] is not loop
+
+
+def test_run_on_server_loop_gives_up_when_the_loop_never_runs_it():
+    """A request thread must not hang on a loop that is shutting down (or blocked)."""
+    import time
+
+    async def forever():
+        await asyncio.sleep(3600)
+
+    async def main():
+        handler = ThreadPoolASGIHandler(threads=1)
+        loop = asyncio.get_running_loop()
+
+        def in_request_thread():
+            from argus.site import asgi_http
+
+            asgi_http._thread_state.loop = loop
+            try:
+                started = time.monotonic()
+                with pytest.raises(TimeoutError):
+                    run_on_server_loop(forever(), timeout=0.2)
+                return time.monotonic() - started
+            finally:
+                asgi_http._thread_state.loop = None
+
+        return await loop.run_in_executor(handler.executor, in_request_thread)
+
+    assert asyncio.run(main()) < 2

@@ -7,6 +7,7 @@ and a layer that does not answer is given up on after ``ARGUS_WS_BROADCAST_TIMEO
 """
 
 import asyncio
+import concurrent.futures
 import logging
 
 from asgiref.sync import async_to_sync
@@ -71,18 +72,24 @@ async def _await(coroutine):
     return await coroutine
 
 
-def run_on_server_loop(coroutine) -> None:
+def run_on_server_loop(coroutine, timeout: float | None = None) -> None:
     """Run ``coroutine`` to completion from synchronous code.
 
     In a request thread of :mod:`argus.site.asgi_http` it runs on the server's event loop, where
-    the channel layer keeps its Redis connections; elsewhere (commands, tests, Django's own
-    handlers) ``async_to_sync`` finds or makes a loop.
+    the channel layer keeps its Redis connections, and the thread waits at most ``timeout``
+    seconds (a loop that is shutting down never finishes it); elsewhere (commands, tests,
+    Django's own handlers) ``async_to_sync`` finds or makes a loop.
     """
     from argus.site.asgi_http import server_event_loop
 
     loop = server_event_loop()
     if loop is not None and loop.is_running():
-        asyncio.run_coroutine_threadsafe(coroutine, loop).result()
+        future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+        try:
+            future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise TimeoutError(f"gave up after {timeout} s") from None
     else:
         async_to_sync(_await)(coroutine)
 
@@ -95,7 +102,8 @@ def broadcast_now(change: str, incident_ids, payloads: dict | None = None) -> No
             return
         frames = build_frames(change, incident_ids, payloads)
         if frames:
-            run_on_server_loop(send_frames(channel_layer, frames, broadcast_timeout()))
+            timeout = broadcast_timeout()
+            run_on_server_loop(send_frames(channel_layer, frames, timeout), timeout=timeout + 1)
     except Exception:
         logger.exception(
             "Could not broadcast %s of incidents %s to websocket subscribers", change, list(incident_ids)
