@@ -14,6 +14,36 @@ from argus.site.asgi_http import ThreadPoolASGIHandler, server_event_loop
 from argus.ws.broadcast import run_on_server_loop
 
 
+@pytest.fixture(autouse=True)
+def close_handler_threads(monkeypatch):
+    """Pool threads keep database connections (that is the point); close them after each test so
+    the test database can be dropped."""
+    from django.db import connections
+
+    handlers = []
+    original_init = ThreadPoolASGIHandler.__init__
+
+    def tracking_init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        handlers.append(self)
+
+    monkeypatch.setattr(ThreadPoolASGIHandler, "__init__", tracking_init)
+    yield
+    for handler in handlers:
+        if handler._executor is not None:
+            # One task per thread: the barrier keeps a thread from taking two.
+            barrier = threading.Barrier(handler.threads)
+
+            def close_in_this_thread(barrier=barrier):
+                barrier.wait(timeout=10)
+                connections.close_all()
+
+            futures = [handler._executor.submit(close_in_this_thread) for _ in range(handler.threads)]
+            for future in futures:
+                future.result()
+            handler._executor.shutdown()
+
+
 def request(app, method, path, body=b"", headers=()):
     async def go():
         communicator = HttpCommunicator(app, method, path, body=body, headers=list(headers))
