@@ -101,10 +101,9 @@ def run_worker():
     )
 
 
-@pytest.fixture
-def subscriber(transactional_db, source_system):
+def add_subscriber(source_system, username):
     """A user whose one profile fires for every incident of ``source_system``."""
-    user = EndUserFactory(username="alice", email="alice@example.org")
+    user = EndUserFactory(username=username, email=f"{username}@example.org")
     profile = NotificationProfileFactory(
         user=user,
         filters=[FilterFactory(user=user, filter={"sourceSystemIds": [source_system.pk]})],
@@ -112,6 +111,11 @@ def subscriber(transactional_db, source_system):
     )
     TimeRecurrenceFactory(timeslot=profile.timeslot)
     return user
+
+
+@pytest.fixture
+def subscriber(transactional_db, source_system):
+    return add_subscriber(source_system, "alice")
 
 
 def post_incident(client, description="core switch down"):
@@ -186,13 +190,7 @@ def test_database_queue_delivers_through_db_worker(subscriber, source_system, so
 
 
 def test_smtp_down_then_up_delivers_exactly_once(subscriber, source_system, source_client, caplog):
-    other = EndUserFactory(username="bob", email="bob@example.org")
-    profile = NotificationProfileFactory(
-        user=other,
-        filters=[FilterFactory(user=other, filter={"sourceSystemIds": [source_system.pk]})],
-        destinations=[DestinationConfig.objects.get(user=other, settings__synced=True)],
-    )
-    TimeRecurrenceFactory(timeslot=profile.timeslot)
+    add_subscriber(source_system, "bob")
     port = free_port()
     with smtp_settings(port), DB_TASKS:
         post_incident(source_client)
@@ -227,13 +225,7 @@ def test_one_failing_address_does_not_hold_back_the_others(subscriber, source_sy
             envelope.rcpt_tos.append(address)
             return "250 OK"
 
-    other = EndUserFactory(username="bob", email="bob@example.org")
-    profile = NotificationProfileFactory(
-        user=other,
-        filters=[FilterFactory(user=other, filter={"sourceSystemIds": [source_system.pk]})],
-        destinations=[DestinationConfig.objects.get(user=other, settings__synced=True)],
-    )
-    TimeRecurrenceFactory(timeslot=profile.timeslot)
+    add_subscriber(source_system, "bob")
     sink = SMTPSink(port)
     sink.handler = Refusing()
     sink.controller = Controller(sink.handler, hostname="127.0.0.1", port=port)
@@ -306,17 +298,6 @@ def test_sms_goes_to_the_gateway_over_smtp(transactional_db, source_system, sour
     assert message["Subject"] == "sms +4747470001"
     assert message.get_content().strip() == "disk full"
     assert not message.is_multipart()
-
-
-def add_subscriber(source_system, username):
-    user = EndUserFactory(username=username, email=f"{username}@example.org")
-    profile = NotificationProfileFactory(
-        user=user,
-        filters=[FilterFactory(user=user, filter={"sourceSystemIds": [source_system.pk]})],
-        destinations=[DestinationConfig.objects.get(user=user, settings__synced=True)],
-    )
-    TimeRecurrenceFactory(timeslot=profile.timeslot)
-    return user
 
 
 class CountingSink(Sink):

@@ -124,29 +124,38 @@ def test_a_request_thread_keeps_its_database_connection(settings):
     assert len(ids) == 3 and len(set(ids)) == 1
 
 
+def in_a_request_thread(function):
+    """Run ``function(loop)`` in a pool thread of a handler, as a request would, inside a loop."""
+
+    async def main():
+        from argus.site import asgi_http
+
+        handler = ThreadPoolASGIHandler(threads=1)
+        loop = asyncio.get_running_loop()
+
+        def in_request_thread():
+            asgi_http._thread_state.loop = loop
+            try:
+                return function(loop)
+            finally:
+                asgi_http._thread_state.loop = None
+
+        return await loop.run_in_executor(handler.executor, in_request_thread)
+
+    return asyncio.run(main())
+
+
 def test_run_on_server_loop_uses_the_loop_of_the_request_thread():
     ran_on = []
 
     async def where():
         ran_on.append(asyncio.get_running_loop())
 
-    async def main():
-        handler = ThreadPoolASGIHandler(threads=1)
-        loop = asyncio.get_running_loop()
-
-        def in_request_thread():
-            from argus.site import asgi_http
-
-            asgi_http._thread_state.loop = loop
-            try:
-                run_on_server_loop(where())
-            finally:
-                asgi_http._thread_state.loop = None
-
-        await loop.run_in_executor(handler.executor, in_request_thread)
+    def use(loop):
+        run_on_server_loop(where())
         return loop
 
-    loop = asyncio.run(main())
+    loop = in_a_request_thread(use)
     assert ran_on == [loop]
     run_on_server_loop(where())  # outside a request thread: async_to_sync's own loop
     assert len(ran_on) == 2 and ran_on[1] is not loop
@@ -159,22 +168,10 @@ def test_run_on_server_loop_gives_up_when_the_loop_never_runs_it():
     async def forever():
         await asyncio.sleep(3600)
 
-    async def main():
-        handler = ThreadPoolASGIHandler(threads=1)
-        loop = asyncio.get_running_loop()
+    def wait(_loop):
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            run_on_server_loop(forever(), timeout=0.2)
+        return time.monotonic() - started
 
-        def in_request_thread():
-            from argus.site import asgi_http
-
-            asgi_http._thread_state.loop = loop
-            try:
-                started = time.monotonic()
-                with pytest.raises(TimeoutError):
-                    run_on_server_loop(forever(), timeout=0.2)
-                return time.monotonic() - started
-            finally:
-                asgi_http._thread_state.loop = None
-
-        return await loop.run_in_executor(handler.executor, in_request_thread)
-
-    assert asyncio.run(main()) < 2
+    assert in_a_request_thread(wait) < 2
