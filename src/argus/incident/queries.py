@@ -10,11 +10,6 @@ from django.utils import timezone
 from argus.incident.models import Acknowledgement, Event, Incident, IncidentTagRelation
 
 
-def active_acks(now=None) -> QuerySet:
-    now = now or timezone.now()
-    return Acknowledgement.objects.filter(Q(expiration__isnull=True) | Q(expiration__gt=now))
-
-
 def acked_q(now=None) -> Q:
     """Incidents with an active Acknowledgement (the one source of truth for "acked").
 

@@ -91,9 +91,21 @@ def _notify(events: Iterable[Event]) -> None:
 # --- helpers -------------------------------------------------------------------------------------
 
 
+def source_system_of(user) -> SourceSystem | None:
+    """The user's source system, if any.
+
+    A reverse one-to-one: free when token authentication joined it in, one query otherwise.
+    """
+    if not user.pk:
+        return None
+    try:
+        return user.source_system
+    except SourceSystem.DoesNotExist:
+        return None
+
+
 def user_is_source_system(user) -> bool:
-    # Reverse one-to-one: free when token authentication joined the source in, one query otherwise.
-    return bool(user.pk) and hasattr(user, "source_system")
+    return source_system_of(user) is not None
 
 
 def parse_tags(tags: Iterable) -> list[tuple[str, str]]:
@@ -188,8 +200,8 @@ def incident_create(
 ) -> Incident:
     """Create an incident with its tags and first event (STA, or LES when stateless).
 
-    The returned incident is ready for :mod:`argus.incident.representation` (tags prefetched,
-    ``acked`` set), so neither the API response nor the websocket frame reads it back.
+    The returned incident is ready for :mod:`argus.incident.representation` (tags prefetched),
+    so neither the API response nor the websocket frame reads it back.
     """
     pairs = parse_tags(tags)
     source_incident_id = source_incident_id or ""
@@ -234,9 +246,11 @@ def incident_create(
 
 
 def _prepare_for_representation(incident: Incident, relations: list[IncidentTagRelation]) -> None:
-    """Give a just-created incident what ``incidents_for_representation`` would have loaded."""
+    """Give a just-created incident the tags ``incidents_for_representation`` would have loaded.
+
+    (``acked`` needs nothing: a new incident's ``acked_until`` is empty.)
+    """
     incident._prefetched_objects_cache = {"incident_tag_relations": relations}
-    incident.acked = False
 
 
 def _broadcast_created(incident: Incident) -> None:

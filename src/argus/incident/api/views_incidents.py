@@ -110,16 +110,6 @@ def _source_by_pk(value) -> SourceSystem:
     return source
 
 
-def own_source_system(user) -> SourceSystem | None:
-    """The user's source system; free when token authentication already joined it in."""
-    if not user.pk:
-        return None
-    try:
-        return user.source_system
-    except SourceSystem.DoesNotExist:
-        return None
-
-
 def source_for_new_incident(request) -> SourceSystem:
     """The source a POSTed incident belongs to (§4.2): the poster's own, or a superuser's choice."""
     requested = _requested_source_pk(request.data)
@@ -127,7 +117,7 @@ def source_for_new_incident(request) -> SourceSystem:
         if not request.user.is_superuser:
             raise ValidationError([SOURCE_FIELD_NOT_ALLOWED_MESSAGE])
         return _source_by_pk(requested)
-    source = own_source_system(request.user)
+    source = services.source_system_of(request.user)
     if source is None:
         raise ValidationError([NO_SOURCE_SYSTEM_MESSAGE])
     return source
