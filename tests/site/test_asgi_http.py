@@ -134,11 +134,8 @@ def in_a_request_thread(function):
         loop = asyncio.get_running_loop()
 
         def in_request_thread():
-            asgi_http._thread_state.loop = loop
-            try:
+            with asgi_http._serving_for(loop):
                 return function(loop)
-            finally:
-                asgi_http._thread_state.loop = None
 
         return await loop.run_in_executor(handler.executor, in_request_thread)
 

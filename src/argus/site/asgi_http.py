@@ -18,6 +18,7 @@ with :func:`server_event_loop` (the websocket broadcast uses it to talk to the c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import threading
@@ -31,8 +32,6 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import FileResponse
 from django.urls import set_script_prefix
 
-DEFAULT_THREADS = 4
-
 _thread_state = threading.local()
 
 
@@ -41,9 +40,14 @@ def server_event_loop() -> asyncio.AbstractEventLoop | None:
     return getattr(_thread_state, "loop", None)
 
 
-def http_threads() -> int:
-    configured = getattr(settings, "ARGUS_HTTP_THREADS", None) or os.environ.get("ARGUS_HTTP_THREADS")
-    return max(1, int(configured or DEFAULT_THREADS))
+@contextlib.contextmanager
+def _serving_for(loop):
+    """Mark the current (pool) thread as serving a request of the server running ``loop``."""
+    _thread_state.loop = loop
+    try:
+        yield
+    finally:
+        _thread_state.loop = None
 
 
 class ThreadPoolASGIHandler(ASGIHandler):
@@ -52,7 +56,7 @@ class ThreadPoolASGIHandler(ASGIHandler):
     def __init__(self, threads: int | None = None):
         base.BaseHandler.__init__(self)
         self.load_middleware(is_async=False)
-        self.threads = threads or http_threads()
+        self.threads = max(1, threads or settings.ARGUS_HTTP_THREADS)
         self._executor: ThreadPoolExecutor | None = None
         self._executor_pid: int | None = None
 
@@ -87,8 +91,7 @@ class ThreadPoolASGIHandler(ASGIHandler):
 
     def _respond(self, loop, scope, body_file):
         """In a pool thread: the whole synchronous Django request cycle up to a response."""
-        _thread_state.loop = loop
-        try:
+        with _serving_for(loop):
             set_script_prefix(get_script_prefix(scope))
             signals.request_started.send(sender=self.__class__, scope=scope)
             request, error_response = self.create_request(scope, body_file)
@@ -99,16 +102,11 @@ class ThreadPoolASGIHandler(ASGIHandler):
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size
             return response
-        finally:
-            _thread_state.loop = None
 
     def _close(self, loop, response) -> None:
         """In a pool thread: ``response.close()``, which sends ``request_finished``."""
-        _thread_state.loop = loop
-        try:
+        with _serving_for(loop):
             response.close()
-        finally:
-            _thread_state.loop = None
 
 
 def get_http_application() -> ThreadPoolASGIHandler:

@@ -248,6 +248,9 @@ TASKS = {
     }
 }
 
+# HTTP: threads per ASGI process that run requests (argus.site.asgi_http).
+ARGUS_HTTP_THREADS = get_int_env("ARGUS_HTTP_THREADS", 4)
+
 # Realtime: Redis channel layer when ARGUS_REDIS_SERVER is set, else in-process memory.
 REDIS_SERVER = get_str_env("ARGUS_REDIS_SERVER", None)
 if REDIS_SERVER:
