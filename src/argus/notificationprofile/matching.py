@@ -26,16 +26,14 @@ from __future__ import annotations
 
 import datetime
 import functools
-import json
 import secrets
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from argus.incident.choices import EventType
@@ -274,23 +272,13 @@ def timeslot_contains(timeslot, moment: datetime.datetime) -> bool:
 # --- dispatch --------------------------------------------------------------------------------------
 
 
-def blobs_fire(blobs: list, facts: IncidentFacts, event_type: str, *, fallback=None) -> bool:
+def blobs_fire(blobs: Sequence, facts: IncidentFacts, event_type: str, *, fallback=None) -> bool:
     """A profile's filter blobs fire: AND for the incident, OR for the event type (§12.3); none never fire."""
     if not blobs:
         return False
     if not all(incident_matches_blob(facts, blob, fallback=fallback) for blob in blobs):
         return False
     return any(blob_allows_event_type(blob, event_type) for blob in blobs)
-
-
-@functools.lru_cache(maxsize=8192)
-def parse_blob_text(text: str | None):
-    """A stored filter blob from its JSON text, decoded once per distinct text.
-
-    Decoding a thousand blobs per event was most of a dispatch's CPU; blobs are few and rarely
-    change. The returned value is shared: callers only read it.
-    """
-    return None if text is None else json.loads(text)
 
 
 @dataclass(frozen=True)
@@ -380,18 +368,10 @@ def matching_tables() -> MatchingTables:
     )
     rows = (
         NotificationProfile.filters.through.objects.filter(notificationprofile__active=True)
-        # The blob as JSON text: identical texts are decoded once per process (see parse_blob_text).
-        .annotate(blob_text=Cast("filter__filter", output_field=TextField()))
-        .values_list("notificationprofile_id", "notificationprofile__timeslot_id", "blob_text")
+        .values_list("notificationprofile_id", "notificationprofile__timeslot_id", "filter__filter")
         .order_by("notificationprofile_id", "filter_id")
     )
-    tables = MatchingTables.build(
-        recurrences,
-        (
-            (profile_id, timeslot_id, parse_blob_text(blob_text))
-            for profile_id, timeslot_id, blob_text in rows
-        ),
-    )
+    tables = MatchingTables.build(recurrences, rows)
     _cached_tables = (token, tables) if token is not None else None
     return tables
 
@@ -420,7 +400,7 @@ def firing_profile_ids(event: Event, *, now=None) -> list[int]:
     firing = []
     for profile_id in tables.candidates(facts.tags):
         timeslot_id, blobs = tables.profiles[profile_id]
-        if timeslot_id in timeslot_ids and blobs_fire(list(blobs), facts, event.type, fallback=fallback):
+        if timeslot_id in timeslot_ids and blobs_fire(blobs, facts, event.type, fallback=fallback):
             firing.append(profile_id)
     return sorted(firing)
 

@@ -50,6 +50,9 @@ class NotificationMedium(ABC):
     MEDIA_SLUG: str = ""
     MEDIA_NAME: str = ""
     MEDIA_JSON_SCHEMA: dict = {}
+    #: True when ``send`` accepts ``connection=``: an open Django mail connection shared by the
+    #: messages of one event (see ``tasks.dispatch_event``); without it, ``send`` opens its own.
+    ACCEPTS_MAIL_CONNECTION: bool = False
 
     class NotDeletableError(Exception):
         """The destination cannot be deleted; ``str(error)`` is the user-facing reason."""
@@ -129,9 +132,6 @@ class AddressMedium(NotificationMedium):
     """A medium whose destinations hold one address under ``ADDRESS_KEY`` (email, SMS)."""
 
     ADDRESS_KEY: str = ""
-    #: ``send`` accepts ``connection=``: an open Django mail connection shared by the messages of
-    #: one event (see ``tasks.dispatch_event``); without it, ``send`` opens its own.
-    ACCEPTS_MAIL_CONNECTION: bool = False
 
     @classmethod
     def has_duplicate(cls, queryset: QuerySet, settings: dict) -> bool:
