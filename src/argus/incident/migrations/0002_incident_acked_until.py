@@ -35,6 +35,10 @@ class Migration(migrations.Migration):
         migrations.RunPython(fill_acked_until, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
             model_name="incident",
-            index=models.Index(fields=["acked_until"], name="incident_acked_until"),
+            index=models.Index(
+                condition=models.Q(("acked_until__isnull", False)),
+                fields=["acked_until"],
+                name="incident_acked_until",
+            ),
         ),
     ]

@@ -1,4 +1,4 @@
-from argus.auth.management.superuser import SuperuserFlagCommand
+from argus.auth.management.users import SuperuserFlagCommand
 
 
 class Command(SuperuserFlagCommand):

@@ -1,5 +1,6 @@
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+
+from argus.auth.management.users import find_user
 
 
 class Command(BaseCommand):
@@ -10,11 +11,6 @@ class Command(BaseCommand):
         parser.add_argument("password", help="The new password")
 
     def handle(self, *args, **options):
-        username = options["username"]
-        User = get_user_model()
-        try:
-            user = User.objects.get(username=username)
-        except User.DoesNotExist:
-            raise CommandError(f"User matching query does not exist: {username!r}")
+        user = find_user(options["username"])
         user.set_password(options["password"])
         user.save(update_fields=["password"])

@@ -1,7 +1,16 @@
-"""What grantsuperuser and revokesuperuser share: find the user, set both flags."""
+"""What the user commands (grantsuperuser, revokesuperuser, setpassword) share."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+
+
+def find_user(username: str):
+    """The user called ``username``, or a CommandError naming it."""
+    User = get_user_model()
+    try:
+        return User.objects.get(username=username)
+    except User.DoesNotExist:
+        raise CommandError(f"User matching query does not exist: {username!r}") from None
 
 
 class SuperuserFlagCommand(BaseCommand):
@@ -14,11 +23,7 @@ class SuperuserFlagCommand(BaseCommand):
 
     def handle(self, *args, **options):
         username = options["username"]
-        User = get_user_model()
-        try:
-            user = User.objects.get(username=username)
-        except User.DoesNotExist:
-            raise CommandError(f"User matching query does not exist: {username!r}") from None
+        user = find_user(username)
         self.stdout.write(f"Got user with id {user.pk} for username {username}")
         user.is_staff = self.make_superuser
         user.is_superuser = self.make_superuser
