@@ -145,7 +145,7 @@ def test_the_gate_stops_everything(worked_example, source, django_capture_on_com
         incident = services.incident_create(actor=source.user, source=source, start_time=timezone.now())
     assert mail.outbox == []
     assert not any(getattr(c, "__qualname__", "").startswith("enqueue") for c in callbacks)
-    assert dispatch_event.call(incident.events.get().pk) == 0
+    assert dispatch_event.enqueue(incident.events.get().pk).return_value == 0
 
 
 @override_settings(TASKS={"default": {"BACKEND": "no.such.TaskBackend"}})
@@ -155,7 +155,7 @@ def test_enqueue_errors_are_logged_not_raised(caplog):
 
 
 def test_a_deleted_event_is_skipped(db, caplog):
-    assert dispatch_event.call(987654) == 0
+    assert dispatch_event.enqueue(987654).return_value == 0
     assert "no longer exists" in caplog.text
 
 

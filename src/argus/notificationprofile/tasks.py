@@ -19,8 +19,10 @@ from django.core.mail import get_connection
 from django.utils import timezone
 from django_tasks import task
 
-from argus.notificationprofile.matching import destinations_for_event, load_event
+from argus.notificationprofile import batch
+from argus.notificationprofile.matching import destinations_for_events, load_event, load_events
 from argus.notificationprofile.media import get_notification_media, installed_media
+from argus.notificationprofile.media.rendering import prefetch_search_texts
 from argus.notificationprofile.models import DestinationConfig
 
 logger = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ QUEUE_NAME = "default"
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_RETRY_DELAY = 10  # seconds before the 2nd attempt; doubles each time
 MAX_RETRY_DELAY = 3600
+DEFAULT_BATCH_SIZE = 50
 
 
 def max_attempts() -> int:
@@ -45,51 +48,87 @@ def retry_delay(attempt: int) -> float:
 
 def deliveries_for_event(event) -> list[tuple[str, str, list[DestinationConfig]]]:
     """(medium slug, address, destinations) for every message ``event`` causes (§12.4)."""
-    destinations = destinations_for_event(event)
-    deliveries = []
-    for slug, medium in get_notification_media(destinations).items():
-        for address, group in medium.group_by_address(destinations).items():
-            deliveries.append((slug, address, group))
-    return deliveries
+    return deliveries_for_events([event])[0]
 
 
-@task(queue_name=QUEUE_NAME)
-def dispatch_event(event_id: int, attempt: int = 1) -> int:
+def deliveries_for_events(events: list) -> list[list[tuple[str, str, list[DestinationConfig]]]]:
+    """:func:`deliveries_for_event` of each event, matched together (one query for all)."""
+    result = []
+    for destinations in destinations_for_events(events):
+        deliveries = []
+        for slug, medium in get_notification_media(destinations).items():
+            for address, group in medium.group_by_address(destinations).items():
+                deliveries.append((slug, address, group))
+        result.append(deliveries)
+    return result
+
+
+@task(queue_name=QUEUE_NAME, takes_context=True)
+def dispatch_event(context, event_id: int, attempt: int = 1) -> int:
     """Match one event and send its messages; returns the number of messages attempted.
 
-    Each (medium, address) is sent on its own; one that fails is handed to a :func:`deliver` task
-    scheduled after a backoff, so it never holds back or repeats the others. If matching itself
-    fails (e.g. the database is unreachable), the whole dispatch is retried the same way.
+    With the database backend the task first claims up to ``NOTIFICATION_BATCH_SIZE - 1`` other
+    ``dispatch_event`` tasks already waiting in the queue (:mod:`argus.notificationprofile.batch`)
+    and dispatches all those events together: loaded, matched and mailed in one go, each claimed
+    task finished with its own event's count. Each (medium, address) is sent on its own; one that
+    fails is handed to a :func:`deliver` task scheduled after a backoff, so it never holds back or
+    repeats the others. If matching itself fails (e.g. the database is unreachable), the
+    dispatch of each event is retried the same way.
     """
     if not settings.SEND_NOTIFICATIONS:
         return 0
+    claimed = batch.claim_queued_dispatches(dispatch_event, context.task_result, batch_size() - 1)
     try:
-        event = load_event(event_id)
-        if event is None:
-            logger.warning("Notification: event %s no longer exists, nothing to send", event_id)
-            return 0
-        deliveries = deliveries_for_event(event)
+        counts = dispatch_events([(event_id, attempt), *((c.event_id, c.attempt) for c in claimed)])
+    except BaseException as error:
+        batch.finish_failed(claimed, error)
+        raise
+    batch.finish_successful(claimed, counts[1:])
+    return counts[0]
+
+
+def batch_size() -> int:
+    return max(1, int(getattr(settings, "NOTIFICATION_BATCH_SIZE", DEFAULT_BATCH_SIZE)))
+
+
+def dispatch_events(pairs: list[tuple[int, int]]) -> list[int]:
+    """Dispatch each (event id, attempt); returns the number of messages attempted for each."""
+    try:
+        events = load_events([event_id for event_id, _attempt in pairs])
+        found = [events[event_id] for event_id, _attempt in pairs if event_id in events]
+        planned = dict(zip((event.pk for event in found), deliveries_for_events(found)))
+        prefetch_search_texts([events[event_id] for event_id, deliveries in planned.items() if deliveries])
     except Exception as error:
-        _retry_later(dispatch_event, (event_id,), attempt, f"matching event {event_id}", error)
-        return 0
-    connection = _shared_mail_connection(deliveries)
+        for event_id, attempt in pairs:
+            _retry_later(dispatch_event, (event_id,), attempt, f"matching event {event_id}", error)
+        return [0] * len(pairs)
+    connection = _shared_mail_connection([d for deliveries in planned.values() for d in deliveries])
+    counts = []
     try:
-        for slug, _address, destinations in deliveries:
-            sent = _send(event, slug, destinations, attempt=1, mail_connection=connection)
-            if not sent and connection is not None:
-                # Whatever went wrong may have left the conversation unusable: the remaining
-                # messages each open their own, as they would without sharing.
-                _close_quietly(connection)
-                connection = None
+        for event_id, _attempt in pairs:
+            event = events.get(event_id)
+            if event is None:
+                logger.warning("Notification: event %s no longer exists, nothing to send", event_id)
+                counts.append(0)
+                continue
+            deliveries = planned[event_id]
+            for slug, _address, destinations in deliveries:
+                sent = _send(event, slug, destinations, attempt=1, mail_connection=connection)
+                if not sent and connection is not None:
+                    # Whatever went wrong may have left the conversation unusable: the remaining
+                    # messages each open their own, as they would without sharing.
+                    _close_quietly(connection)
+                    connection = None
+            logger.debug("Notification: event %s → %d message(s)", event_id, len(deliveries))
+            counts.append(len(deliveries))
     finally:
         if connection is not None:
             _close_quietly(connection)
-    logger.debug("Notification: event %s → %d message(s)", event_id, len(deliveries))
-    return len(deliveries)
+    return counts
 
 
 def _shared_mail_connection(deliveries):
-    """One open mail connection for the messages of one event, when two or more go by mail.
+    """One open mail connection for these messages, when two or more go by mail.
 
     Returns ``None`` (each message connects on its own, and fails and retries on its own) when
     sharing cannot help or the server cannot be reached now.

@@ -6,6 +6,8 @@ Datetimes are rendered as Python ``str()`` of the value in the server time zone
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 
 from argus.incident.models import Event
@@ -48,19 +50,36 @@ def search_text_before(event: Event) -> str:
     rebuilt from the earlier events with the same rule the incident services use.
     """
     cached = getattr(event, "_argus_search_text_before", None)
-    if cached is not None:
-        return cached
-    text = ""
+    if cached is None:
+        prefetch_search_texts([event])
+        cached = event._argus_search_text_before
+    return cached
+
+
+def prefetch_search_texts(events: Sequence[Event]) -> None:
+    """Give each event its :func:`search_text_before`, with one query for all of them."""
+    pending = [event for event in events if getattr(event, "_argus_search_text_before", None) is None]
+    if not pending:
+        return
     earlier = (
-        Event.objects.filter(incident_id=event.incident_id, pk__lt=event.pk)
+        Event.objects.filter(
+            incident_id__in={event.incident_id for event in pending},
+            pk__lt=max(event.pk for event in pending),
+        )
         .order_by("pk")
-        .values_list("description", flat=True)
+        .values_list("incident_id", "pk", "description")
     )
-    for description in earlier:
-        if description and description not in text:
-            text = f"{text} {description}"
-    event._argus_search_text_before = text
-    return text
+    descriptions: dict[int, list[tuple[int, str]]] = {}
+    for incident_id, pk, description in earlier:
+        descriptions.setdefault(incident_id, []).append((pk, description))
+    for event in pending:
+        text = ""
+        for pk, description in descriptions.get(event.incident_id, ()):
+            if pk >= event.pk:
+                break
+            if description and description not in text:
+                text = f"{text} {description}"
+        event._argus_search_text_before = text
 
 
 def field_values(event: Event, *, localise_datetimes: bool = True) -> list[tuple[str, object]]:
