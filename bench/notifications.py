@@ -131,6 +131,15 @@ def pinned(cpus: str | None) -> list[str]:
     return ["taskset", "-c", cpus] if cpus else []
 
 
+def worker_priority(niceness: str | None) -> list[str]:
+    """Command prefix for ``--worker-nice``: ``nice -n N``, or ``chrt --idle 0`` for "idle"."""
+    if not niceness or niceness == "0":
+        return []
+    if niceness == "idle":
+        return ["chrt", "--idle", "0"]
+    return ["nice", "-n", str(int(niceness))]
+
+
 def emit(record: dict) -> None:
     print(json.dumps(record), flush=True)
 
@@ -366,7 +375,7 @@ class Stack:
             subprocess.Popen(
                 [
                     *pinned(self.args.worker_cpus),
-                    *(["nice", "-n", str(self.args.worker_nice)] if self.args.worker_nice else []),
+                    *worker_priority(self.args.worker_nice),
                     *[
                         PYTHON,
                         "manage.py",
@@ -525,9 +534,9 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="db_worker processes")
     parser.add_argument(
         "--worker-nice",
-        type=int,
-        default=0,
-        help="run the workers under nice(1) with this niceness (0: same priority as the servers)",
+        default="0",
+        help="run the workers under nice(1) with this niceness, or 'idle' for the SCHED_IDLE policy "
+        "(chrt --idle); 0: same priority as the servers",
     )
     parser.add_argument(
         "--server-cpus", help="taskset CPU list for the daphne servers (default: any CPU)", default=None

@@ -96,7 +96,7 @@ def dispatch_events(pairs: list[tuple[int, int]]) -> list[int]:
     try:
         events = load_events([event_id for event_id, _attempt in pairs])
         found = [events[event_id] for event_id, _attempt in pairs if event_id in events]
-        planned = dict(zip((event.pk for event in found), deliveries_for_events(found)))
+        planned = dict(zip((event.pk for event in found), deliveries_for_events(found), strict=True))
         prefetch_search_texts([events[event_id] for event_id, deliveries in planned.items() if deliveries])
     except Exception as error:
         for event_id, attempt in pairs:

@@ -232,6 +232,8 @@ DEFAULT_SMS_MEDIA = "argus.notificationprofile.media.sms_as_email.SMSNotificatio
 SMS_GATEWAY_ADDRESS = get_str_env("ARGUS_SMS_GATEWAY_ADDRESS", None)
 ARGUS_FALLBACK_FILTER = {}
 NOTIFICATION_MAX_ATTEMPTS = get_int_env("ARGUS_NOTIFICATION_MAX_ATTEMPTS", 8)
+# Events one running dispatch task may take from the queue and send together (batch.py).
+NOTIFICATION_BATCH_SIZE = get_int_env("ARGUS_NOTIFICATION_BATCH_SIZE", 50)
 
 # Incidents
 INDELIBLE_INCIDENTS = get_bool_env("ARGUS_INDELIBLE_INCIDENTS", True)
