@@ -101,6 +101,39 @@ def test_each_claimed_task_finishes_with_its_own_events_count(subscriber, source
     assert returned == {1: 2, 3: 1}
 
 
+def test_a_dispatch_that_found_few_looks_again_after_the_window(subscriber, source_client, monkeypatch):
+    from argus.notificationprofile import batch
+
+    naps = []
+
+    def nap(seconds):  # an event arrives while the first dispatch waits
+        naps.append(seconds)
+        post_incident(source_client, "arrived meanwhile", source_incident_id="late")
+
+    monkeypatch.setattr(batch.time, "sleep", nap)
+    port = free_port()
+    sink = counting_sink(port)
+    with sink, smtp_settings(port), DB_TASKS, override_settings(NOTIFICATION_BATCH_WINDOW=0.25):
+        post_incidents(source_client, 2)
+        run_one_task()
+        messages = sink.wait_for(3)
+    assert naps == [0.25]
+    assert len(messages) == 3 and sink.handler.conversations == 1
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+
+def test_a_full_batch_does_not_wait(subscriber, source_client, monkeypatch):
+    from argus.notificationprofile import batch
+
+    monkeypatch.setattr(batch.time, "sleep", lambda seconds: pytest.fail("a full batch waited"))
+    port = free_port()
+    with counting_sink(port) as sink, smtp_settings(port), DB_TASKS:
+        with override_settings(NOTIFICATION_BATCH_SIZE=2, NOTIFICATION_BATCH_WINDOW=5):
+            post_incidents(source_client, 2)
+            run_one_task()
+        assert len(sink.wait_for(2)) == 2
+
+
 def test_the_batch_size_bounds_what_one_task_takes(subscriber, source_client):
     port = free_port()
     with (

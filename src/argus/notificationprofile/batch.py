@@ -4,7 +4,8 @@ The queue keeps one task per event (notifications.md §16.3), and with the datab
 ``db_worker`` runs them one at a time: each costs a claim (a locking SELECT, an UPDATE, a commit)
 and a finish (an UPDATE, a commit) on top of loading and matching its event and talking to the
 mail server. When events arrive faster than that, the running dispatch claims up to
-``NOTIFICATION_BATCH_SIZE - 1`` other ready ``dispatch_event`` tasks of its queue and backend with
+``NOTIFICATION_BATCH_SIZE - 1`` other ready ``dispatch_event`` tasks of its queue and backend
+(and, if it found fewer, looks once more after ``NOTIFICATION_BATCH_WINDOW`` seconds) with
 one ``SELECT ... FOR UPDATE SKIP LOCKED`` (an exclusive transaction on SQLite) and one UPDATE,
 exactly as ``db_worker`` claims a task: RUNNING, ``started_at``, the worker's id. It then
 dispatches all the events together and finishes each claimed task with its own event's result.
@@ -19,6 +20,7 @@ tests, say) there is no queue to look into and each task runs alone.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from traceback import format_exception
@@ -46,6 +48,22 @@ def _database_backend(task_result):
     except Exception:
         return None
     return backend if isinstance(backend, DatabaseBackend) else None
+
+
+def gather_queued_dispatches(task, task_result, limit: int, window: float) -> list[ClaimedDispatch]:
+    """Claim up to ``limit`` queued tasks of ``task``; if fewer wait, look once more after ``window`` s.
+
+    The second look keeps a worker that is busy with a steady trickle of events (it never sleeps
+    its polling interval, since every poll finds a task) from sending batches of one or two: the
+    events of the next ``window`` seconds go with these.
+    """
+    if limit <= 0 or _database_backend(task_result) is None:
+        return []
+    claimed = claim_queued_dispatches(task, task_result, limit)
+    if len(claimed) < limit and window > 0:
+        time.sleep(window)
+        claimed += claim_queued_dispatches(task, task_result, limit - len(claimed))
+    return claimed
 
 
 def claim_queued_dispatches(task, task_result, limit: int) -> list[ClaimedDispatch]:

@@ -32,6 +32,7 @@ DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_RETRY_DELAY = 10  # seconds before the 2nd attempt; doubles each time
 MAX_RETRY_DELAY = 3600
 DEFAULT_BATCH_SIZE = 50
+DEFAULT_BATCH_WINDOW = 0.5  # seconds
 
 
 def max_attempts() -> int:
@@ -68,16 +69,19 @@ def dispatch_event(context, event_id: int, attempt: int = 1) -> int:
     """Match one event and send its messages; returns the number of messages attempted.
 
     With the database backend the task first claims up to ``NOTIFICATION_BATCH_SIZE - 1`` other
-    ``dispatch_event`` tasks already waiting in the queue (:mod:`argus.notificationprofile.batch`)
-    and dispatches all those events together: loaded, matched and mailed in one go, each claimed
-    task finished with its own event's count. Each (medium, address) is sent on its own; one that
+    ``dispatch_event`` tasks waiting in the queue, now and, if that is fewer, once more after
+    ``NOTIFICATION_BATCH_WINDOW`` seconds (:mod:`argus.notificationprofile.batch`), and dispatches
+    all those events together: loaded, matched and mailed in one go, each claimed task finished
+    with its own event's count. Each (medium, address) is sent on its own; one that
     fails is handed to a :func:`deliver` task scheduled after a backoff, so it never holds back or
     repeats the others. If matching itself fails (e.g. the database is unreachable), the
     dispatch of each event is retried the same way.
     """
     if not settings.SEND_NOTIFICATIONS:
         return 0
-    claimed = batch.claim_queued_dispatches(dispatch_event, context.task_result, batch_size() - 1)
+    claimed = batch.gather_queued_dispatches(
+        dispatch_event, context.task_result, batch_size() - 1, batch_window()
+    )
     try:
         counts = dispatch_events([(event_id, attempt), *((c.event_id, c.attempt) for c in claimed)])
     except BaseException as error:
@@ -89,6 +93,10 @@ def dispatch_event(context, event_id: int, attempt: int = 1) -> int:
 
 def batch_size() -> int:
     return max(1, int(getattr(settings, "NOTIFICATION_BATCH_SIZE", DEFAULT_BATCH_SIZE)))
+
+
+def batch_window() -> float:
+    return max(0.0, float(getattr(settings, "NOTIFICATION_BATCH_WINDOW", DEFAULT_BATCH_WINDOW)))
 
 
 def dispatch_events(pairs: list[tuple[int, int]]) -> list[int]:

@@ -234,6 +234,8 @@ ARGUS_FALLBACK_FILTER = {}
 NOTIFICATION_MAX_ATTEMPTS = get_int_env("ARGUS_NOTIFICATION_MAX_ATTEMPTS", 8)
 # Events one running dispatch task may take from the queue and send together (batch.py).
 NOTIFICATION_BATCH_SIZE = get_int_env("ARGUS_NOTIFICATION_BATCH_SIZE", 50)
+# ... and how long (seconds) a dispatch that found fewer waits once for more to arrive.
+NOTIFICATION_BATCH_WINDOW = get_int_env("ARGUS_NOTIFICATION_BATCH_WINDOW_MS", 500) / 1000
 
 # Incidents
 INDELIBLE_INCIDENTS = get_bool_env("ARGUS_INDELIBLE_INCIDENTS", True)
