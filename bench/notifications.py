@@ -1,6 +1,6 @@
 """Notification workload: ingest with notifications off vs on, and commit-to-mailbox latency.
 
-    python bench/notifications.py [--seconds 15] [--rate 50] [--processes 2] [--workers 2]
+    python bench/notifications.py [--seconds 15] [--rate 50] [--rounds 3] [--processes 2] [--workers 2]
 
 Self-contained: creates a fresh PostgreSQL database (``argus_notifengine_bench_<hex>`` on
 127.0.0.1:5432, user postgres), migrates it, seeds ``--users`` (200) users with ``--profiles`` (5)
@@ -11,22 +11,22 @@ It runs an aiosmtpd sink (in its own process), ``--processes`` daphne servers an
 (production settings, SMTP to the sink) on loopback ports 8300-8399, and drops the database at
 the end (``--keep-db`` keeps it).
 
-Phases, one JSON line each on stdout:
+Phases, one JSON line each on stdout. The off/on comparisons alternate ``--rounds`` times (3) and
+are pooled (one run's p95 moves by about 15% from run to run); every line carries
+``cpu_ms_per_incident`` (CPU ms spent by the servers, workers, PostgreSQL, sink, load generator):
 
-* ``ingest-off``: one client per source POSTs incidents (one ``bench_group`` tag each) as fast as
-  it can for ``--seconds``, servers started with ``ARGUS_SEND_NOTIFICATIONS=off``: creations/s.
-* ``rate-off``: incidents at the steady ``--rate`` with notifications off: the POST latency to
-  compare with the ``post`` figures of ``latency`` (same rate, notifications on, workers running).
-* ``ingest-on-queue-only``: the same with notifications on but no worker running yet: the cost
-  of notifications on the request path (one task row inserted after commit).
+* ``ingest-off`` / ``ingest-on``: one client per source POSTs incidents (one ``bench_group`` tag
+  each) as fast as it can for ``--seconds``, servers with ``ARGUS_SEND_NOTIFICATIONS`` off, then
+  on with the workers running on the same cores: creations/s, and how long after the load the
+  last expected mail arrived (``drain_after_s_by_round``).
+* ``ingest-on-queue-only`` (first round): the same with notifications on but no worker running
+  yet: the cost of notifications on the request path (one task row in the incident's transaction).
 * ``worker-drain``: the workers start and work off that backlog alone: events/s and mails/s.
-* ``ingest-on``: flat-out ingest again with the workers running on the same cores: creations/s,
-  and how long after the load the last expected mail arrived (``drain_after_s``).
-* ``latency``: incidents at a steady ``--rate`` per second for ``--seconds``, notifications on.
-  For every mail the sink receives: time from the POST response (the event is committed before
-  the response is sent, so this slightly *under*-states by the response transfer) and from the
-  POST request start (an upper bound) to the mail's arrival. p50/p95/max, plus mails expected vs
-  received.
+* ``rate-off`` / ``latency``: incidents at a steady ``--rate``, notifications off, then on with
+  the workers running: the POST latency of both; for every mail the sink receives, the time from
+  the POST response (the event is committed before the response is sent, so this slightly
+  *under*-states by the response transfer) and from the POST request start (an upper bound) to
+  the mail's arrival; mails expected vs received.
 """
 
 from __future__ import annotations
