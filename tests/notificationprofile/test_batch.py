@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.db import OperationalError
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -174,6 +175,38 @@ def test_only_ready_dispatch_tasks_of_the_queue_are_taken(subscriber, source_cli
     assert statuses.pop(other_task.id) == "READY"
     assert statuses.pop(other_queue.id) == "READY"
     assert list(statuses.values()) == ["SUCCESSFUL"]
+
+
+def test_a_queued_task_with_unreadable_arguments_is_left_to_db_worker(subscriber, source_client, caplog):
+    port = free_port()
+    with counting_sink(port) as sink, smtp_settings(port), DB_TASKS:
+        post_incident(source_client)
+        unreadable = tasks.dispatch_event.enqueue("not an event id")
+        run_one_task()
+        assert len(sink.wait_for(1)) == 1
+        assert DBTaskResult.objects.get(pk=unreadable.id).status == "READY"
+        run_one_task()
+    # ... which runs it alone, as before batching: the lookup fails and is logged and retried.
+    assert DBTaskResult.objects.get(pk=unreadable.id).status == "SUCCESSFUL"
+    assert "matching event not an event id failed" in caplog.text
+
+
+def test_when_the_claim_fails_the_running_task_still_sends_its_event(
+    subscriber, source_client, monkeypatch, caplog
+):
+    from argus.notificationprofile import batch
+
+    def unreachable(*args):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(batch, "claim_queued_dispatches", unreachable)
+    port = free_port()
+    with counting_sink(port) as sink, smtp_settings(port), DB_TASKS:
+        post_incidents(source_client, 2)
+        run_one_task()
+        assert len(sink.wait_for(1)) == 1
+    assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["READY", "SUCCESSFUL"]
+    assert "could not take the queued dispatch tasks" in caplog.text
 
 
 def test_a_batch_that_raises_fails_every_task_it_claimed(subscriber, source_client, monkeypatch):

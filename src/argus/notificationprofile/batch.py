@@ -55,19 +55,45 @@ def gather_queued_dispatches(task, task_result, limit: int, window: float) -> li
 
     The second look keeps a worker that is busy with a steady trickle of events (it never sleeps
     its polling interval, since every poll finds a task) from sending batches of one or two: the
-    events of the next ``window`` seconds go with these.
+    events of the next ``window`` seconds go with these. A claim that fails (the database went
+    away) is logged and claims nothing: the running task still dispatches its own event, and
+    the others stay queued.
     """
     if limit <= 0 or _database_backend(task_result) is None:
         return []
-    claimed = claim_queued_dispatches(task, task_result, limit)
+    claimed = _claim_or_log(task, task_result, limit)
     if len(claimed) < limit and window > 0:
         time.sleep(window)
-        claimed += claim_queued_dispatches(task, task_result, limit - len(claimed))
+        claimed += _claim_or_log(task, task_result, limit - len(claimed))
     return claimed
 
 
+def _claim_or_log(task, task_result, limit: int) -> list[ClaimedDispatch]:
+    try:
+        return claim_queued_dispatches(task, task_result, limit)
+    except Exception:
+        logger.exception("Notification: could not take the queued dispatch tasks; dispatching one event")
+        return []
+
+
+def _dispatch_arguments(args_kwargs) -> tuple[int, int] | None:
+    """(event id, attempt) of a stored ``dispatch_event`` call, or ``None`` if it is malformed."""
+    try:
+        args = list(args_kwargs.get("args") or ())
+        kwargs = args_kwargs.get("kwargs") or {}
+        event_id = kwargs.get("event_id", args[0] if args else None)
+        attempt = kwargs.get("attempt", args[1] if len(args) > 1 else 1)
+        return int(event_id), int(attempt)
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
 def claim_queued_dispatches(task, task_result, limit: int) -> list[ClaimedDispatch]:
-    """Claim up to ``limit`` ready tasks of ``task`` queued beside the running ``task_result``."""
+    """Claim up to ``limit`` ready tasks of ``task`` queued beside the running ``task_result``.
+
+    A row whose arguments cannot be read is left READY: ``db_worker`` runs it alone and records
+    why it fails.
+    """
     if limit <= 0 or _database_backend(task_result) is None:
         return []
     from django_tasks_db.models import DBTaskResult
@@ -83,20 +109,18 @@ def claim_queued_dispatches(task, task_result, limit: int) -> list[ClaimedDispat
         .exclude(pk=task_result.id)
     )
     worker_ids = list(task_result.worker_ids[-1:])
-    with exclusive_transaction(queued.db):
-        rows = list(queued.select_for_update(skip_locked=True).values_list("pk", "args_kwargs")[:limit])
-        if not rows:
-            return []
-        DBTaskResult.objects.filter(pk__in=[pk for pk, _args in rows]).update(
-            status=TaskResultStatus.RUNNING, started_at=timezone.now(), worker_ids=worker_ids
-        )
     claimed = []
-    for pk, args_kwargs in rows:
-        args = list(args_kwargs.get("args") or ())
-        kwargs = args_kwargs.get("kwargs") or {}
-        event_id = kwargs.get("event_id", args[0] if args else None)
-        attempt = kwargs.get("attempt", args[1] if len(args) > 1 else 1)
-        claimed.append(ClaimedDispatch(task_id=str(pk), event_id=int(event_id), attempt=int(attempt)))
+    with exclusive_transaction(queued.db):
+        for pk, args_kwargs in queued.select_for_update(skip_locked=True).values_list("pk", "args_kwargs")[
+            :limit
+        ]:
+            arguments = _dispatch_arguments(args_kwargs)
+            if arguments is not None:
+                claimed.append(ClaimedDispatch(str(pk), *arguments))
+        if claimed:
+            DBTaskResult.objects.filter(pk__in=[claim.task_id for claim in claimed]).update(
+                status=TaskResultStatus.RUNNING, started_at=timezone.now(), worker_ids=worker_ids
+            )
     return claimed
 
 
