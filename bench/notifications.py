@@ -241,7 +241,7 @@ def run_sink(port: int, arrivals, counter, ready, niceness: int = 0) -> None:
 class SinkProcess:
     """An aiosmtpd sink in its own process, like a real mail server.
 
-    In the load generator's process its mail parsing would compete for the GIL with the HTTP
+    In the load generator's process its SMTP handling would compete for the GIL with the HTTP
     clients and inflate the POST latencies they measure (more so with notifications on).
     """
 

@@ -87,9 +87,11 @@ DB_TASKS = override_settings(
 )
 
 
-def run_worker():
+def run_worker(max_tasks: int | None = None):
+    """``db_worker --batch``: run what is queued (at most ``max_tasks`` tasks), then return."""
+    limit = ["--max-tasks", str(max_tasks)] if max_tasks else []
     call_command(
-        "db_worker", "--batch", "--queue-name", "*", "--no-reload", "--no-startup-delay", verbosity=0
+        "db_worker", "--batch", *limit, "--queue-name", "*", "--no-reload", "--no-startup-delay", verbosity=0
     )
 
 

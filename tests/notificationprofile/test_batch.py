@@ -6,7 +6,6 @@ Through the database task backend and ``db_worker``, as in production, with a re
 import datetime
 
 import pytest
-from django.core.management import call_command
 from django.db import OperationalError
 from django.test import override_settings
 from django.utils import timezone
@@ -36,22 +35,7 @@ from tests.notificationprofile.factories import (
 
 
 def run_one_task():
-    call_command(
-        "db_worker",
-        "--batch",
-        "--max-tasks",
-        "1",
-        "--queue-name",
-        "*",
-        "--no-reload",
-        "--no-startup-delay",
-        verbosity=0,
-    )
-
-
-@pytest.fixture
-def subscriber(transactional_db, source_system):
-    return add_subscriber(source_system, "alice")
+    run_worker(max_tasks=1)
 
 
 def post_incidents(client, count):

@@ -8,7 +8,6 @@ as in production, including SMTP being down and coming back.
 import datetime
 import time
 
-import pytest
 from aiosmtpd.controller import Controller
 from django.test import override_settings
 from django.utils import timezone
@@ -31,11 +30,6 @@ from tests.notificationprofile.factories import (
     NotificationProfileFactory,
     TimeRecurrenceFactory,
 )
-
-
-@pytest.fixture
-def subscriber(transactional_db, source_system):
-    return add_subscriber(source_system, "alice")
 
 
 def assert_is_the_start_mail(recipients, message, source_system, description="core switch down"):

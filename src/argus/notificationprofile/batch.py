@@ -91,11 +91,10 @@ def _dispatch_arguments(args_kwargs) -> tuple[int, int] | None:
 def claim_queued_dispatches(task, task_result, limit: int) -> list[ClaimedDispatch]:
     """Claim up to ``limit`` ready tasks of ``task`` queued beside the running ``task_result``.
 
+    ``task_result`` is a task of the database backend (:func:`gather_queued_dispatches` checks).
     A row whose arguments cannot be read is left READY: ``db_worker`` runs it alone and records
     why it fails.
     """
-    if limit <= 0 or _database_backend(task_result) is None:
-        return []
     from django_tasks_db.models import DBTaskResult
     from django_tasks_db.utils import exclusive_transaction
 

@@ -47,13 +47,11 @@ def retry_delay(attempt: int) -> float:
     )
 
 
-def deliveries_for_event(event) -> list[tuple[str, str, list[DestinationConfig]]]:
-    """(medium slug, address, destinations) for every message ``event`` causes (§12.4)."""
-    return deliveries_for_events([event])[0]
-
-
 def deliveries_for_events(events: list) -> list[list[tuple[str, str, list[DestinationConfig]]]]:
-    """:func:`deliveries_for_event` of each event, matched together (one query for all)."""
+    """(medium slug, address, destinations) for every message each event causes (§12.4).
+
+    The events are matched together: one read of the matching tables, one destinations query.
+    """
     result = []
     for destinations in destinations_for_events(events):
         deliveries = []
