@@ -1,6 +1,7 @@
 """The email and SMS media: what is sent (§12.6, §12.7), destination settings, labels, deletion."""
 
 import datetime
+import re
 import zoneinfo
 
 import pytest
@@ -18,10 +19,16 @@ from argus.notificationprofile.media import (
     sync_media_table,
 )
 from argus.notificationprofile.media.base import NotificationMedium
-from argus.notificationprofile.media.email import EmailNotification
+from argus.notificationprofile.media.email import (
+    EmailNotification,
+    PreparedMail,
+    email_message,
+    rendered_email,
+)
 from argus.notificationprofile.media.sms_as_email import SMSNotification
 from argus.notificationprofile.models import DestinationConfig, Media
 from tests.factories import EndUserFactory, SourceSystemFactory, SourceUserFactory
+from tests.notificationprofile.delivery import SMTPSink, free_port, smtp_settings
 from tests.notificationprofile.factories import (
     DestinationConfigFactory,
     FilterFactory,
@@ -139,6 +146,73 @@ class TestEmailMessage:
     def test_subject_prefix_setting(self, closed_at_birth):
         EmailNotification.send(closed_at_birth, [DestinationConfigFactory()])
         assert mail.outbox[0].subject.startswith("[Test] 'Incident start'")
+
+
+def _normalised(data: bytes) -> bytes:
+    """Message bytes without what differs between two builds: Date, Message-ID, MIME boundary."""
+    data = re.sub(rb"\r\nDate: [^\r]*", b"\r\nDate: D", data)
+    data = re.sub(rb"\r\nMessage-ID: <[^>]*>", b"\r\nMessage-ID: M", data)
+    return re.sub(rb"===============\d+==", b"BOUNDARY", data)
+
+
+class TestPreparedMail:
+    """The mail bytes serialised once per event equal Django's own, address by address."""
+
+    @pytest.mark.parametrize(
+        "address",
+        ["a@x.example", "first.last+tag@sub.example.org", f"{'u' * 60}@x.example", f"{'u' * 64}@x.example"],
+    )
+    def test_same_bytes_as_django_builds(self, closed_at_birth, address):
+        assert len(f"To: {address}") <= 78  # the longest fills a header line exactly
+        parts = rendered_email(closed_at_birth)
+        prepared = PreparedMail(*parts).data_for(address)
+        django_built = email_message(*parts, address).message().as_bytes(linesep="\r\n")
+        assert _normalised(prepared) == _normalised(django_built)
+        assert f"\r\nTo: {address}\r\n".encode() in prepared
+
+    def test_each_address_gets_its_own_message_id(self, closed_at_birth):
+        prepared = PreparedMail(*rendered_email(closed_at_birth))
+        ids = {
+            re.search(rb"Message-ID: (<[^>]*>)", prepared.data_for("a@x.example")).group(1) for _ in range(3)
+        }
+        assert len(ids) == 3
+
+    @pytest.mark.parametrize("address", [f"{'u' * 65}@x.example", "a@bø.example"])
+    def test_long_or_non_ascii_addresses_are_left_to_django(self, closed_at_birth, address):
+        assert PreparedMail(*rendered_email(closed_at_birth)).data_for(address) is None
+
+    def test_sent_over_smtp_prepared_and_not(self, closed_at_birth):
+        """Through a real SMTP server: prepared addresses and one Django builds, same content."""
+        port = free_port()
+        addresses = ["a@x.example", "b@x.example", "c@bø.example"]
+        with SMTPSink(port) as sink, smtp_settings(port):
+            assert EmailNotification.send(
+                closed_at_birth,
+                [DestinationConfigFactory(settings={"email_address": address}) for address in addresses],
+            )
+            received = sink.wait_for(3)
+        assert [rcpt for rcpt, _message in received] == [
+            ["a@x.example"],
+            ["b@x.example"],
+            ["c@xn--b-5ga.example"],
+        ]
+        messages = [message for _rcpt, message in received]
+        assert [message["To"] for message in messages] == [
+            "a@x.example",
+            "b@x.example",
+            "c@xn--b-5ga.example",
+        ]
+        assert len({message["Message-ID"] for message in messages}) == 3
+        for message in messages:
+            assert message["From"] == "argus@argus.example"
+            assert message["Subject"] == (
+                "[Argus] 'Incident start': nrov closed-at-birth, nrov_src @ 2026-11-22 12:30:00+01:00"
+            )
+            text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+            assert text.startswith(
+                "Status: STA\nActor: nrov_src\n\nstart_time       : 2026-11-22 12:30:00+01:00\n"
+            )
+            assert "Nov. 22, 2026, 12:30 p.m." in message.get_body(("html",)).get_content()
 
 
 class TestSMSMessage:

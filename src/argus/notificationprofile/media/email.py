@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Mapping
+from email.utils import make_msgid
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.template.loader import render_to_string
 from rest_framework import serializers
@@ -39,6 +44,93 @@ def rendered_email(event: Event) -> tuple[str, str, str]:
         cached = (notification_subject(event), notification_text(event), html)
         event._argus_email_parts = cached
     return cached
+
+
+#: Header lines longer than this are folded by the email package: such a To is not prepared.
+_MAX_HEADER_LINE = 78
+_PLACEHOLDER = "to@prepared.invalid"
+
+
+def email_message(
+    subject: str, text: str, html: str, address: str, connection=None
+) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+        connection=connection,
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+class PreparedMail:
+    """One event's mail serialised once; each address gets those bytes with its own To and Message-ID.
+
+    Building and serialising the MIME message is most of what a notification costs the worker;
+    every recipient of an event gets the same subject and bodies (§12.6), so the bytes are made
+    once per event and only the two per-message headers are written per address, exactly as the
+    email package writes them for a plain ASCII address that fits on one line. Anything else
+    (:meth:`data_for` returns ``None``) goes through Django's own message building.
+    """
+
+    def __init__(self, subject: str, text: str, html: str):
+        raw = email_message(subject, text, html, _PLACEHOLDER).message().as_bytes(linesep="\r\n")
+        head, _sep, body = raw.partition(b"\r\n\r\n")
+        self.headers: list[bytes] = []
+        for line in head.split(b"\r\n"):
+            if line[:1] in (b" ", b"\t") and self.headers:
+                self.headers[-1] += b"\r\n" + line
+            else:
+                self.headers.append(line)
+        self.body = b"\r\n\r\n" + body
+        names = [line.partition(b":")[0].lower() for line in self.headers]
+        self.usable = names.count(b"to") == 1 and names.count(b"message-id") == 1
+        if self.usable:
+            self.to_index, self.id_index = names.index(b"to"), names.index(b"message-id")
+
+    def data_for(self, address: str) -> bytes | None:
+        """The message bytes for ``address``, or ``None`` when it needs Django's own building."""
+        if not self.usable or not address.isascii() or len(address) + 4 > _MAX_HEADER_LINE:
+            return None
+        headers = list(self.headers)
+        headers[self.to_index] = f"To: {address}".encode("ascii")
+        headers[self.id_index] = f"Message-ID: {make_msgid(domain=DNS_NAME)}".encode("ascii")
+        return b"\r\n".join(headers) + self.body
+
+
+def prepared_mail(event: Event) -> PreparedMail:
+    """The :class:`PreparedMail` about ``event``, made once per event object."""
+    cached = getattr(event, "_argus_prepared_mail", None)
+    if cached is None:
+        cached = event._argus_prepared_mail = PreparedMail(*rendered_email(event))
+    return cached
+
+
+@functools.lru_cache(maxsize=4096)
+def _envelope_address(address: str, encoding: str) -> str:
+    return sanitize_address(address, encoding)
+
+
+def _send_prepared(connection: SMTPBackend, event: Event, addresses: list[str]) -> bool | None:
+    """Send over Django's SMTP backend as it would, with the prepared bytes; ``None``: cannot."""
+    prepared = prepared_mail(event)
+    payloads = [prepared.data_for(address) for address in addresses]
+    if any(data is None for data in payloads):
+        return None
+    encoding = settings.DEFAULT_CHARSET
+    sender = _envelope_address(settings.DEFAULT_FROM_EMAIL, encoding)
+    opened = connection.open()
+    if not connection.connection or opened is None:  # the backend failed silently to connect
+        return False
+    try:
+        for address, data in zip(addresses, payloads, strict=True):
+            connection.connection.sendmail(sender, [_envelope_address(address, encoding)], data)
+    finally:
+        if opened:
+            connection.close()
+    return True
 
 
 class EmailDestinationForm(forms.Form):
@@ -119,18 +211,11 @@ class EmailNotification(AddressMedium):
         addresses = sorted(cls.get_relevant_addresses(destinations) - {""})
         if not addresses:
             return False
-        subject, text, html = rendered_email(event)
         connection = kwargs.get("connection") or get_connection(fail_silently=False)
-        messages = []
-        for address in addresses:
-            message = EmailMultiAlternatives(
-                subject=subject,
-                body=text,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[address],
-                connection=connection,
-            )
-            message.attach_alternative(html, "text/html")
-            messages.append(message)
-        connection.send_messages(messages)
+        if isinstance(connection, SMTPBackend):
+            sent = _send_prepared(connection, event, addresses)
+            if sent is not None:
+                return sent
+        parts = rendered_email(event)
+        connection.send_messages([email_message(*parts, address, connection) for address in addresses])
         return True
