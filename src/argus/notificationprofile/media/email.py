@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import random
+import sys
 from collections.abc import Iterable, Mapping
 from email.utils import make_msgid
 from typing import Any
@@ -76,7 +78,9 @@ class PreparedMail:
     """
 
     def __init__(self, subject: str, text: str, html: str):
-        raw = email_message(subject, text, html, _PLACEHOLDER).message().as_bytes(linesep="\r\n")
+        mime = email_message(subject, text, html, _PLACEHOLDER).message()
+        mime.set_boundary(_boundary(text, html))
+        raw = mime.as_bytes(linesep="\r\n")
         head, _sep, body = raw.partition(b"\r\n\r\n")
         self.headers: list[bytes] = []
         for line in head.split(b"\r\n"):
@@ -98,6 +102,18 @@ class PreparedMail:
         headers[self.to_index] = f"To: {address}".encode("ascii")
         headers[self.id_index] = f"Message-ID: {make_msgid(domain=DNS_NAME)}".encode("ascii")
         return b"\r\n".join(headers) + self.body
+
+
+def _boundary(*parts: str) -> str:
+    """A MIME boundary as the email package makes one, found in none of ``parts``.
+
+    Left to itself the email package compiles a new regular expression for every message to
+    check its random boundary against the text.
+    """
+    while True:
+        boundary = "=" * 15 + f"{random.randrange(sys.maxsize):019d}" + "=="
+        if not any(boundary in part for part in parts):
+            return boundary
 
 
 def prepared_mail(event: Event) -> PreparedMail:
