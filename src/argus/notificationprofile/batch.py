@@ -40,7 +40,8 @@ class ClaimedDispatch:
     attempt: int
 
 
-def _database_backend(task_result):
+def database_backend(task_result):
+    """The task's backend if it is a django-tasks-db one, else ``None``."""
     from django_tasks_db import DatabaseBackend
 
     try:
@@ -59,7 +60,7 @@ def gather_queued_dispatches(task, task_result, limit: int, window: float) -> li
     away) is logged and claims nothing: the running task still dispatches its own event, and
     the others stay queued.
     """
-    if limit <= 0 or _database_backend(task_result) is None:
+    if limit <= 0 or database_backend(task_result) is None:
         return []
     claimed = _claim_or_log(task, task_result, limit)
     if len(claimed) < limit and window > 0:

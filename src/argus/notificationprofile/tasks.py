@@ -19,7 +19,7 @@ from django.core.mail import get_connection
 from django.utils import timezone
 from django_tasks import task
 
-from argus.notificationprofile import batch
+from argus.notificationprofile import batch, pruning
 from argus.notificationprofile.matching import destinations_for_events, load_event, load_events
 from argus.notificationprofile.media import get_notification_media, installed_media
 from argus.notificationprofile.media.rendering import prefetch_search_texts
@@ -73,7 +73,8 @@ def dispatch_event(context, event_id: int, attempt: int = 1) -> int:
     with its own event's count. Each (medium, address) is sent on its own; one that
     fails is handed to a :func:`deliver` task scheduled after a backoff, so it never holds back or
     repeats the others. If matching itself fails (e.g. the database is unreachable), the
-    dispatch of each event is retried the same way.
+    dispatch of each event is retried the same way. Afterwards the worker may delete old
+    finished task rows (:mod:`argus.notificationprofile.pruning`).
     """
     if not settings.SEND_NOTIFICATIONS:
         return 0
@@ -86,6 +87,8 @@ def dispatch_event(context, event_id: int, attempt: int = 1) -> int:
         batch.finish_failed(claimed, error)
         raise
     batch.finish_successful(claimed, counts[1:])
+    if batch.database_backend(context.task_result) is not None:
+        pruning.prune_if_due(context.task_result.backend)
     return counts[0]
 
 

@@ -236,6 +236,8 @@ NOTIFICATION_MAX_ATTEMPTS = get_int_env("ARGUS_NOTIFICATION_MAX_ATTEMPTS", 8)
 NOTIFICATION_BATCH_SIZE = get_int_env("ARGUS_NOTIFICATION_BATCH_SIZE", 50)
 # ... and how long (seconds) a dispatch that found fewer waits once for more to arrive.
 NOTIFICATION_BATCH_WINDOW = get_int_env("ARGUS_NOTIFICATION_BATCH_WINDOW_MS", 500) / 1000
+# Days a finished task row is kept before a worker deletes it (pruning.py); 0: never.
+TASK_RESULT_RETENTION_DAYS = get_int_env("ARGUS_TASK_RESULT_RETENTION_DAYS", 7)
 
 # Incidents
 INDELIBLE_INCIDENTS = get_bool_env("ARGUS_INDELIBLE_INCIDENTS", True)
