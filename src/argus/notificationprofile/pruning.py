@@ -54,7 +54,9 @@ def prune_if_due(backend_alias: str) -> int:
     return deleted
 
 
-def prune_finished(backend_alias: str, finished_before: datetime.datetime, *, chunk: int = PRUNE_CHUNK) -> int:
+def prune_finished(
+    backend_alias: str, finished_before: datetime.datetime, *, chunk: int = PRUNE_CHUNK
+) -> int:
     """Delete finished rows of ``backend_alias`` that finished before ``finished_before``."""
     from django_tasks_db.models import DBTaskResult
 
