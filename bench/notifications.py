@@ -256,7 +256,7 @@ class LeanSMTP(asyncio.Protocol):
                 self.in_data = True
                 replies.append(b"354 End data with <CR><LF>.<CR><LF>")
             elif verb == b"EHLO":
-                replies.append(b"250-bench-sink\r\n250 8BITMIME")
+                replies.append(b"250-bench-sink\r\n250-PIPELINING\r\n250 8BITMIME")
             elif verb in (b"MAIL", b"RSET"):
                 self.recipients = []
                 replies.append(b"250 OK")

@@ -108,17 +108,27 @@ def add_subscriber(source_system, username):
 
 
 class CountingSink(Sink):
-    """Counts SMTP conversations (one EHLO each) and can refuse some recipients."""
+    """Counts SMTP conversations (one EHLO each), can refuse some recipients and, like most mail
+    servers, offers PIPELINING (RFC 2920) unless told not to."""
 
-    def __init__(self, refuse=()):
+    def __init__(self, refuse=(), pipelining=True, reject_data=()):
         super().__init__()
         self.conversations = 0
         self.refuse = tuple(refuse)
+        self.pipelining = pipelining
+        self.reject_data = tuple(reject_data)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         self.conversations += 1
         session.host_name = hostname
+        if self.pipelining:
+            responses = [responses[0], "250-PIPELINING", *responses[1:]]
         return responses
+
+    async def handle_DATA(self, server, session, envelope):
+        if any(recipient.startswith(self.reject_data) for recipient in envelope.rcpt_tos):
+            return "554 message rejected"
+        return await super().handle_DATA(server, session, envelope)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith(self.refuse):
@@ -127,9 +137,9 @@ class CountingSink(Sink):
         return "250 OK"
 
 
-def counting_sink(port, refuse=()):
+def counting_sink(port, refuse=(), pipelining=True, reject_data=()):
     sink = SMTPSink(port)
-    sink.handler = CountingSink(refuse)
+    sink.handler = CountingSink(refuse, pipelining, reject_data)
     sink.controller = Controller(sink.handler, hostname="127.0.0.1", port=port)
     return sink
 

@@ -8,6 +8,7 @@ as in production, including SMTP being down and coming back.
 import datetime
 import time
 
+import pytest
 from aiosmtpd.controller import Controller
 from django.test import override_settings
 from django.utils import timezone
@@ -209,12 +210,19 @@ def test_the_messages_of_one_event_share_one_smtp_conversation(subscriber, sourc
     assert sink.handler.conversations == 1
 
 
-def test_after_a_refusal_the_next_messages_still_go(subscriber, source_system, source_client):
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelining", "no-pipelining"])
+@pytest.mark.parametrize("refusal", ["recipient", "data"])
+def test_after_a_refusal_the_next_messages_still_go(
+    subscriber, source_system, source_client, pipelining, refusal
+):
     """The first address (alice) is refused: it is retried alone, bob and carol get theirs now."""
     add_subscriber(source_system, "bob")
     add_subscriber(source_system, "carol")
     port = free_port()
-    sink = counting_sink(port, refuse=("alice@",))
+    if refusal == "recipient":
+        sink = counting_sink(port, refuse=("alice@",), pipelining=pipelining)
+    else:
+        sink = counting_sink(port, reject_data=("alice@",), pipelining=pipelining)
     with sink, smtp_settings(port), DB_TASKS:
         post_incident(source_client)
         run_worker()

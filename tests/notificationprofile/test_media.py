@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import smtplib
 import zoneinfo
 
 import pytest
@@ -24,11 +25,12 @@ from argus.notificationprofile.media.email import (
     PreparedMail,
     email_message,
     rendered_email,
+    send_mail_data,
 )
 from argus.notificationprofile.media.sms_as_email import SMSNotification
 from argus.notificationprofile.models import DestinationConfig, Media
 from tests.factories import EndUserFactory, SourceSystemFactory, SourceUserFactory
-from tests.notificationprofile.delivery import SMTPSink, free_port, smtp_settings
+from tests.notificationprofile.delivery import SMTPSink, counting_sink, free_port, smtp_settings
 from tests.notificationprofile.factories import (
     DestinationConfigFactory,
     FilterFactory,
@@ -213,6 +215,52 @@ class TestPreparedMail:
                 "Status: STA\nActor: nrov_src\n\nstart_time       : 2026-11-22 12:30:00+01:00\n"
             )
             assert "Nov. 22, 2026, 12:30 p.m." in message.get_body(("html",)).get_content()
+
+
+class TestSendMailData:
+    """One mail over an open SMTP connection, pipelined when the server offers PIPELINING."""
+
+    DATA = b"Subject: hi\r\n\r\n.leading dot\r\nbody"
+
+    def send_three(self, port, monkeypatch, **sink_options):
+        plain_sendmail = []
+        original = smtplib.SMTP.sendmail
+        monkeypatch.setattr(
+            smtplib.SMTP, "sendmail", lambda smtp, *args: plain_sendmail.append(args) or original(smtp, *args)
+        )
+        outcomes = []
+        with counting_sink(port, **sink_options) as sink:
+            smtp = smtplib.SMTP("127.0.0.1", port, timeout=5)
+            try:
+                for recipient in ("a@x.example", "refused@x.example", "c@x.example"):
+                    try:
+                        send_mail_data(smtp, "argus@argus.example", recipient, self.DATA)
+                    except smtplib.SMTPException as error:
+                        outcomes.append(type(error).__name__)
+                    else:
+                        outcomes.append("sent")
+            finally:
+                smtp.quit()
+            received = sink.wait_for(2)
+        return outcomes, received, plain_sendmail
+
+    @pytest.mark.parametrize("pipelining", [True, False])
+    def test_a_refused_recipient_raises_and_the_connection_goes_on(self, monkeypatch, pipelining):
+        outcomes, received, plain = self.send_three(
+            free_port(), monkeypatch, refuse=("refused@",), pipelining=pipelining
+        )
+        assert outcomes == ["sent", "SMTPRecipientsRefused", "sent"]
+        assert [recipients for recipients, _message in received] == [["a@x.example"], ["c@x.example"]]
+        assert received[0][1].get_content().splitlines() == [".leading dot", "body"]  # dot-stuffing undone
+        assert len(plain) == (0 if pipelining else 3)  # smtplib's own sendmail only without pipelining
+
+    @pytest.mark.parametrize("pipelining", [True, False])
+    def test_a_rejected_message_raises_and_the_connection_goes_on(self, monkeypatch, pipelining):
+        outcomes, received, _plain = self.send_three(
+            free_port(), monkeypatch, reject_data=("refused@",), pipelining=pipelining
+        )
+        assert outcomes == ["sent", "SMTPDataError", "sent"]
+        assert [recipients for recipients, _message in received] == [["a@x.example"], ["c@x.example"]]
 
 
 class TestSMSMessage:

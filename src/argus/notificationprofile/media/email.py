@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import random
+import re
+import smtplib
 import sys
 from collections.abc import Iterable, Mapping
 from email.utils import make_msgid
@@ -142,11 +144,65 @@ def _send_prepared(connection: SMTPBackend, event: Event, addresses: list[str]) 
         return False
     try:
         for address, data in zip(addresses, payloads, strict=True):
-            connection.connection.sendmail(sender, [_envelope_address(address, encoding)], data)
+            send_mail_data(connection.connection, sender, _envelope_address(address, encoding), data)
     finally:
         if opened:
             connection.close()
     return True
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def send_mail_data(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    """``smtp.sendmail(sender, [recipient], data)``, pipelined (RFC 2920) when the server offers it.
+
+    ``MAIL``, ``RCPT`` and ``DATA`` go in one write and their replies are read together, then the
+    message: two round trips per mail instead of four, which roughly halves the worker's CPU per
+    mail in the SMTP conversation and its time per mail with a remote relay. Refusals raise what
+    ``sendmail`` raises (the transaction is reset, or the connection closed on 421).
+    """
+    smtp.ehlo_or_helo_if_needed()
+    if not smtp.has_extn("pipelining"):
+        smtp.sendmail(sender, [recipient], data)
+        return
+    size = f" SIZE={len(data)}" if smtp.has_extn("size") else ""
+    smtp.send(
+        f"MAIL FROM:{smtplib.quoteaddr(sender)}{size}\r\nRCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n".encode(
+            "ascii"
+        )
+    )
+    mail_reply, rcpt_reply, data_reply = smtp.getreply(), smtp.getreply(), smtp.getreply()
+    accepted = mail_reply[0] == 250 and rcpt_reply[0] in (250, 251)
+    final_reply = None
+    if data_reply[0] == 354:
+        if accepted:
+            content = _LEADING_DOT.sub(b"..", data)
+            if not content.endswith(b"\r\n"):
+                content += b"\r\n"
+            smtp.send(content + b".\r\n")
+        else:  # a server that accepts DATA without a recipient gets an empty message
+            smtp.send(b".\r\n")
+        final_reply = smtp.getreply()
+        if accepted and final_reply[0] == 250:
+            return
+    if mail_reply[0] != 250:
+        error = smtplib.SMTPSenderRefused(*mail_reply, sender)
+    elif not accepted:
+        error = smtplib.SMTPRecipientsRefused({recipient: rcpt_reply})
+    elif data_reply[0] != 354:
+        error = smtplib.SMTPDataError(*data_reply)
+    else:
+        error = smtplib.SMTPDataError(*final_reply)
+    replies = (mail_reply, rcpt_reply, data_reply, final_reply)
+    if any(reply and reply[0] == 421 for reply in replies):
+        smtp.close()
+    else:
+        try:
+            smtp.rset()
+        except smtplib.SMTPServerDisconnected:
+            pass
+    raise error
 
 
 class EmailDestinationForm(forms.Form):
