@@ -208,3 +208,50 @@ def test_database_queue_rolls_back_with_the_event(source):
         services.incident_create(actor=source.user, source=source, start_time=timezone.now())
         raise RuntimeError
     assert not DBTaskResult.objects.exists()
+
+
+COMPARED_FIELDS = [
+    "status",
+    "priority",
+    "task_path",
+    "queue_name",
+    "backend_name",
+    "run_after",
+    "worker_ids",
+    "return_value",
+    "exception_class_path",
+    "traceback",
+    "started_at",
+    "finished_at",
+]
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_written_task_rows_are_what_enqueue_writes(db):
+    from django_tasks_db.models import DBTaskResult
+
+    enqueued = dispatch_event.enqueue(41).id
+    dispatch.write_dispatch_tasks([42])
+    by_args = {row.args_kwargs["args"][0]: row for row in DBTaskResult.objects.all()}
+    assert str(by_args[41].pk) == enqueued and by_args[42].pk != by_args[41].pk
+    for field in COMPARED_FIELDS:
+        assert getattr(by_args[42], field) == getattr(by_args[41], field), field
+    assert by_args[42].args_kwargs == {"args": [42], "kwargs": {}}
+    assert by_args[42].enqueued_at is not None
+    assert by_args[42].task_result.task.func is dispatch_event.func  # readable by db_worker
+
+
+@override_settings(TASKS=DATABASE_TASKS, SEND_NOTIFICATIONS=True)
+@pytest.mark.parametrize("count", [1, 5])
+def test_a_change_with_many_events_writes_its_tasks_in_one_insert(db, source, count):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        dispatch.enqueue_after_commit(list(range(1, count + 1)))
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1 and "dbtaskresult" in inserts[0]
+    assert sorted(row.args_kwargs["args"][0] for row in DBTaskResult.objects.all()) == list(
+        range(1, count + 1)
+    )
