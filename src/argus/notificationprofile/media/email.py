@@ -132,7 +132,11 @@ def _envelope_address(address: str, encoding: str) -> str:
 
 
 def _send_prepared(connection: SMTPBackend, event: Event, addresses: list[str]) -> bool | None:
-    """Send over Django's SMTP backend as it would, with the prepared bytes; ``None``: cannot."""
+    """Send over Django's SMTP backend as it would, with the prepared bytes; ``None``: cannot.
+
+    The backend's own lock is not taken: a worker sends from one thread, and the connection it
+    passes is its own.
+    """
     prepared = prepared_mail(event)
     payloads = [prepared.data_for(address) for address in addresses]
     if any(data is None for data in payloads):
