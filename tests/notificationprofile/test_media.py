@@ -172,6 +172,23 @@ class TestPreparedMail:
         assert _normalised(prepared) == _normalised(django_built)
         assert f"\r\nTo: {address}\r\n".encode() in prepared
 
+    @pytest.mark.parametrize(
+        "subject, text, html",
+        [
+            ("[Argus] 'Incident start': plain", "Status: STA\n", "<p>x</p>\n"),
+            ("[Argus] 'Incident start': rørleggeren på 🚒 kom", "beskrivelse: ø æ å 🚒\n", "<p>ø</p>"),
+            ("[Argus] 'Incident start': " + "long words " * 20, "text\n", "<p>x</p>"),
+            ("[Argus] 'Other': dots", ".leading dot\n..two\n.\n", ".html dot\n"),
+            ("[Argus] 'Other': long line", "x" * 1200 + "\n", "<p>" + "y" * 1100 + "</p>"),
+            ("[Argus] 'Other': crlf and tabs", "a\r\nb\tc\n\n\n", "<p>\tx</p>\r\n"),
+        ],
+        ids=["ascii", "non-ascii", "folded-subject", "leading-dots", "long-lines", "crlf-tabs"],
+    )
+    def test_same_bytes_as_django_builds_whatever_the_content(self, subject, text, html):
+        prepared = PreparedMail(subject, text, html).data_for("a@x.example")
+        django_built = email_message(subject, text, html, "a@x.example").message().as_bytes(linesep="\r\n")
+        assert _normalised(prepared) == _normalised(django_built)
+
     def test_each_address_gets_its_own_message_id(self, closed_at_birth):
         prepared = PreparedMail(*rendered_email(closed_at_birth))
         ids = {
