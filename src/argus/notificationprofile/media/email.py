@@ -53,8 +53,6 @@ def rendered_email(event: Event) -> tuple[str, str, str]:
     return cached
 
 
-#: Header lines longer than this are folded by the email package: such a To is not prepared.
-_MAX_HEADER_LINE = 78
 _PLACEHOLDER = "to@prepared.invalid"
 
 
@@ -82,16 +80,19 @@ class _PlainHeaders(Compat32):
     """
 
     def _fold(self, name, value, sanitize):
-        if (
-            type(value) is str
-            and len(name) + len(value) + 2 <= self.max_line_length
+        if type(value) is str and self.is_plain(name, value):
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+    def is_plain(self, name: str, value: str) -> bool:
+        """True when ``name: value`` is written unchanged on one line."""
+        return (
+            len(name) + len(value) + 2 <= self.max_line_length
             and value.isascii()
             and "\t" not in value
             and "\n" not in value
             and "\r" not in value
-        ):
-            return f"{name}: {value}{self.linesep}"
-        return super()._fold(name, value, sanitize)
+        )
 
 
 _PLAIN_HEADERS = _PlainHeaders(linesep="\r\n")
@@ -102,9 +103,10 @@ class PreparedMail:
 
     Building and serialising the MIME message is most of what a notification costs the worker;
     every recipient of an event gets the same subject and bodies (§12.6), so the bytes are made
-    once per event and only the two per-message headers are written per address, exactly as the
-    email package writes them for a plain ASCII address that fits on one line. Anything else
-    (:meth:`data_for` returns ``None``) goes through Django's own message building.
+    once per event and only the two per-message headers are written per address, with the policy
+    the rest was written with. An address that is not plain ASCII fitting one header line (Django
+    would encode or fold it) makes :meth:`data_for` return ``None``: that mail goes through
+    Django's own message building.
     """
 
     def __init__(self, subject: str, text: str, html: str):
@@ -129,12 +131,17 @@ class PreparedMail:
 
     def data_for(self, address: str) -> bytes | None:
         """The message bytes for ``address``, or ``None`` when it needs Django's own building."""
-        if not self.usable or not address.isascii() or len(address) + 4 > _MAX_HEADER_LINE:
+        if not self.usable or not _PLAIN_HEADERS.is_plain("To", address):
             return None
         headers = list(self.headers)
-        headers[self.to_index] = f"To: {address}".encode("ascii")
-        headers[self.id_index] = f"Message-ID: {make_msgid(domain=DNS_NAME)}".encode("ascii")
+        headers[self.to_index] = _header_line("To", address)
+        headers[self.id_index] = _header_line("Message-ID", make_msgid(domain=DNS_NAME))
         return b"\r\n".join(headers) + self.body
+
+
+def _header_line(name: str, value: str) -> bytes:
+    """The header as the generator writes it (folded if it must be), without the final line break."""
+    return _PLAIN_HEADERS.fold_binary(name, value)[:-2]
 
 
 def _boundary(*parts: str) -> str:
