@@ -231,7 +231,7 @@ def test_written_task_rows_are_what_enqueue_writes(db):
     from django_tasks_db.models import DBTaskResult
 
     enqueued = dispatch_event.enqueue(41).id
-    dispatch.write_dispatch_tasks([42])
+    dispatch.write_dispatch_tasks(dispatch_event.get_backend(), [42])
     by_args = {row.args_kwargs["args"][0]: row for row in DBTaskResult.objects.all()}
     assert str(by_args[41].pk) == enqueued and by_args[42].pk != by_args[41].pk
     for field in COMPARED_FIELDS:

@@ -40,12 +40,12 @@ class ClaimedDispatch:
     attempt: int
 
 
-def database_backend(task_result):
-    """The task's backend if it is a django-tasks-db one, else ``None``."""
+def database_backend(task_or_result):
+    """The backend of a task (or task result) if it is a django-tasks-db one, else ``None``."""
     from django_tasks_db import DatabaseBackend
 
     try:
-        backend = task_backends[task_result.backend]
+        backend = task_backends[task_or_result.backend]
     except Exception:
         return None
     return backend if isinstance(backend, DatabaseBackend) else None

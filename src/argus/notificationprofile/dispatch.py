@@ -20,15 +20,21 @@ def enqueue_after_commit(event_ids: list[int]) -> None:
     """Schedule notification processing of these events once the current transaction commits."""
     if not event_ids or not getattr(settings, "SEND_NOTIFICATIONS", False):
         return
+    from argus.notificationprofile.batch import database_backend
+    from argus.notificationprofile.tasks import dispatch_event
+
     ids = [int(event_id) for event_id in event_ids]
-    if _queue_is_transactional() and transaction.get_connection().in_atomic_block:
+    # A database backend writes to the default database, inside the caller's transaction (a
+    # misconfigured backend counts as not one: enqueue_now's log reports it).
+    backend = database_backend(dispatch_event)
+    if backend is not None and transaction.get_connection().in_atomic_block:
         # Part of the caller's transaction: a failure here fails (and rolls back) the change.
-        write_dispatch_tasks(ids)
+        write_dispatch_tasks(backend, ids)
     else:
         transaction.on_commit(lambda: enqueue_now(ids), robust=True)
 
 
-def write_dispatch_tasks(event_ids: list[int]) -> None:
+def write_dispatch_tasks(backend, event_ids: list[int]) -> None:
     """One ``INSERT`` of a ``dispatch_event`` task row per event, as the database backend writes them.
 
     ``dispatch_event.enqueue`` costs the request ~0.7 ms of CPU per task (a model save, then two
@@ -42,7 +48,6 @@ def write_dispatch_tasks(event_ids: list[int]) -> None:
 
     from argus.notificationprofile.tasks import dispatch_event
 
-    backend = dispatch_event.get_backend()
     no_delay = get_date_max()
     DBTaskResult.objects.bulk_create(
         [
@@ -59,20 +64,6 @@ def write_dispatch_tasks(event_ids: list[int]) -> None:
         ]
     )
     logger.debug("Notification: dispatch of event(s) %s queued", event_ids)
-
-
-def _queue_is_transactional() -> bool:
-    """True when enqueuing writes to the default database, inside the caller's transaction."""
-    from django_tasks import task_backends
-    from django_tasks_db import DatabaseBackend
-
-    from argus.notificationprofile.tasks import dispatch_event
-
-    try:
-        backend = task_backends[dispatch_event.backend]
-    except Exception:  # a misconfigured backend is reported by enqueue_now's log
-        return False
-    return isinstance(backend, DatabaseBackend)
 
 
 def enqueue_now(event_ids: list[int]) -> int:
