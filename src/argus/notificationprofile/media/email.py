@@ -22,7 +22,7 @@ from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
 from django.core.mail.utils import DNS_NAME
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from rest_framework import serializers
 
 from argus.incident.models import Event
@@ -31,7 +31,9 @@ from argus.notificationprofile.media.rendering import (
     html_fields,
     notification_subject,
     notification_text,
+    subject_prefix,
 )
+from argus.notificationprofile.media.simple_template import render_template
 from argus.notificationprofile.models import DestinationConfig
 
 logger = logging.getLogger(__name__)
@@ -40,15 +42,18 @@ EMAIL_ADDRESS = "email_address"
 SYNCED = "synced"
 
 
+HTML_TEMPLATE = "notificationprofile/email/notification.html"
+
+
 def rendered_email(event: Event) -> tuple[str, str, str]:
     """Subject, text and HTML of the mail about ``event``, rendered once per event object."""
     cached = getattr(event, "_argus_email_parts", None)
     if cached is None:
-        html = render_to_string(
-            "notificationprofile/email/notification.html",
-            {"title": notification_subject(event, prefix=""), "event": event, "fields": html_fields(event)},
+        title = notification_subject(event, prefix="")
+        html = render_template(
+            get_template(HTML_TEMPLATE), {"title": title, "event": event, "fields": html_fields(event)}
         )
-        cached = (notification_subject(event), notification_text(event), html)
+        cached = (f"{subject_prefix()}{title}", notification_text(event), html)
         event._argus_email_parts = cached
     return cached
 
@@ -193,6 +198,12 @@ def _send_prepared(connection: SMTPBackend, event: Event, addresses: list[str]) 
     return True
 
 
+@functools.lru_cache(maxsize=4096)
+def _quoted(address: str) -> str:
+    """``smtplib.quoteaddr`` (which parses the address every time), remembered per address."""
+    return smtplib.quoteaddr(address)
+
+
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
@@ -210,9 +221,7 @@ def send_mail_data(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes)
         return
     size = f" SIZE={len(data)}" if smtp.has_extn("size") else ""
     smtp.send(
-        f"MAIL FROM:{smtplib.quoteaddr(sender)}{size}\r\nRCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n".encode(
-            "ascii"
-        )
+        f"MAIL FROM:{_quoted(sender)}{size}\r\nRCPT TO:{_quoted(recipient)}\r\nDATA\r\n".encode("ascii")
     )
     mail_reply, rcpt_reply, data_reply = smtp.getreply(), smtp.getreply(), smtp.getreply()
     accepted = mail_reply[0] == 250 and rcpt_reply[0] in (250, 251)

@@ -34,9 +34,13 @@ def _local(value):
     return local_moment(value)
 
 
+def subject_prefix() -> str:
+    return getattr(settings, "NOTIFICATION_SUBJECT_PREFIX", "")
+
+
 def notification_subject(event: Event, *, prefix: str | None = None) -> str:
     if prefix is None:
-        prefix = getattr(settings, "NOTIFICATION_SUBJECT_PREFIX", "")
+        prefix = subject_prefix()
     return (
         f"{prefix}'{event.get_type_display()}': {event.incident.description}, "
         f"{event.actor.username} @ {_local(event.timestamp)}"
