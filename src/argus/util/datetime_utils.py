@@ -16,9 +16,12 @@ NEGATIVE_INFINITY_REPR = "-infinity"
 INFINITY = datetime.max.replace(tzinfo=UTC)
 NEGATIVE_INFINITY = datetime.min.replace(tzinfo=UTC)
 
-# Anything from this instant on is treated as infinity when read back (local time-zone
-# conversions of datetime.max would overflow otherwise).
-_INFINITY_THRESHOLD = datetime(9999, 12, 31, 0, 0, tzinfo=UTC)
+# The last (first) second of time reads back as (minus) infinity: the databases keep
+# datetime.max to the microsecond, the margin only absorbs a rounding. Every other instant is a
+# real timestamp; the API refuses those the server time zone cannot show (see
+# argus.incident.api.fields.parse_api_datetime).
+_INFINITY_THRESHOLD = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+_NEGATIVE_INFINITY_THRESHOLD = datetime(1, 1, 1, 0, 0, 1, tzinfo=UTC)
 
 
 def is_infinite(value) -> bool:
@@ -26,7 +29,7 @@ def is_infinite(value) -> bool:
 
 
 def is_negative_infinite(value) -> bool:
-    return value is not None and value <= datetime(1, 1, 2, tzinfo=UTC)
+    return value is not None and value <= _NEGATIVE_INFINITY_THRESHOLD
 
 
 def as_aware(value: datetime) -> datetime:
@@ -48,7 +51,10 @@ def datetime_to_api(value):
         return INFINITY_REPR
     if is_negative_infinite(value):
         return NEGATIVE_INFINITY_REPR
-    value = timezone.localtime(as_aware(value))
+    try:
+        value = timezone.localtime(as_aware(value))
+    except OverflowError:  # stored before the API refused it (or through the admin): show it in UTC
+        value = value.astimezone(UTC)
     text = value.isoformat()
     if text.endswith("+00:00") and timezone.get_current_timezone_name() == "UTC":
         text = text[:-6] + "Z"

@@ -72,3 +72,32 @@ def test_query_datetimes():
 def test_timestamps_that_overflow_in_utc_are_refused(value):
     with pytest.raises(ValueError, match="wrong format"):
         parse_api_datetime(value)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("9999-12-31T00:00:00+00:00", "9999-12-31T01:00:00+01:00"),  # late, but a real timestamp
+        ("9999-12-30T23:00:00Z", "9999-12-31T00:00:00+01:00"),
+        ("0001-01-01T12:00:00+00:00", "0001-01-01T12:43:00+00:43"),  # Oslo local mean time
+    ],
+)
+def test_only_the_edges_of_time_are_infinity(text, expected):
+    assert datetime_to_api(parse_api_datetime(text)) == expected
+    assert datetime_to_api(parse_api_datetime(text, allow_infinity=True)) == expected
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:30:00Z", "9999-12-31T23:00:00+00:00"])
+def test_timestamps_the_server_zone_cannot_show_are_refused(value):
+    with pytest.raises(ValueError, match="wrong format"):
+        parse_api_datetime(value, allow_infinity=True)
+
+
+def test_the_stored_infinity_written_out_is_infinity_where_allowed():
+    assert parse_api_datetime("9999-12-31T23:59:59.999999+00:00", allow_infinity=True) == INFINITY
+    with pytest.raises(ValueError, match="wrong format"):
+        parse_api_datetime("9999-12-31T23:59:59.999999+00:00")
+
+
+def test_a_stored_timestamp_the_server_zone_cannot_show_is_written_in_utc():
+    assert datetime_to_api(datetime(9999, 12, 31, 23, 30, tzinfo=UTC)) == "9999-12-31T23:30:00+00:00"

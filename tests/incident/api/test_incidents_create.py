@@ -74,6 +74,17 @@ def test_infinity_end_time_is_open(source_client, incidents_url):
     assert response.json()["end_time"] == "infinity"
 
 
+def test_a_late_start_is_a_timestamp_not_infinity(source_client, incidents_url):
+    response = source_client.post(incidents_url, body(start_time="9999-12-31T00:00:00+00:00"), format="json")
+    assert response.status_code == 201
+    data = response.json()
+    assert (data["start_time"], data["end_time"]) == ("9999-12-31T01:00:00+01:00", "infinity")
+    detail = source_client.get(f"{incidents_url}{data['pk']}/").json()
+    assert detail["start_time"] == "9999-12-31T01:00:00+01:00"
+    events = source_client.get(f"{incidents_url}{data['pk']}/events/").json()
+    assert [event["timestamp"] for event in events] == ["9999-12-31T01:00:00+01:00"]
+
+
 def test_v2_stores_metadata_and_v1_ignores_it(source_client, incidents_url, version):
     response = source_client.post(incidents_url, body(metadata={"k": [1, 2]}), format="json")
     assert response.status_code == 201

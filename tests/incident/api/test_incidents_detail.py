@@ -73,6 +73,17 @@ def test_missing_trailing_slash_redirects(end_user_client, incidents_url, incide
     assert response["Location"].endswith(f"{incidents_url}{incident.pk}/")
 
 
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+def test_missing_trailing_slash_redirects_every_method(
+    end_user_client, incidents_url, incident, method, debug
+):
+    with override_settings(DEBUG=debug):
+        response = getattr(end_user_client, method)(f"{incidents_url}{incident.pk}?x=1", {}, format="json")
+    assert response.status_code == 301
+    assert response["Location"] == f"{incidents_url}{incident.pk}/?x=1"
+
+
 def test_post_to_detail_is_405(end_user_client, incidents_url, incident):
     response = end_user_client.post(f"{incidents_url}{incident.pk}/", {}, format="json")
     assert response.status_code == 405

@@ -275,12 +275,27 @@ def test_pagination_walk(end_user_client, incidents_url, world):
 
 
 @pytest.mark.parametrize(
-    "cursor", ["!!!", "cD0yMDIw", base64.b64encode(b"p=garbage").decode(), base64.b64encode(b"o=x").decode()]
+    "cursor",
+    [
+        "!!!",
+        "cD0yMDIw",
+        base64.b64encode(b"p=garbage").decode(),
+        base64.b64encode(b"o=x").decode(),
+        base64.b64encode(b"p=0001-01-01 00:00:00+05:00").decode(),  # before year 1 in UTC
+        base64.b64encode(b"p=9999-12-31 23:00:00-05:00").decode(),  # after year 9999 in UTC
+    ],
 )
 def test_invalid_cursor(end_user_client, incidents_url, world, cursor):
     response = end_user_client.get(incidents_url, {"cursor": cursor})
     assert response.status_code == 404
     assert response.json() == {"detail": "Invalid cursor"}
+
+
+@pytest.mark.parametrize("page_size", ["9223372036854775807", "99999999999999999999"])
+def test_page_size_has_no_maximum_the_database_cannot_take(end_user_client, incidents_url, world, page_size):
+    response = end_user_client.get(incidents_url, {"page_size": page_size})
+    assert response.status_code == 200
+    assert len(pks(response)) == 5 and response.json()["next"] is None
 
 
 def test_empty_cursor_is_first_page(end_user_client, incidents_url, world):

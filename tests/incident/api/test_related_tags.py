@@ -67,6 +67,7 @@ def test_add_tag_with_empty_value_and_split_on_first_delimiter(end_user_client, 
         ({"tag": "=value"}, {"tag": "The key of the tag cannot be empty."}),
         ({"tag": "Bad=1"}, {"tag": BAD_KEY}),
         ({"tag": "bad key=1"}, {"tag": BAD_KEY}),
+        ({"tag": "a=\x00"}, {"tag": "Null characters are not allowed."}),  # PostgreSQL cannot hold it
         ({}, {"non_field_errors": ['Tags need to follow the format {"tag": key=value}']}),
         ({"tag": None}, {"non_field_errors": ['Tags need to follow the format {"tag": key=value}']}),
         ({"tag": 5}, {"non_field_errors": ['Tags need to follow the format {"tag": key=value}']}),
@@ -85,6 +86,12 @@ def test_unknown_incident_is_400(end_user_client, db, version, method, path):
     response = getattr(end_user_client, method)(url(version, f"999999/{path}"), {"tag": "a=b"}, format="json")
     assert response.status_code == 400
     assert response.json() == ["An incident with pk=999999 does not exist"]
+
+
+def test_detail_of_a_tag_with_a_null_character_is_400(end_user_client, incident, version):
+    response = end_user_client.get(url(version, f"{incident.pk}/tags/host=b%001/"))
+    assert response.status_code == 400
+    assert response.json() == ["Null characters are not allowed."]
 
 
 def test_detail(end_user_client, incident, version):

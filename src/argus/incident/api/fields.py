@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -17,6 +18,8 @@ from argus.util.datetime_utils import (
     NEGATIVE_INFINITY_REPR,
     as_aware,
     datetime_to_api,
+    is_infinite,
+    is_negative_infinite,
 )
 
 WRONG_FORMAT = (
@@ -57,6 +60,15 @@ def parse_api_datetime(value, allow_infinity: bool = False) -> datetime:
             aware = as_aware(parsed)
             try:  # the database stores UTC: 0001-01-01T00:00 in Europe/Oslo does not exist there
                 aware.astimezone(UTC)
+            except (OverflowError, ValueError):
+                raise ValueError(WRONG_FORMAT) from None
+            if is_infinite(aware) or is_negative_infinite(aware):
+                # The last (first) second of time is how infinity is stored: no real timestamp.
+                if not allow_infinity:
+                    raise ValueError(WRONG_FORMAT)
+                return INFINITY if is_infinite(aware) else NEGATIVE_INFINITY
+            try:  # the API shows the server's zone: 9999-12-31T23:30Z does not exist in Oslo
+                timezone.localtime(aware)
             except (OverflowError, ValueError):
                 raise ValueError(WRONG_FORMAT) from None
             return aware

@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from argus.incident.api.fields import ArgusDateTimeField
+from argus.incident.api.serializers import NULL_CHARACTERS_MESSAGE
 from argus.incident.choices import TAG_KEY_PATTERN, EventType
 from argus.incident.models import SourceSystemType, Tag, validate_lowercase
 
@@ -33,6 +34,8 @@ def parse_tag(tag: str) -> tuple[str, str]:
 
     Raises ``ValueError`` whose message is the exact text the API reports (a plain string).
     """
+    if "\x00" in tag:  # PostgreSQL text cannot hold NUL
+        raise ValueError(NULL_CHARACTERS_MESSAGE)
     try:
         key, value = Tag.split(tag)
     except DjangoValidationError as error:
