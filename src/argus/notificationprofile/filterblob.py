@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from rest_framework import serializers
 
+from argus.incident.api.serializers_related import MAX_DATABASE_ID
 from argus.incident.choices import MAX_INCIDENT_LEVEL, MIN_INCIDENT_LEVEL, TAG_DELIMITER, EventType
 
 SOURCE_SYSTEM_IDS = "sourceSystemIds"
@@ -82,7 +83,9 @@ class EventTypesField(serializers.ListField):
 class FilterBlobSerializer(serializers.Serializer):
     """v2 blob rules (§4): only provided known keys are kept, unknown keys are dropped."""
 
-    sourceSystemIds = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+    sourceSystemIds = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_DATABASE_ID), required=False
+    )
     tags = serializers.ListField(child=serializers.CharField(min_length=3), required=False)
     open = serializers.BooleanField(required=False, allow_null=True)
     acked = serializers.BooleanField(required=False, allow_null=True)
@@ -157,6 +160,16 @@ def is_empty_blob(blob: Mapping | None) -> bool:
     if any(blob.get(key) is not None for key in TRISTATE_KEYS):
         return False
     return not any(blob.get(key) for key in (SOURCE_SYSTEM_IDS, TAGS, EVENT_TYPES, MAXLEVEL))
+
+
+def source_ids_of(blob: Mapping) -> list[int]:
+    """The blob's source ids a database can hold (a blob stored before they were checked, or
+    written in the admin, may hold others: they name no source, so they match nothing)."""
+    return [
+        source_id
+        for source_id in blob.get(SOURCE_SYSTEM_IDS) or ()
+        if type(source_id) is int and 0 < source_id <= MAX_DATABASE_ID
+    ]
 
 
 def split_tag(tag: str) -> tuple[str, str] | None:

@@ -49,6 +49,7 @@ from argus.notificationprofile.filterblob import (
     STATEFUL,
     TAGS,
     is_empty_blob,
+    source_ids_of,
     tags_by_key,
 )
 from argus.notificationprofile.models import (
@@ -97,9 +98,8 @@ def blob_q(blob: Mapping, *, now=None) -> Q:
     """The WHERE condition of a (non-empty, already effective) blob on Incident."""
     now = now or timezone.now()
     condition = Q()
-    source_ids = blob.get(SOURCE_SYSTEM_IDS)
-    if source_ids:
-        condition &= Q(source_id__in=list(source_ids))
+    if blob.get(SOURCE_SYSTEM_IDS):
+        condition &= Q(source_id__in=source_ids_of(blob))
     tags = blob.get(TAGS)
     if tags:
         grouped = tags_by_key(tags)

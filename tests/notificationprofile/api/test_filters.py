@@ -75,12 +75,13 @@ def test_v2_unknown_keys_dropped_nulls_kept_event_types_deduplicated(end_user_cl
             {"filter": {"non_field_errors": ["Invalid data. Expected a dictionary, but got str."]}},
         ),
         (
-            {"name": "x", "filter": {"sourceSystemIds": [0, "a"], "maxlevel": 6, "open": "maybe"}},
+            {"name": "x", "filter": {"sourceSystemIds": [0, "a", 2**63], "maxlevel": 6, "open": "maybe"}},
             {
                 "filter": {
                     "sourceSystemIds": {
                         "0": ["Ensure this value is greater than or equal to 1."],
                         "1": ["A valid integer is required."],
+                        "2": ["Ensure this value is less than or equal to 9223372036854775807."],
                     },
                     "open": ["Must be a valid boolean."],
                     "maxlevel": ["Ensure this value is less than or equal to 5."],

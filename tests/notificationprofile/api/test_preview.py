@@ -90,6 +90,35 @@ def test_preview_validation_errors_are_top_level(end_user_client, url):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize(
+    "url", [f"{P1}filterpreview/", f"{P2}filterpreview/", f"{P2}preview/", f"{P1}preview/"]
+)
+def test_source_ids_beyond_the_database_are_a_400(end_user_client, url):
+    response = end_user_client.post(url, {"sourceSystemIds": [2**63]}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "sourceSystemIds": {"0": ["Ensure this value is less than or equal to 9223372036854775807."]}
+    }
+
+
+@pytest.mark.parametrize("prefix", [P1, P2])
+def test_a_stored_blob_with_source_ids_beyond_the_database_selects_by_the_others(
+    end_user_client, end_user, incidents, prefix
+):
+    """Written before they were checked (or in the admin): those ids name no source."""
+    huge = FilterFactory(user=end_user, filter={"sourceSystemIds": [10**23, -1, "x"]})
+    mixed = FilterFactory(user=end_user, filter={"sourceSystemIds": [10**23, incidents["source"].pk]})
+    profile = NotificationProfileFactory(user=end_user, active=False, filters=[huge])
+    assert pks(end_user_client.get(f"{prefix}{profile.pk}/incidents/")) == []
+    profile.filters.set([huge, mixed])
+    assert pks(end_user_client.get(f"{prefix}{profile.pk}/incidents/")) == [
+        incidents["new"].pk,
+        incidents["old"].pk,
+    ]
+    response = end_user_client.get("/api/v2/incidents/", {"filter_pk": huge.pk})
+    assert response.status_code == 200 and response.json()["results"] == []
+
+
 def test_tags_without_delimiter_select_nothing_instead_of_crashing(end_user_client, incidents):
     assert end_user_client.post(f"{P2}filterpreview/", {"tags": ["nokeyvalue"]}, format="json").json() == []
 
