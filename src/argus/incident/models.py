@@ -22,6 +22,7 @@ from argus.incident.choices import (
 )
 from argus.incident.fields import InfinityDateTimeField
 from argus.util.datetime_utils import INFINITY, is_infinite
+from argus.util.jsonb import JsonbOrderedJSONField
 
 
 def validate_lowercase(value):
@@ -137,7 +138,7 @@ class Incident(models.Model):
     description = models.TextField(blank=True, default="")
     level = models.PositiveSmallIntegerField(choices=Level.choices, default=DEFAULT_INCIDENT_LEVEL)
     ticket_url = models.TextField(blank=True, default="", verbose_name="ticket URL")
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = JsonbOrderedJSONField(default=dict, blank=True)
     search_text = models.TextField(blank=True, default="")
     # Derived from the acknowledgements (kept by argus.incident.acks): the latest expiration among
     # them, infinity when one never expires, NULL when there are none. Acked = acked_until > now.

@@ -5,6 +5,8 @@ import datetime
 from django.conf import settings
 from django.db import models
 
+from argus.util.jsonb import JsonbOrderedJSONField
+
 TIME_MIN = datetime.time.min
 TIME_MAX = datetime.time.max
 
@@ -55,7 +57,7 @@ class TimeRecurrence(models.Model):
 class Filter(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="filters")
     name = models.CharField(max_length=40)
-    filter = models.JSONField(default=dict)
+    filter = JsonbOrderedJSONField(default=dict)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["name", "user"], name="filter_unique_name_per_user")]
@@ -81,7 +83,7 @@ class DestinationConfig(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="destinations")
     media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="destinations")
     label = models.CharField(max_length=50, null=True, blank=True)
-    settings = models.JSONField(default=dict)
+    settings = JsonbOrderedJSONField(default=dict)
 
     class Meta:
         ordering = ["id"]
