@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -120,10 +121,37 @@ class TestIncidentChangeList:
         )
         assert len(acks.context["cl"].result_list) == 0
 
-    def test_incidents_cannot_be_deleted_when_indelible(self, admin_client, incidents):
-        url = reverse("admin:argus_incident_incident_delete", args=[incidents["closed"].pk])
-        assert admin_client.post(url, {"post": "yes"}).status_code == 403
-        assert Incident.objects.filter(pk=incidents["closed"].pk).exists()
+    @pytest.mark.parametrize("indelible", [True, False])
+    def test_incidents_are_deleted_with_their_history_whatever_indelible_says(
+        self, admin_client, incidents, indelible
+    ):
+        incident = incidents["open_acked"]  # its ACK event is protected by its acknowledgement
+        with override_settings(INDELIBLE_INCIDENTS=indelible):
+            url = reverse("admin:argus_incident_incident_delete", args=[incident.pk])
+            confirm = admin_client.get(url)
+            assert confirm.status_code == 200
+            assert not confirm.context["perms_lacking"] and not confirm.context["protected"]
+            counts = dict(confirm.context["model_count"])
+            assert (
+                counts[Event._meta.verbose_name_plural]
+                == counts[Acknowledgement._meta.verbose_name_plural]
+                == 1
+            )
+            assert admin_client.post(url, {"post": "yes"}).status_code == 302
+        assert not Incident.objects.filter(pk=incident.pk).exists()
+        assert not Event.objects.filter(incident_id=incident.pk).exists()
+        assert not Acknowledgement.objects.filter(event__incident_id=incident.pk).exists()
+
+    def test_the_delete_selected_action(self, admin_client, incidents):
+        changelist = reverse("admin:argus_incident_incident_changelist")
+        actions = admin_client.get(changelist).context["action_form"].fields["action"].choices
+        assert [name for name, _label in actions] == ["", "delete_selected"]
+        pks = [incidents["closed"].pk, incidents["open_acked"].pk]
+        response = admin_client.post(
+            changelist, {"action": "delete_selected", "_selected_action": pks, "post": "yes"}
+        )
+        assert response.status_code == 302
+        assert not Incident.objects.filter(pk__in=pks).exists()
 
 
 def incident_form_data(incident, **changes):

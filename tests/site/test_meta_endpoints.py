@@ -90,6 +90,26 @@ def test_favicon_redirects_to_the_static_svg(client, db):
     assert response["Location"] == "/static/favicon.svg"
 
 
+def test_json_schema_page_of_a_medium(client, db):
+    response = client.get("/json-schema/email")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert response.content.decode() == (
+        "{&#x27;title&#x27;: &#x27;Email Settings&#x27;, &#x27;description&#x27;: &#x27;Settings for a "
+        "DestinationConfig using email.&#x27;, &#x27;type&#x27;: &#x27;object&#x27;, &#x27;required&#x27;: "
+        "[&#x27;email_address&#x27;], &#x27;properties&#x27;: {&#x27;email_address&#x27;: {&#x27;type&#x27;: "
+        "&#x27;string&#x27;, &#x27;title&#x27;: &#x27;Email address&#x27;}}, &#x27;$id&#x27;: "
+        "&#x27;http://testserver/json-schema/email&#x27;}"
+    )
+    assert "Phone number" in client.get("/json-schema/sms").content.decode()
+
+
+def test_json_schema_page_of_an_unknown_medium_is_404(client, db):
+    assert client.get("/json-schema/pigeon").status_code == 404
+    assert client.get("/json-schema/email/").status_code == 404
+    assert client.post("/json-schema/email").status_code == 405
+
+
 @pytest.mark.parametrize("url", ["/health/", "/healthz", "/api/health/", "/api/v2/health/"])
 def test_there_is_no_health_endpoint(client, db, url):
     response = client.get(url)

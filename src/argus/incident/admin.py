@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -488,10 +487,22 @@ class IncidentAdmin(admin.ModelAdmin):
                 incident_tag_remove(incident=incident, tag=old_tag)
                 incident_tag_add(incident=incident, actor=request.user, tag=str(cleaned["tag"]))
 
-    def has_delete_permission(self, request, obj=None):
-        if getattr(settings, "INDELIBLE_INCIDENTS", True):
-            return False
-        return super().has_delete_permission(request, obj)
+    # Deleting in the admin is always possible for whoever has the permission (auth.md §6):
+    # ARGUS_INDELIBLE_INCIDENTS only closes the API's DELETE.
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, _protected = super().get_deleted_objects(objs, request)
+        # What protects an incident is its own history: events (protected by their
+        # acknowledgements) that cannot be deleted on their own, and that incident_delete removes
+        # first. Nothing else refers to an incident without cascading.
+        incident_ids = [incident.pk for incident in objs]
+        events = Event.objects.filter(incident_id__in=incident_ids).count()
+        acks = Acknowledgement.objects.filter(event__incident_id__in=incident_ids).count()
+        for model, count in ((Event, events), (Acknowledgement, acks)):
+            if count:
+                counts[model._meta.verbose_name_plural] = count
+        perms_needed.discard(Event._meta.verbose_name)
+        return deleted, counts, perms_needed, []
 
     def delete_model(self, request, obj):
         incident_delete(incident=obj)

@@ -13,6 +13,7 @@ urlpatterns = extra_apps.url_patterns(settings.OVERRIDING_APPS) + [
     path("login-methods/", LoginMethodsView.as_view(), name="login-methods"),
     path("oidc/", include("argus.auth.urls")),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("json-schema/<str:slug>", views.json_schema, name="json-schema"),
     path("api/v1/", include("argus.site.api_v1_urls", namespace="v1")),
     path("api/v2/", include("argus.site.api_v2_urls", namespace="v2")),
     path("", views.index, name="index"),

@@ -1,9 +1,11 @@
 """Site-level views: /api/ metadata, OpenAPI documents, favicon and the small HTML home page."""
 
 from django.conf import settings
-from django.http import HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.html import escape
+from django.views.decorators.http import require_safe
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
@@ -79,3 +81,17 @@ class SwaggerView(SpectacularSwaggerView):
 
 def favicon(request):
     return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
+@require_safe
+def json_schema(request, slug):
+    """GET /json-schema/<slug>: a medium's settings schema as an HTML-escaped Python repr (operations.md §3)."""
+    from argus.notificationprofile.api.v2.views import medium_json_schema
+    from argus.notificationprofile.media import installed_media
+
+    medium = installed_media().get(slug)
+    if medium is None:
+        raise Http404(f"No medium {slug!r} is installed.")
+    return HttpResponse(
+        escape(repr(medium_json_schema(request, medium))), content_type="text/html; charset=utf-8"
+    )

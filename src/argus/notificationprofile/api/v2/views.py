@@ -39,9 +39,19 @@ class MediaViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"], url_path="json_schema")
     def json_schema(self, request, slug=None):
         medium = api_safely_get_medium_object(slug)
-        # A copy: the plugin's class-level schema is never mutated (§15.13).
-        schema = {**medium.MEDIA_JSON_SCHEMA, "$id": request.build_absolute_uri(f"/json-schema/{slug}")}
-        return Response({"json_schema": schema})
+        return Response({"json_schema": medium_json_schema(request, medium)})
+
+
+def medium_json_schema(request, medium) -> dict:
+    """The medium's settings schema with its ``$id``: the absolute URL of ``/json-schema/<slug>``.
+
+    A copy: the plugin's class-level schema is never mutated (§15.13), so ``/json-schema/<slug>``
+    shows the ``$id`` from the first request on.
+    """
+    return {
+        **medium.MEDIA_JSON_SCHEMA,
+        "$id": request.build_absolute_uri(f"/json-schema/{medium.MEDIA_SLUG}"),
+    }
 
 
 class DestinationConfigViewSet(TransactionalWritesMixin, viewsets.ModelViewSet):
