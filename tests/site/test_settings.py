@@ -87,6 +87,31 @@ def test_prod_defaults():
     ]
 
 
+@pytest.mark.parametrize("module", ["argus.site.settings.backend", "argus.spa.settings"])
+def test_the_1_37_production_module_names_are_prod_with_their_mail_defaults(module):
+    """A deployment that names Argus 1.37's settings modules goes on working (operations.md §2.2)."""
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DEBUG, s.SEND_NOTIFICATIONS, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.EMAIL_BACKEND);"
+        "from argus.spa.ws.asgi import application; from argus.site.asgi import application as ours;"
+        "print(application is ours)"
+    )
+    result = run_manage(
+        "shell", "-v", "0", "-c", code, DJANGO_SETTINGS_MODULE=module, SECRET_KEY=KEY, DATABASE_URL=PG_URL
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "False",
+        "True",
+        "25",
+        "False",
+        "django.core.mail.backends.smtp.EmailBackend",
+        "True",
+    ]
+    refused = run_manage("check", DJANGO_SETTINGS_MODULE=module, DATABASE_URL=PG_URL)
+    assert refused.returncode != 0 and 'Environment variable "SECRET_KEY" not set!' in refused.stderr
+
+
 def test_dev_settings_start_without_any_environment():
     code = "from django.conf import settings as s; print(s.DEBUG, s.SEND_NOTIFICATIONS, s.SECRET_KEY)"
     result = run_manage("shell", "-v", "0", "-c", code, DJANGO_SETTINGS_MODULE="argus.site.settings.dev")
