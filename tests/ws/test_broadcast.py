@@ -114,3 +114,118 @@ def test_rolled_back_change_sends_nothing(settings):
         broadcast.broadcast_after_commit("modified", [incident.pk])
         raise RuntimeError("roll back")
     assert RecordingChannelLayer.sent == []
+
+
+# --- one frame per incident per transaction (realtime.md §10.3) -----------------------------------
+
+
+def recorded():
+    return [(m["content"]["type"], m["content"]["payload"]) for _, m in RecordingChannelLayer.sent]
+
+
+@pytest.fixture
+def recording(settings):
+    RecordingChannelLayer.sent = []
+    use_layer(settings, "tests.ws.test_broadcast.RecordingChannelLayer")
+
+
+def test_created_then_tagged_in_one_transaction_is_one_fresh_created_frame(recording, source_system):
+    from django.db import transaction
+
+    with transaction.atomic():
+        incident = create(source_system)
+        services.incident_tag_add(incident=incident, actor=source_system.user, tag="object=1")
+        other = create(source_system)
+    assert [(change, payload["pk"]) for change, payload in recorded()] == [
+        ("created", incident.pk),
+        ("created", other.pk),
+    ]
+    assert recorded()[0][1]["tags"] == [
+        {
+            "added_by": source_system.user.pk,
+            "added_time": recorded()[0][1]["tags"][0]["added_time"],
+            "tag": "object=1",
+        }
+    ]
+
+
+def test_changed_twice_is_one_modified_frame_and_deleted_wins(recording, source_system):
+    from django.db import transaction
+
+    first, second = create(source_system), create(source_system)
+    second_pk = second.pk
+    RecordingChannelLayer.sent = []
+    with transaction.atomic():
+        services.incident_tag_add(incident=first, actor=source_system.user, tag="a=1")
+        services.incident_tag_add(incident=second, actor=source_system.user, tag="b=1")
+        services.incident_tag_add(incident=first, actor=source_system.user, tag="a=2")
+        services.incident_delete(incident=second)
+    assert [(change, payload["pk"]) for change, payload in recorded()] == [
+        ("modified", first.pk),
+        ("deleted", second_pk),
+    ]
+    assert [tag["tag"] for tag in recorded()[0][1]["tags"]] == ["a=1", "a=2"]
+
+
+def test_after_a_rolled_back_transaction_the_next_one_broadcasts(recording, source_system):
+    from django.db import transaction
+
+    incident = create(source_system)
+    RecordingChannelLayer.sent = []
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.incident_tag_add(incident=incident, actor=source_system.user, tag="a=1")
+        raise RuntimeError("roll back")
+    assert recorded() == []
+    with transaction.atomic():
+        services.incident_tag_add(incident=incident, actor=source_system.user, tag="a=2")
+    assert [(change, [t["tag"] for t in payload["tags"]]) for change, payload in recorded()] == [
+        ("modified", ["a=2"])
+    ]
+
+
+def test_an_admin_save_of_several_changes_is_one_frame(recording, source_system, admin_client):
+    from django.urls import reverse
+
+    from argus.incident.models import IncidentTagRelation
+    from tests.incident.test_admin import incident_form_data
+
+    incident = create(source_system)
+    services.incident_tag_add(incident=incident, actor=source_system.user, tag="a=1")
+    relation = IncidentTagRelation.objects.get(incident=incident)
+    RecordingChannelLayer.sent = []
+    url = reverse("admin:argus_incident_incident_change", args=[incident.pk])
+    data = incident_form_data(
+        incident,
+        start_time_0="2026-11-01",
+        start_time_1="08:00:00",
+        level=1,
+        description="changed",
+        **{
+            "incident_tag_relations-TOTAL_FORMS": "1",
+            "incident_tag_relations-INITIAL_FORMS": "1",
+            "incident_tag_relations-0-id": relation.pk,
+            "incident_tag_relations-0-incident": incident.pk,
+            "incident_tag_relations-0-tag": relation.tag_id,
+            "incident_tag_relations-0-DELETE": "on",
+        },
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content[-2000:]
+    assert [
+        (change, payload["start_time"][:10], payload["level"], payload["description"], payload["tags"])
+        for change, payload in recorded()
+    ] == [("modified", "2026-11-01", 1, "changed", [])]
+
+
+def test_the_admin_fake_incident_is_one_created_frame_with_all_its_tags(recording, admin_client, db):
+    from django.urls import reverse
+
+    response = admin_client.post(
+        reverse("admin:argus_incident_incident_fake"), {"level": "2", "description": "fk", "tags": "fk=1"}
+    )
+    assert response.status_code == 302, response.content[-2000:]
+    ((change, payload),) = recorded()
+    assert change == "created"
+    assert sorted(tag["tag"] for tag in payload["tags"]) == sorted(
+        ["fk=1", "location=argus", f"object={payload['pk']}", "problem_type=test"]
+    )

@@ -261,6 +261,11 @@ def test_unknown_actions_and_non_objects_get_an_error_and_the_connection_stays_o
         ({"type": "websocket.receive", "text": "hello"}, ERROR_NOT_JSON),
         ({"type": "websocket.receive", "text": ""}, ERROR_NOT_JSON),
         ({"type": "websocket.receive", "text": '{"action": "subscribe"'}, ERROR_NOT_JSON),
+        ({"type": "websocket.receive", "text": "[" * 100_000 + "]" * 100_000}, ERROR_NOT_JSON),
+        (
+            {"type": "websocket.receive", "text": '{"action": ' + "[" * 5000 + "]" * 5000 + "}"},
+            ERROR_NOT_JSON,
+        ),
         ({"type": "websocket.receive", "bytes": b"\x00\x01"}, ERROR_BINARY),
         ({"type": "websocket.receive", "bytes": b'{"action": "subscribe"}'}, ERROR_BINARY),
     ],

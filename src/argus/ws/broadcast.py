@@ -2,12 +2,14 @@
 
 The incident services call :func:`broadcast_after_commit` inside their transaction; after commit,
 one frame per incident is sent with its fresh v2 representation (or ``{"pk": ...}`` for
-``deleted``). A broken or unreachable channel layer never fails the request: the error is logged,
+``deleted``) — one per incident per transaction, however many services changed it in there (an
+admin save, a fake incident with its tags). A broken or unreachable channel layer never fails the request: the error is logged,
 and a layer that does not answer is given up on after ``ARGUS_WS_BROADCAST_TIMEOUT`` seconds.
 """
 
 import asyncio
 import concurrent.futures
+import itertools
 import logging
 
 from asgiref.sync import async_to_sync
@@ -29,11 +31,56 @@ def broadcast_after_commit(change: str, incident_ids, payloads: dict | None = No
     """Send one ``change`` frame per incident once the current transaction commits.
 
     ``payloads`` (pk -> v2 representation) may hold frames the caller already rendered from the
-    state it is committing; those incidents are not read back.
+    state it is committing; those incidents are not read back. Calls in one transaction are
+    merged (:class:`PendingFrames`).
     """
     ids = list(dict.fromkeys(incident_ids))
-    if ids:
-        transaction.on_commit(lambda: broadcast_now(change, ids, payloads))
+    if not ids:
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        broadcast_now(change, ids, payloads)  # what on_commit does outside a transaction
+        return
+    pending = getattr(connection, "_argus_pending_frames", None)
+    if pending is None or not any(entry[1] is pending.send for entry in connection.run_on_commit):
+        # The first call of this transaction (the last one's callback has run or was rolled back).
+        pending = connection._argus_pending_frames = PendingFrames()
+        transaction.on_commit(pending.send)
+    pending.add(change, ids, payloads)
+
+
+class PendingFrames:
+    """What one transaction will broadcast: one frame per incident, in the order first changed.
+
+    An incident created and then changed again (its tags, say) is one ``created`` frame; changed
+    several times, one ``modified``; deleted, ``deleted``. A frame rendered in advance is used
+    only if nothing changed the incident after it; otherwise the incident is read after commit.
+    """
+
+    def __init__(self):
+        self.entries: dict[int, tuple[str, dict | None]] = {}
+        self.send = self._send  # one bound method, so the transaction's callback can be recognised
+
+    def add(self, change: str, incident_ids: list[int], payloads: dict | None) -> None:
+        for pk in incident_ids:
+            previous = self.entries.get(pk)
+            merged = change if previous is None else _merged(previous[0], change)
+            self.entries[pk] = (merged, (payloads or {}).get(pk))
+
+    def _send(self) -> None:
+        entries = list(self.entries.items())
+        for change, run in itertools.groupby(entries, key=lambda entry: entry[1][0]):
+            run = list(run)
+            payloads = {pk: payload for pk, (_change, payload) in run if payload is not None}
+            broadcast_now(change, [pk for pk, _entry in run], payloads)
+
+
+def _merged(first: str, then: str) -> str:
+    if DELETED in (first, then):
+        return DELETED
+    if CREATED in (first, then):
+        return CREATED
+    return MODIFIED
 
 
 def build_frames(change: str, incident_ids, payloads: dict | None = None) -> list[dict]:

@@ -82,7 +82,7 @@ class OpenIncidentConsumer(AsyncWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the decoder goes
             await self.send_error(ERROR_NOT_JSON)
             return
         if not isinstance(content, dict):
