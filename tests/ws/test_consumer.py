@@ -325,3 +325,31 @@ def test_subscription_outlives_the_layers_group_expiry(settings, end_user_header
         return frame
 
     assert run_async(scenario)["payload"]["pk"] == incident.pk
+
+
+def test_an_unreachable_channel_layer_is_an_error_frame_and_the_connection_stays_open(
+    settings, end_user_headers
+):
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [("127.0.0.1", 1)]},
+        }
+    }
+    channel_layers.backends.clear()
+
+    async def scenario():
+        comm = await connect(end_user_headers)
+        await comm.send_json_to({"action": "subscribe"})
+        first = await comm.receive_json_from(timeout=5)
+        await comm.send_json_to({"action": "subscribe"})
+        second = await comm.receive_json_from(timeout=5)
+        await comm.send_to(text_data="not json")
+        third = await comm.receive_json_from(timeout=5)
+        await comm.disconnect()
+        return first, second, third
+
+    unavailable = {"error": "subscription failed: the realtime feed is unavailable, try again later"}
+    assert run_async(scenario) == (unavailable, unavailable, {"error": "invalid frame: not valid JSON"})

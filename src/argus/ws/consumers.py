@@ -7,11 +7,15 @@ the client sends gets an ``error`` frame and the connection stays open.
 """
 
 import asyncio
+import functools
 import json
 import logging
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 
 from argus.ws.broadcast import GROUP_NAME
@@ -53,9 +57,49 @@ def encode(frame: dict) -> str:
     return json.dumps(frame)
 
 
+#: Seconds between attempts to read the connection's channel while the channel layer is down.
+LAYER_RETRY_SECONDS = (0.5, 1, 2, 5, 10, 30)
+
+
+async def receive_from_layer(channel_layer, channel_name):
+    """``channel_layer.receive(channel_name)``, waiting out a layer that is down (Redis restarting).
+
+    Channels ends the consumer on the first failure, which closes the client's websocket with
+    1011; the client was told ``subscription failed … try again later`` and should be able to.
+    """
+    failures = 0
+    while True:
+        try:
+            return await channel_layer.receive(channel_name)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            if failures == 0:
+                logger.warning("Channel layer unavailable for %s; retrying", channel_name, exc_info=True)
+            await asyncio.sleep(LAYER_RETRY_SECONDS[min(failures, len(LAYER_RETRY_SECONDS) - 1)])
+            failures += 1
+
+
 class OpenIncidentConsumer(AsyncWebsocketConsumer):
     subscribed = False
     refresh_task = None
+
+    async def __call__(self, scope, receive, send):
+        """Channels' ``AsyncConsumer.__call__``, reading the channel through :func:`receive_from_layer`."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.base_send = send
+        sources = [receive]
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = functools.partial(
+                receive_from_layer, self.channel_layer, self.channel_name
+            )
+            sources.append(self.channel_receive)
+        try:
+            await await_many_dispatch(sources, self.dispatch)
+        except StopConsumer:
+            pass
 
     async def connect(self):
         user = self.scope.get("user")
