@@ -67,17 +67,22 @@ def test_prod_starts_with_secret_key_and_database():
     assert "System check identified no issues" in result.stdout
 
 
+def production_printout(module: str, code: str) -> list[str]:
+    """What ``code`` prints in ``manage.py shell`` under a production ``module``, split in words."""
+    result = run_manage(
+        "shell", "-v", "0", "-c", code, DJANGO_SETTINGS_MODULE=module, SECRET_KEY=KEY, DATABASE_URL=PG_URL
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
 def test_prod_defaults():
     code = (
         "from django.conf import settings as s;"
         "print(s.DEBUG, s.SEND_NOTIFICATIONS, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.EMAIL_BACKEND,"
         " s.DATABASES['default']['ENGINE'])"
     )
-    result = run_manage(
-        "shell", "-v", "0", "-c", code, DJANGO_SETTINGS_MODULE=PROD, SECRET_KEY=KEY, DATABASE_URL=PG_URL
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
+    assert production_printout(PROD, code) == [
         "False",
         "True",
         "587",
@@ -96,11 +101,7 @@ def test_the_1_37_production_module_names_are_prod_with_their_mail_defaults(modu
         "from argus.spa.ws.asgi import application; from argus.site.asgi import application as ours;"
         "print(application is ours)"
     )
-    result = run_manage(
-        "shell", "-v", "0", "-c", code, DJANGO_SETTINGS_MODULE=module, SECRET_KEY=KEY, DATABASE_URL=PG_URL
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
+    assert production_printout(module, code) == [
         "False",
         "True",
         "25",

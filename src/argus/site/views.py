@@ -86,8 +86,7 @@ def favicon(request):
 @require_safe
 def json_schema(request, slug):
     """GET /json-schema/<slug>: a medium's settings schema as an HTML-escaped Python repr (operations.md §3)."""
-    from argus.notificationprofile.api.v2.views import medium_json_schema
-    from argus.notificationprofile.media import installed_media
+    from argus.notificationprofile.media import installed_media, medium_json_schema
 
     medium = installed_media().get(slug)
     if medium is None:

@@ -3,8 +3,9 @@
 The incident services call :func:`broadcast_after_commit` inside their transaction; after commit,
 one frame per incident is sent with its fresh v2 representation (or ``{"pk": ...}`` for
 ``deleted``) — one per incident per transaction, however many services changed it in there (an
-admin save, a fake incident with its tags). A broken or unreachable channel layer never fails the request: the error is logged,
-and a layer that does not answer is given up on after ``ARGUS_WS_BROADCAST_TIMEOUT`` seconds.
+admin save, a fake incident with its tags). A broken or unreachable channel layer never fails
+the request: the error is logged, and a layer that does not answer is given up on after
+``ARGUS_WS_BROADCAST_TIMEOUT`` seconds.
 """
 
 import asyncio

@@ -12,10 +12,11 @@ import binascii
 import datetime
 from base64 import b64decode
 
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
+
+from argus.util.datetime_utils import as_aware
 
 
 class ArgusCursorPagination(CursorPagination):
@@ -44,9 +45,7 @@ def _comparable_moment(position: str) -> bool:
         moment = parse_datetime(position)
         if moment is None:
             return False
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        moment.astimezone(datetime.UTC)
+        as_aware(moment).astimezone(datetime.UTC)
     except (ValueError, OverflowError):
         return False
     return True

@@ -155,3 +155,15 @@ def send_notifications_to_users(*events, send=None) -> None:
             background_send_notification(destinations, event)
         else:
             send(destinations, event)
+
+
+def medium_json_schema(request, medium: type[NotificationMedium]) -> dict:
+    """The medium's settings schema with its ``$id``: the absolute URL of ``/json-schema/<slug>``.
+
+    A copy: the plugin's class-level schema is never mutated (§15.13), so ``/json-schema/<slug>``
+    shows the ``$id`` from the first request on.
+    """
+    return {
+        **medium.MEDIA_JSON_SCHEMA,
+        "$id": request.build_absolute_uri(f"/json-schema/{medium.MEDIA_SLUG}"),
+    }

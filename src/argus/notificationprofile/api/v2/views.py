@@ -16,7 +16,7 @@ from argus.notificationprofile.api.views import (
     NotificationProfileViewSetBase,
     TransactionalWritesMixin,
 )
-from argus.notificationprofile.media import api_safely_get_medium_object, installed_media
+from argus.notificationprofile.media import api_safely_get_medium_object, installed_media, medium_json_schema
 from argus.notificationprofile.media.base import NotificationMedium
 from argus.notificationprofile.models import DestinationConfig, Media
 
@@ -40,18 +40,6 @@ class MediaViewSet(viewsets.ReadOnlyModelViewSet):
     def json_schema(self, request, slug=None):
         medium = api_safely_get_medium_object(slug)
         return Response({"json_schema": medium_json_schema(request, medium)})
-
-
-def medium_json_schema(request, medium) -> dict:
-    """The medium's settings schema with its ``$id``: the absolute URL of ``/json-schema/<slug>``.
-
-    A copy: the plugin's class-level schema is never mutated (§15.13), so ``/json-schema/<slug>``
-    shows the ``$id`` from the first request on.
-    """
-    return {
-        **medium.MEDIA_JSON_SCHEMA,
-        "$id": request.build_absolute_uri(f"/json-schema/{medium.MEDIA_SLUG}"),
-    }
 
 
 class DestinationConfigViewSet(TransactionalWritesMixin, viewsets.ModelViewSet):
