@@ -19,7 +19,7 @@ from django.core.mail import get_connection
 from django.utils import timezone
 from django_tasks import task
 
-from argus.notificationprofile import batch, pruning
+from argus.notificationprofile import batch, pruning, yielding
 from argus.notificationprofile.matching import destinations_for_events, load_event, load_events
 from argus.notificationprofile.media import get_notification_media, installed_media
 from argus.notificationprofile.media.rendering import prefetch_search_texts
@@ -75,9 +75,15 @@ def dispatch_event(context, event_id: int, attempt: int = 1) -> int:
     repeats the others. If matching itself fails (e.g. the database is unreachable), the
     dispatch of each event is retried the same way. Afterwards the worker may delete old
     finished task rows (:mod:`argus.notificationprofile.pruning`).
+
+    Before all that, a database-backend worker waits while other processes keep the machine's
+    CPUs busy, at most ``NOTIFICATION_YIELD_SECONDS`` after the task was queued
+    (:mod:`argus.notificationprofile.yielding`).
     """
     if not settings.SEND_NOTIFICATIONS:
         return 0
+    if batch.database_backend(context.task_result) is not None:
+        yielding.wait_while_cpus_busy(context.task_result.enqueued_at.timestamp())
     claimed = batch.gather_queued_dispatches(
         dispatch_event, context.task_result, batch_size() - 1, batch_window()
     )

@@ -236,6 +236,10 @@ NOTIFICATION_MAX_ATTEMPTS = get_int_env("ARGUS_NOTIFICATION_MAX_ATTEMPTS", 8)
 NOTIFICATION_BATCH_SIZE = get_int_env("ARGUS_NOTIFICATION_BATCH_SIZE", 50)
 # ... and how long (seconds) a dispatch that found fewer waits once for more to arrive.
 NOTIFICATION_BATCH_WINDOW = get_int_env("ARGUS_NOTIFICATION_BATCH_WINDOW_MS", 500) / 1000
+# While other processes use this share of the CPUs, a worker holds notifications back (yielding.py)
+NOTIFICATION_YIELD_CPU = get_int_env("ARGUS_NOTIFICATION_YIELD_CPU_PERCENT", 80) / 100
+# ... for at most this many seconds after the event; 0: never hold back.
+NOTIFICATION_YIELD_SECONDS = get_int_env("ARGUS_NOTIFICATION_YIELD_SECONDS", 30)
 # Days a finished task row is kept before a worker deletes it (pruning.py); 0: never.
 TASK_RESULT_RETENTION_DAYS = get_int_env("ARGUS_TASK_RESULT_RETENTION_DAYS", 7)
 
