@@ -4,6 +4,7 @@ import datetime
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -277,3 +278,31 @@ def test_tasks_run_in_the_request_never_wait(subscriber, source_client, busy_met
     assert time.monotonic() - started < yielding.STEP
     assert busy_meter.count == 0
     assert len(mailoutbox) == 1
+
+
+@pytest.fixture
+def own_signal_handlers():
+    """``db_worker`` run in-process installs its handlers in the test process: put ours back."""
+    saved = {signum: signal.getsignal(signum) for signum in yielding.STOP_SIGNALS}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
+@override_settings(NOTIFICATION_YIELD_SECONDS=30)
+def test_sigterm_while_waiting_sends_the_batch_and_stops_the_worker(
+    subscriber, source_client, monkeypatch, own_signal_handlers
+):
+    monkeypatch.setattr(yielding, "_meter", Looks(1.0))
+    port = free_port()
+    with SMTPSink(port) as sink, smtp_settings(port), DB_TASKS:
+        post_incident(source_client, "storm", source_incident_id="s-1")
+        post_incident(source_client, "more storm", source_incident_id="s-2")
+        stopper = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
+        started = time.monotonic()
+        stopper.start()
+        run_worker()
+        took = time.monotonic() - started
+        assert len(sink.wait_for(2)) == 2
+    assert took < 5
+    assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["SUCCESSFUL", "SUCCESSFUL"]
