@@ -69,3 +69,36 @@ def check_fallback_filter(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.compatibility)
+def check_yield_settings(app_configs=None, **kwargs):
+    """The worker's stepping aside (``yielding.py``) needs numbers; a share of 0 always waits."""
+    problems = []
+    values = {}
+    for name in ("NOTIFICATION_YIELD_CPU", "NOTIFICATION_YIELD_SECONDS"):
+        value = getattr(settings, name, None)
+        if value is None:
+            continue
+        try:
+            values[name] = float(value)
+        except (TypeError, ValueError):
+            problems.append(
+                Error(
+                    f"{name} must be a number, not {value!r}.",
+                    hint="ARGUS_NOTIFICATION_YIELD_CPU_PERCENT and ARGUS_NOTIFICATION_YIELD_SECONDS "
+                    "take whole numbers.",
+                    id="argus_notificationprofile.E004",
+                )
+            )
+    if values.get("NOTIFICATION_YIELD_CPU", 1) <= 0 and values.get("NOTIFICATION_YIELD_SECONDS", 1) > 0:
+        problems.append(
+            Warning(
+                "NOTIFICATION_YIELD_CPU is 0: every notification is held back "
+                "NOTIFICATION_YIELD_SECONDS, whatever the CPUs do.",
+                hint="Use a share such as 0.8 (ARGUS_NOTIFICATION_YIELD_CPU_PERCENT=80), or "
+                "ARGUS_NOTIFICATION_YIELD_SECONDS=0 to never hold notifications back.",
+                id="argus_notificationprofile.W002",
+            )
+        )
+    return problems
