@@ -82,7 +82,8 @@ def dispatch_event(context, event_id: int, attempt: int = 1) -> int:
     """
     if not settings.SEND_NOTIFICATIONS:
         return 0
-    if batch.database_backend(context.task_result) is not None:
+    queued = batch.database_backend(context.task_result) is not None  # run by a db_worker
+    if queued:
         yielding.wait_while_cpus_busy(context.task_result.enqueued_at.timestamp())
     claimed = batch.gather_queued_dispatches(
         dispatch_event, context.task_result, batch_size() - 1, batch_window()
@@ -93,7 +94,7 @@ def dispatch_event(context, event_id: int, attempt: int = 1) -> int:
         batch.finish_failed(claimed, error)
         raise
     batch.finish_successful(claimed, counts[1:])
-    if batch.database_backend(context.task_result) is not None:
+    if queued:
         pruning.prune_if_due(context.task_result.backend)
     return counts[0]
 
