@@ -40,7 +40,7 @@ def test_duplicate_source_incident_id_names_the_existing_incident():
         services.incident_create(
             actor=source.user, source=source, start_time=timezone.now(), source_incident_id="A1"
         )
-    assert f"(pk={first.pk})" in excinfo.value.detail[0]
+    assert f"(pk={first.pk})" in excinfo.value.message
     assert Incident.objects.count() == 1
 
 

@@ -1,4 +1,4 @@
-"""Every state change of incidents, events, acks and tags (incidents.md §4).
+"""Every state change of incidents, events, acks, tags and source systems.
 
 One function per change, keyword arguments, one transaction each. v1, v2, the admin and the
 management commands all call these. Side effects (websocket broadcast, notification tasks) are
@@ -6,8 +6,8 @@ registered here with ``on_commit`` so they only happen for committed changes, an
 every effect of an action in one place.
 
 Validation of request *shapes* belongs to serializers; the rules that depend on state (who may post
-which event, duplicate source ids, tag ownership) live here and raise :class:`ServiceError`
-subclasses whose ``detail`` the API renders as-is.
+which event, duplicate source ids, tag ownership) live here and raise the domain errors of
+:mod:`argus.incident.errors`; ``argus.incident.api.errors`` says how the API answers each.
 """
 
 from __future__ import annotations
@@ -26,6 +26,14 @@ from argus.incident.choices import (
     DEFAULT_INCIDENT_LEVEL,
     EventType,
 )
+from argus.incident.errors import (
+    DuplicateSourceIncidentId,
+    EventNotAllowed,
+    ExpiredAcknowledgement,
+    SourceSystemExists,
+    SourceSystemTypeExists,
+    TagRemovalNotAllowed,
+)
 from argus.incident.models import (
     Acknowledgement,
     Event,
@@ -36,40 +44,6 @@ from argus.incident.models import (
     Tag,
 )
 from argus.util.datetime_utils import INFINITY
-
-
-class ServiceError(Exception):
-    """A state rule refused the change. ``detail`` is the JSON error body (dict or list)."""
-
-    def __init__(self, detail):
-        super().__init__(detail)
-        self.detail = detail
-
-
-class DuplicateSourceIncidentId(ServiceError):
-    def __init__(self, source_incident_id: str, existing_pk):
-        super().__init__(
-            [
-                f"An incident with source_incident_id '{source_incident_id}' already exists for this source "
-                f"(pk={existing_pk})."
-            ]
-        )
-        self.existing_pk = existing_pk
-
-
-class EventNotAllowed(ServiceError):
-    def __init__(self, message: str):
-        super().__init__({"type": message})
-
-
-class TagRemovalNotAllowed(ServiceError):
-    pass
-
-
-class ExpiredAcknowledgement(ServiceError):
-    def __init__(self):
-        super().__init__(["Cannot change expired Acknowledgement"])
-
 
 # --- side effects --------------------------------------------------------------------------------
 
@@ -289,11 +263,11 @@ def incident_update(*, incident: Incident, actor, data: dict, tags: Iterable | N
             relations = list(incident.incident_tag_relations.select_related("tag"))
             current = {(r.tag.key, r.tag.value): r for r in relations}
             to_remove = [r for pair, r in current.items() if pair not in new_pairs]
-            refused = {
-                r.tag.representation: "Cannot remove this tag when you're not the one who added it."
+            refused = [
+                r.tag.representation
                 for r in to_remove
                 if not actor.is_superuser and r.added_by_id != actor.pk
-            }
+            ]
             if refused:
                 raise TagRemovalNotAllowed(refused)
             to_add = [pair for pair in new_pairs if pair not in current]
@@ -640,18 +614,6 @@ def incident_end(*, incident: Incident, actor, timestamp=None, description: str 
 # --- source systems and their types (incidents.md §4.13, §4.14) -----------------------------------
 
 
-class DuplicateSourceSystem(ServiceError):
-    pass
-
-
-SOURCE_SYSTEM_EXISTS = "Source system with this Name and Type already exists."
-
-
-class DuplicateSourceSystemType(ServiceError):
-    def __init__(self):
-        super().__init__({"name": ["source system type with this name already exists."]})
-
-
 def _free_username(username: str) -> str:
     """``username``, or ``username_XXXXXX`` (6 upper-case hex digits) when it is taken."""
     import secrets
@@ -674,7 +636,7 @@ def source_system_create(
 
     with transaction.atomic():
         if SourceSystem.objects.filter(name=name, type=type).exists():
-            raise DuplicateSourceSystem({"__all__": [SOURCE_SYSTEM_EXISTS]})
+            raise SourceSystemExists(name, type.name)
         user = get_user_model()(username=_free_username(username or name))
         user.set_unusable_password()
         user.save()
@@ -682,13 +644,13 @@ def source_system_create(
             with transaction.atomic():
                 source = SourceSystem.objects.create(name=name, type=type, user=user, base_url=base_url or "")
         except IntegrityError:  # a concurrent request created the same name+type
-            raise DuplicateSourceSystem({"__all__": [SOURCE_SYSTEM_EXISTS]})
+            raise SourceSystemExists(name, type.name)
     return source
 
 
 def source_system_rename(*, source: SourceSystem, name: str) -> SourceSystem:
     """Change a source system's name; name+type must stay unique."""
-    duplicate = DuplicateSourceSystem({"non_field_errors": ["The fields name, type must make a unique set."]})
+    duplicate = SourceSystemExists(name, source.type_id)
     with transaction.atomic():
         if SourceSystem.objects.filter(name=name, type_id=source.type_id).exclude(pk=source.pk).exists():
             raise duplicate
@@ -704,11 +666,11 @@ def source_system_rename(*, source: SourceSystem, name: str) -> SourceSystem:
 def source_system_type_create(*, name: str) -> SourceSystemType:
     with transaction.atomic():
         if SourceSystemType.objects.filter(name=name.lower()).exists():
-            raise DuplicateSourceSystemType()
+            raise SourceSystemTypeExists(name)
         try:
             with transaction.atomic():
                 source_type = SourceSystemType(name=name)
                 source_type.save(force_insert=True)
         except IntegrityError:
-            raise DuplicateSourceSystemType()
+            raise SourceSystemTypeExists(name)
     return source_type

@@ -69,14 +69,6 @@ class VersionedIncidentView(APIView):
         return incident_to_v2(incident)
 
 
-def _service_call(function, **kwargs):
-    """Run a service; its refusals become 400s with the body the service chose."""
-    try:
-        return function(**kwargs)
-    except services.ServiceError as error:
-        raise ValidationError(error.detail) from None
-
-
 def _reload(incident: Incident) -> Incident:
     return incidents_for_representation(Incident.objects.filter(pk=incident.pk)).get()
 
@@ -161,7 +153,7 @@ class IncidentListView(VersionedIncidentView):
         source = source_for_new_incident(request)
         if "metadata" in data and data["metadata"] is None:
             raise ValidationError([METADATA_NULL_MESSAGE])
-        incident = _service_call(services.incident_create, actor=request.user, source=source, **data)
+        incident = services.incident_create(actor=request.user, source=source, **data)
         return Response(self.render_incident(incident), status=status.HTTP_201_CREATED)
 
 
@@ -234,9 +226,7 @@ class IncidentDetailView(VersionedIncidentView):
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
         tags = fields.pop("tags", None)
-        incident = _service_call(
-            services.incident_update, incident=incident, actor=request.user, data=fields, tags=tags
-        )
+        incident = services.incident_update(incident=incident, actor=request.user, data=fields, tags=tags)
         return Response(incident_to_v2(_reload(incident)))
 
     def delete(self, request, pk, *args, **kwargs):

@@ -54,10 +54,6 @@ def _validated(serializer_class, request, **kwargs):
     return serializer.validated_data
 
 
-def _service_error(error: services.ServiceError) -> ValidationError:
-    return ValidationError(error.detail)
-
-
 class _WritableListView(APIView):
     """A list endpoint whose POST body is described by ``post_serializer_class``.
 
@@ -94,10 +90,7 @@ class IncidentEventListView(_WritableListView):
         acks_url = request.build_absolute_uri(
             reverse(f"{request.version}:incident-acks", kwargs={"incident_pk": incident.pk})
         )
-        try:
-            event = services.event_create(incident=incident, actor=request.user, acks_url=acks_url, **data)
-        except services.ServiceError as error:
-            raise _service_error(error)
+        event = services.event_create(incident=incident, actor=request.user, acks_url=acks_url, **data)
         return Response(event_to_dict(event), status=status.HTTP_201_CREATED)
 
 
@@ -161,10 +154,7 @@ class IncidentAckDetailView(APIView):
     def put(self, request, incident_pk, pk, **kwargs):
         ack = self.get_object(incident_pk, pk)
         data = _validated(serializers.AckUpdateSerializer, request)
-        try:
-            ack = services.acknowledgement_update(ack=ack, expiration=data["expiration"])
-        except services.ServiceError as error:
-            raise _service_error(error)
+        ack = services.acknowledgement_update(ack=ack, expiration=data["expiration"])
         return Response(ack_to_dict(ack))
 
     patch = put
@@ -248,10 +238,7 @@ class SourceSystemListView(_WritableListView):
     )
     def post(self, request, **kwargs):
         data = _validated(serializers.SourceSystemCreateSerializer, request)
-        try:
-            source = services.source_system_create(**data)
-        except services.ServiceError as error:
-            raise _service_error(error)
+        source = services.source_system_create(**data)
         return Response(source_system_to_dict(source), status=status.HTTP_201_CREATED)
 
 
@@ -270,10 +257,7 @@ class SourceSystemDetailView(APIView):
         partial = request.method == "PATCH"
         data = _validated(serializers.SourceSystemUpdateSerializer, request, partial=partial)
         if "name" in data:
-            try:
-                source = services.source_system_rename(source=source, name=data["name"])
-            except services.ServiceError as error:
-                raise _service_error(error)
+            source = services.source_system_rename(source=source, name=data["name"])
         return Response(source_system_to_dict(source))
 
     patch = put
@@ -292,10 +276,7 @@ class SourceSystemTypeListView(_WritableListView):
     )
     def post(self, request, **kwargs):
         data = _validated(serializers.SourceSystemTypeSerializer, request)
-        try:
-            source_type = services.source_system_type_create(name=data["name"])
-        except services.ServiceError as error:
-            raise _service_error(error)
+        source_type = services.source_system_type_create(name=data["name"])
         return Response({"name": source_type.name}, status=status.HTTP_201_CREATED)
 
 

@@ -294,7 +294,7 @@ REST_FRAMEWORK = {
     "ALLOWED_VERSIONS": ("v1", "v2"),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": None,
-    "EXCEPTION_HANDLER": "argus.util.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "argus.site.exceptions.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
