@@ -1,5 +1,8 @@
 """User admin (auth.md §6): Django's user admin with the Preferences inline.
 
+Users added or changed here are saved by ``services.user_save``, which gives a new user its
+notification defaults and moves the synced email destination along with a changed email.
+
 Users that are "in use" (have caused events, or are the user of a source with incidents) cannot be
 deleted, so there is no delete button for them and no bulk delete action at all. DRF tokens
 (``authtoken/tokenproxy``) keep DRF's admin, re-registered so that creating or deleting a token
@@ -24,6 +27,9 @@ class PreferencesInline(admin.StackedInline):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     inlines = [PreferencesInline]
+
+    def save_model(self, request, obj, form, change):
+        services.user_save(user=obj)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

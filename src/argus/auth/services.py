@@ -1,22 +1,71 @@
-"""State changes for users' tokens and v1 phone numbers (auth.md §4).
+"""State changes for users, their tokens and v1 phone numbers (auth.md §4).
 
-Every view, command and admin action that replaces a DRF token or writes a phone number goes
-through these functions, so the rules (one DRF token per user, phone numbers are unique SMS
-destinations per user) live in one place.
+Every view, command and admin action that creates or changes a user, replaces a DRF token or
+writes a phone number goes through these functions, so the rules (every user has the notification
+defaults, one DRF token per user, phone numbers are unique SMS destinations per user) live in one
+place.
 """
 
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
 
+from argus.notificationprofile import services as notification_services
+from argus.notificationprofile.choices import SMS_MEDIA_SLUG
 from argus.notificationprofile.models import DestinationConfig, Media
 from argus.util.phonenumbers import normalize_phone_number
-
-SMS_MEDIA_SLUG = "sms"
-SMS_MEDIA_NAME = "SMS"
 
 
 class PhoneNumberExists(Exception):
     """The user already has an SMS destination with this number."""
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+def user_save(*, user, update_fields: Iterable[str] | None = None):
+    """Save a new or changed ``user`` (as a form or a command left it) with its notification defaults.
+
+    A new user gets the default timeslot and, with an email address, the synced email destination;
+    a changed email moves the synced destination along (``argus.notificationprofile.services``).
+    """
+    created = user.pk is None
+    with transaction.atomic(), notification_services.caller_keeps_user_defaults():
+        user.save(update_fields=update_fields)
+        notification_services.user_defaults_keep(user=user, created=created, update_fields=update_fields)
+    return user
+
+
+def user_create(*, username: str, email: str = "", password: str | None = None, **fields):
+    """Create a user (``fields``: other model fields, e.g. ``is_superuser``); no password: unusable."""
+    user_model = get_user_model()
+    user = user_model(
+        username=user_model.normalize_username(username),
+        email=user_model.objects.normalize_email(email or ""),
+        **fields,
+    )
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    return user_save(user=user)
+
+
+def user_set_superuser(*, user, superuser: bool):
+    """Grant (or revoke) superuser powers, and with them access to the admin (``is_staff``)."""
+    user.is_staff = superuser
+    user.is_superuser = superuser
+    return user_save(user=user, update_fields=["is_staff", "is_superuser"])
+
+
+def user_set_password(*, user, password: str):
+    user.set_password(password)
+    return user_save(user=user, update_fields=["password"])
+
+
+# --- tokens --------------------------------------------------------------------------------------
 
 
 def token_changed(*, user) -> None:
@@ -57,9 +106,11 @@ def token_delete(*, user) -> None:
         token_changed(user=user)
 
 
+# --- v1 phone numbers (SMS destinations) ---------------------------------------------------------
+
+
 def sms_media() -> Media:
-    media, _ = Media.objects.get_or_create(slug=SMS_MEDIA_SLUG, defaults={"name": SMS_MEDIA_NAME})
-    return media
+    return notification_services.builtin_media(SMS_MEDIA_SLUG)
 
 
 def phone_numbers_of(user):

@@ -131,5 +131,5 @@ def oauth2_complete(request, backend):
         full_name = ((social.extra_data or {}).get("fullname") or "") if social else ""
         user.first_name, user.last_name = split_full_name(full_name)
         if user.first_name or user.last_name:
-            user.save(update_fields=["first_name", "last_name"])
+            services.user_save(user=user, update_fields=["first_name", "last_name"])
     return _token_response(user)

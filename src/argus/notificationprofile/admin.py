@@ -1,13 +1,26 @@
-"""Admin for timeslots, filters, media, destinations and notification profiles (operations.md §5)."""
+"""Admin for timeslots, filters, media, destinations and notification profiles (operations.md §5).
+
+Saves, deletions and the activation actions go through :mod:`argus.notificationprofile.services`,
+the same rules as the API: a filter in use, or a destination its medium will not delete, is not
+deleted (single or "delete selected"), a taken name is refused. What a rule refuses is shown as an
+error message (or a form error, where the form checks it first), never as a server error. A
+timeslot or profile is written together with its inline rows, in one service call. The owner of a
+timeslot, filter, destination or profile is chosen when it is added and cannot be changed.
+"""
 
 import datetime
 
 from django import forms
-from django.contrib import admin
-from django.db.models import Case, Prefetch, Value, When
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
+from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.text import slugify
 
+from argus.notificationprofile import services
 from argus.notificationprofile.models import (
     DestinationConfig,
     Filter,
@@ -16,6 +29,7 @@ from argus.notificationprofile.models import (
     TimeRecurrence,
     Timeslot,
 )
+from argus.util.errors import DomainError
 
 USER_SEARCH_FIELDS = ("user__first_name", "user__last_name", "user__username")
 AROUND_THE_CLOCK_START = datetime.time(0, 0, 59)
@@ -38,6 +52,86 @@ def recurrence_text(recurrence: TimeRecurrence) -> str:
     return f"{when} on {days}"
 
 
+def delete_selected_unless_refused(modeladmin, request, queryset):
+    """Django's "delete selected" action, refused with a message when a rule forbids a deletion."""
+    try:
+        for obj in queryset:
+            try:
+                modeladmin.check_deletable(obj)
+            except DomainError as error:
+                raise DomainError(f"{obj}: {error.message}") from error
+        return delete_selected(modeladmin, request, queryset)
+    except DomainError as error:
+        modeladmin.message_user(request, error.message, messages.ERROR)
+        return None
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """A model admin whose writes are service calls; a refusal is an error message, not a 500."""
+
+    #: Fields chosen when the object is added, read-only afterwards.
+    fixed_fields: tuple[str, ...] = ("user",)
+
+    def check_deletable(self, obj) -> None:
+        """Raise the domain error that forbids deleting ``obj``, asked before confirming."""
+
+    def delete_objects(self, objects: list) -> None:
+        raise NotImplementedError
+
+    def delete_model(self, request, obj):
+        self.delete_objects([obj])
+
+    def delete_queryset(self, request, queryset):
+        self.delete_objects(list(queryset))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly + self.fixed_fields if obj is not None else readonly
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (delete_selected_unless_refused, name, description)
+        return actions
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:  # the change was rolled back with the admin's transaction
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        try:
+            if obj is not None:
+                self.check_deletable(obj)
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+            )
+
+
+def kept_rows(formsets) -> list[dict]:
+    """The cleaned data of the inline rows that stay (not deleted, not left empty)."""
+    return [
+        form.cleaned_data
+        for formset in formsets
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+def mark_saved(formsets) -> None:
+    """The inline rows were written by a service; tell the change message there is nothing more."""
+    for formset in formsets:
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
 class TimeRecurrenceInline(admin.TabularInline):
     model = TimeRecurrence
     min_num = 1
@@ -45,7 +139,7 @@ class TimeRecurrenceInline(admin.TabularInline):
 
 
 @admin.register(Timeslot)
-class TimeslotAdmin(admin.ModelAdmin):
+class TimeslotAdmin(ServiceAdmin):
     list_display = ("name", "user", "get_time_recurrences")
     search_fields = ("name", *USER_SEARCH_FIELDS)
     raw_id_fields = ("user",)
@@ -53,6 +147,26 @@ class TimeslotAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user").prefetch_related("time_recurrences")
+
+    def save_model(self, request, obj, form, change):
+        """Written with its recurrences by ``save_related``, in one service call."""
+
+    def save_related(self, request, form, formsets, change):
+        timeslot = form.instance
+        recurrences = [
+            {"days": row["days"], "start": row["start"], "end": row["end"]} for row in kept_rows(formsets)
+        ]
+        if change:
+            services.timeslot_update(timeslot=timeslot, name=timeslot.name, time_recurrences=recurrences)
+        else:
+            created = services.timeslot_create(
+                user=timeslot.user, name=timeslot.name, time_recurrences=recurrences
+            )
+            timeslot.pk = created.pk
+        mark_saved(formsets)
+
+    def delete_objects(self, objects):
+        services.timeslots_delete(timeslots=objects)
 
     @admin.display(description="Time recurrences")
     def get_time_recurrences(self, timeslot):
@@ -62,13 +176,25 @@ class TimeslotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Filter)
-class FilterAdmin(admin.ModelAdmin):
+class FilterAdmin(ServiceAdmin):
     list_display = ("name", "user", "filter")
     search_fields = ("name", "filter", *USER_SEARCH_FIELDS)
     raw_id_fields = ("user",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.filter_update(filter=obj, name=obj.name, blob=obj.filter)
+        else:
+            obj.pk = services.filter_create(user=obj.user, name=obj.name, blob=obj.filter).pk
+
+    def check_deletable(self, obj):
+        services.filter_check_deletable(filter=obj)
+
+    def delete_objects(self, objects):
+        services.filters_delete(filters=objects)
 
 
 class MediaForm(forms.ModelForm):
@@ -89,15 +215,35 @@ class MediaAdmin(admin.ModelAdmin):
 
 
 @admin.register(DestinationConfig)
-class DestinationConfigAdmin(admin.ModelAdmin):
+class DestinationConfigAdmin(ServiceAdmin):
     list_display = ("user", "media", "label", "settings")
     list_filter = ("media__name",)
     search_fields = ("label", *USER_SEARCH_FIELDS)
     ordering = ("user",)
     raw_id_fields = ("user",)
+    fixed_fields = ("user", "media")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "media")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # The medium updates from the stored destination (the synced email keeps its address).
+            stored = DestinationConfig.objects.select_related("media", "user").get(pk=obj.pk)
+            services.destination_update(
+                destination=stored, data={"label": obj.label, "settings": obj.settings}
+            )
+        else:
+            created = services.destination_create(
+                user=obj.user, media=obj.media, label=obj.label, settings=obj.settings
+            )
+            obj.pk = created.pk
+
+    def check_deletable(self, obj):
+        services.destination_check_deletable(destination=obj)
+
+    def delete_objects(self, objects):
+        services.destinations_delete(destinations=objects)
 
 
 class DestinationInline(admin.TabularInline):
@@ -109,7 +255,7 @@ class DestinationInline(admin.TabularInline):
 
 
 @admin.register(NotificationProfile)
-class NotificationProfileAdmin(admin.ModelAdmin):
+class NotificationProfileAdmin(ServiceAdmin):
     list_display = ("get_name", "user", "get_filters", "get_media", "active")
     list_filter = ("active", "user")
     search_fields = ("name", "timeslot__name", "filters__name", "filters__filter", *USER_SEARCH_FIELDS)
@@ -143,6 +289,27 @@ class NotificationProfileAdmin(admin.ModelAdmin):
         request._argus_profile_owner_id = obj.user_id if obj is not None else None
         return super().get_form(request, obj, change=change, **kwargs)
 
+    def save_model(self, request, obj, form, change):
+        """Written with its filters and destinations by ``save_related``, in one service call."""
+
+    def save_related(self, request, form, formsets, change):
+        profile = form.instance
+        data = {
+            "name": profile.name,
+            "timeslot": profile.timeslot,
+            "active": profile.active,
+            "filters": list(form.cleaned_data["filters"]),
+            "destinations": [row["destinationconfig"] for row in kept_rows(formsets)],
+        }
+        if change:
+            services.profile_update(profile=profile, data=data)
+        else:
+            profile.pk = services.profile_create(user=profile.user, **data).pk
+        mark_saved(formsets)
+
+    def delete_objects(self, objects):
+        services.profiles_delete(profiles=objects)
+
     @admin.display(description="Name")
     def get_name(self, profile):
         return profile.name or f"[{profile.user}] {profile.timeslot}"
@@ -161,12 +328,12 @@ class NotificationProfileAdmin(admin.ModelAdmin):
 
     @admin.action(description="Toggle activation for selected profiles")
     def toggle_activation(self, request, queryset):
-        queryset.update(active=Case(When(active=True, then=Value(False)), default=Value(True)))
+        services.profiles_toggle_active(profiles=queryset)
 
     @admin.action(description="Activate selected profiles")
     def activate(self, request, queryset):
-        queryset.update(active=True)
+        services.profiles_set_active(profiles=queryset, active=True)
 
     @admin.action(description="Deactivate selected profiles")
     def deactivate(self, request, queryset):
-        queryset.update(active=False)
+        services.profiles_set_active(profiles=queryset, active=False)

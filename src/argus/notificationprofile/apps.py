@@ -20,6 +20,7 @@ class NotificationprofileConfig(AppConfig):
         from argus.notificationprofile import checks  # noqa: F401  (registers the system checks)
         from argus.notificationprofile.signals import user_saved
 
+        # Users written outside our services (createsuperuser, a shell): see signals.py.
         post_save.connect(
             user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="argus_notificationprofile_user"
         )

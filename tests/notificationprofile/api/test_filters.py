@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from argus.notificationprofile.api.serializers import FilterSerializer, TimeslotSerializer
 from argus.notificationprofile.models import Filter
 from tests.notificationprofile.factories import FilterFactory, NotificationProfileFactory, TimeslotFactory
 
@@ -305,20 +306,27 @@ def test_filters_written_by_one_version_read_by_the_other(end_user_client):
     assert end_user_client.get(f"{V2}{pk}/").json()["filter"]["event_types"] == ["ACK"]
 
 
-def test_name_taken_by_a_concurrent_request_is_a_validation_error(end_user):
-    """The DB constraint backs the name check; losing the race gives the same 400, not a 500."""
-    from types import SimpleNamespace
-
-    from rest_framework.exceptions import ValidationError
-
-    from argus.notificationprofile.api.serializers import FilterSerializer, TimeslotSerializer
-
+@pytest.mark.parametrize(
+    ("serializer", "url", "body", "message"),
+    [
+        (FilterSerializer, V2, {"name": "taken"}, 'The name "taken" is already in use for another filter'),
+        (
+            TimeslotSerializer,
+            "/api/v2/notificationprofiles/timeslots/",
+            {"name": "taken", "time_recurrences": []},
+            'The name "taken" is already in use for a another timeslot',
+        ),
+    ],
+)
+def test_name_taken_by_a_concurrent_request_is_the_same_400(
+    end_user_client, end_user, monkeypatch, serializer, url, body, message
+):
+    """The DB constraint backs the early name check; losing the race gives the same 400, not a 500."""
     FilterFactory(user=end_user, name="taken")
-    context = {"request": SimpleNamespace(user=end_user)}
-    with pytest.raises(ValidationError) as error:
-        FilterSerializer(context=context).create({"name": "taken"})
-    assert "already in use" in str(error.value.detail["name"][0])
-    with pytest.raises(ValidationError) as error:
-        TimeslotSerializer(context=context).create({"name": "All the time", "time_recurrences": []})
-    assert "already in use" in str(error.value.detail["name"][0])
+    TimeslotFactory(user=end_user, name="taken")
+    # The request that lost the race passed the early check before the winner committed.
+    monkeypatch.setattr(serializer, "validate_name", lambda self, name: name)
+    response = end_user_client.post(url, body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"name": [f"{message} owned by user {end_user.username}."]}
     assert Filter.objects.filter(user=end_user).count() == 1

@@ -3,6 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from argus.auth import services
+
 
 def find_user(username: str):
     """The user called ``username``, or a CommandError naming it."""
@@ -25,6 +27,4 @@ class SuperuserFlagCommand(BaseCommand):
         username = options["username"]
         user = find_user(username)
         self.stdout.write(f"Got user with id {user.pk} for username {username}")
-        user.is_staff = self.make_superuser
-        user.is_superuser = self.make_superuser
-        user.save(update_fields=["is_staff", "is_superuser"])
+        services.user_set_superuser(user=user, superuser=self.make_superuser)

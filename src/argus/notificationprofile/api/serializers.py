@@ -1,16 +1,24 @@
 """Serializers shared by v1 and v2 (timeslots, media, destinations) and the v2 filters and profiles.
 
-Shapes and messages follow notifications.md §3-§8; key order is part of the contract.
+Shapes and messages follow notifications.md §3-§8; key order is part of the contract. The
+serializers shape and validate input, then call :mod:`argus.notificationprofile.services`, where
+the rules are: a refusal there is a domain error that ``api/errors.py`` answers. A taken name is
+also checked here, early, so that it is reported together with the other field errors.
 """
 
 import datetime
 
-from django.db import IntegrityError, transaction
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from argus.notificationprofile import services
+from argus.notificationprofile.api.errors import (
+    destination_label_taken_message,
+    filter_name_taken_message,
+    timeslot_name_taken_message,
+)
 from argus.notificationprofile.filterblob import FilterBlobSerializer
-from argus.notificationprofile.media import MediumNotInstalled, get_medium, installed_media
+from argus.notificationprofile.media import MediumNotInstalled, get_medium
 from argus.notificationprofile.models import (
     DestinationConfig,
     Filter,
@@ -103,48 +111,24 @@ class TimeslotSerializer(serializers.ModelSerializer):
         model = Timeslot
         fields = ["pk", "name", "time_recurrences"]
 
-    def name_taken_message(self, name):
-        username = request_user(self).username
-        return f'The name "{name}" is already in use for a another timeslot owned by user {username}.'
-
     def validate_name(self, name):
-        others = Timeslot.objects.filter(user=request_user(self), name=name)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise serializers.ValidationError(self.name_taken_message(name))
+        user = request_user(self)
+        if services.timeslot_name_in_use(user=user, name=name, exclude=self.instance):
+            raise serializers.ValidationError(timeslot_name_taken_message(name, user.get_username()))
         return name
 
     def create(self, validated_data):
-        recurrences = validated_data.pop("time_recurrences")
-        try:
-            with transaction.atomic():
-                timeslot = Timeslot.objects.create(user=request_user(self), **validated_data)
-                self._replace_recurrences(timeslot, recurrences)
-        except IntegrityError:  # a concurrent request took the name
-            raise serializers.ValidationError({"name": [self.name_taken_message(validated_data["name"])]})
-        return timeslot
+        return services.timeslot_create(
+            user=request_user(self),
+            name=validated_data["name"],
+            time_recurrences=validated_data["time_recurrences"],
+        )
 
     def update(self, instance, validated_data):
-        recurrences = validated_data.pop("time_recurrences", None)
-        try:
-            with transaction.atomic():
-                for attr, value in validated_data.items():
-                    setattr(instance, attr, value)
-                instance.save()
-                if recurrences is not None:
-                    instance.time_recurrences.all().delete()
-                    self._replace_recurrences(instance, recurrences)
-        except IntegrityError:
-            raise serializers.ValidationError({"name": [self.name_taken_message(instance.name)]})
-        getattr(instance, "_prefetched_objects_cache", {}).pop("time_recurrences", None)
-        return instance
-
-    @staticmethod
-    def _replace_recurrences(timeslot, recurrences):
-        TimeRecurrence.objects.bulk_create(
-            TimeRecurrence(timeslot=timeslot, days=sorted(set(r["days"])), start=r["start"], end=r["end"])
-            for r in recurrences
+        return services.timeslot_update(
+            timeslot=instance,
+            name=validated_data.get("name"),
+            time_recurrences=validated_data.get("time_recurrences"),
         )
 
 
@@ -160,16 +144,10 @@ class FilterSerializer(serializers.ModelSerializer):
         model = Filter
         fields = ["pk", "name", "filter"]
 
-    def name_taken_message(self, name):
-        username = request_user(self).username
-        return f'The name "{name}" is already in use for another filter owned by user {username}.'
-
     def validate_name(self, name):
-        others = Filter.objects.filter(user=request_user(self), name=name)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise serializers.ValidationError(self.name_taken_message(name))
+        user = request_user(self)
+        if services.filter_name_in_use(user=user, name=name, exclude=self.instance):
+            raise serializers.ValidationError(filter_name_taken_message(name, user.get_username()))
         return name
 
     def blob_for_save(self, validated_data):
@@ -179,25 +157,14 @@ class FilterSerializer(serializers.ModelSerializer):
         return {} if self.instance is None else self.instance.filter
 
     def create(self, validated_data):
-        blob = self.blob_for_save(validated_data)
-        try:
-            with transaction.atomic():
-                return Filter.objects.create(
-                    user=request_user(self), name=validated_data["name"], filter=blob
-                )
-        except IntegrityError:
-            raise serializers.ValidationError({"name": [self.name_taken_message(validated_data["name"])]})
+        return services.filter_create(
+            user=request_user(self), name=validated_data["name"], blob=self.blob_for_save(validated_data)
+        )
 
     def update(self, instance, validated_data):
-        instance.filter = self.blob_for_save(validated_data)
-        if "name" in validated_data:
-            instance.name = validated_data["name"]
-        try:
-            with transaction.atomic():
-                instance.save()
-        except IntegrityError:
-            raise serializers.ValidationError({"name": [self.name_taken_message(instance.name)]})
-        return instance
+        return services.filter_update(
+            filter=instance, name=validated_data.get("name"), blob=self.blob_for_save(validated_data)
+        )
 
 
 # --- media and destinations (§6, §7) --------------------------------------------------------------
@@ -245,11 +212,6 @@ class DestinationConfigSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         return destination_to_dict(instance)
 
-    def label_taken_error(self, label, media):
-        return serializers.ValidationError(
-            {"label": [f'The label "{label}" is already in use for another {media.name} destination.']}
-        )
-
     def validate_label(self, label):
         return label or None
 
@@ -271,35 +233,22 @@ class DestinationConfigSerializer(serializers.ModelSerializer):
             }
             attrs["settings"] = medium.validate(self, raw, request_user(self))
         label = attrs.get("label")
-        if label is not None:
-            others = DestinationConfig.objects.filter(user=request_user(self), media=media, label=label)
-            if self.instance is not None:
-                others = others.exclude(pk=self.instance.pk)
-            if others.exists():
-                raise self.label_taken_error(label, media)
+        if services.destination_label_in_use(
+            user=request_user(self), media=media, label=label, exclude=self.instance
+        ):
+            raise serializers.ValidationError({"label": [destination_label_taken_message(label, media.name)]})
         return attrs
 
     def create(self, validated_data):
-        try:
-            with transaction.atomic():
-                return DestinationConfig.objects.create(user=request_user(self), **validated_data)
-        except IntegrityError:  # a concurrent request stored the same label or settings
-            raise serializers.ValidationError({NON_FIELD_ERRORS: ["This destination already exists."]})
+        return services.destination_create(
+            user=request_user(self),
+            media=validated_data["media"],
+            label=validated_data.get("label"),
+            settings=validated_data["settings"],
+        )
 
     def update(self, instance, validated_data):
-        validated_data.pop("media", None)
-        try:
-            with transaction.atomic():
-                medium = installed_media().get(instance.media_id)
-                updated = medium.update(instance, validated_data) if medium else None
-                if updated is None:
-                    for attr, value in validated_data.items():
-                        setattr(instance, attr, value)
-                    instance.save()
-                    updated = instance
-        except IntegrityError:
-            raise serializers.ValidationError({NON_FIELD_ERRORS: ["This destination already exists."]})
-        return updated
+        return services.destination_update(destination=instance, data=validated_data)
 
 
 # --- notification profiles, v2 (§8) ----------------------------------------------------------------
@@ -312,20 +261,7 @@ class OwnedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return super().get_queryset().filter(user=self.context["request"].user)
 
 
-PROFILE_NAME_TAKEN = "The requesting user already has a profile with that name."
-TIMESLOT_NOT_OWNED = "The user of 'timeslot' must be the same as the requesting user."
-
-
-class ProfileWriteMixin:
-    """Timeslot ownership and profile-name checks shared by v1 and v2 profile serializers."""
-
-    def validate_timeslot_owner(self, attrs):
-        timeslot = attrs.get("timeslot")
-        if timeslot is not None and timeslot.user_id != request_user(self).pk:
-            raise serializers.ValidationError({NON_FIELD_ERRORS: [TIMESLOT_NOT_OWNED]})
-
-
-class NotificationProfileSerializer(ProfileWriteMixin, serializers.ModelSerializer):
+class NotificationProfileSerializer(serializers.ModelSerializer):
     name = serializers.CharField(max_length=40, required=False, allow_null=True, allow_blank=True)
     timeslot = serializers.PrimaryKeyRelatedField(queryset=Timeslot.objects.all())
     filters = OwnedPrimaryKeyRelatedField(queryset=Filter.objects.all(), many=True, allow_empty=False)
@@ -341,17 +277,6 @@ class NotificationProfileSerializer(ProfileWriteMixin, serializers.ModelSerializ
     def validate_name(self, name):
         return name or None
 
-    def validate(self, attrs):
-        self.validate_timeslot_owner(attrs)
-        name = attrs.get("name")
-        if name is not None:
-            others = NotificationProfile.objects.filter(name=name)
-            if self.instance is not None:
-                others = others.exclude(pk=self.instance.pk)
-            if others.exists():
-                raise serializers.ValidationError({NON_FIELD_ERRORS: [PROFILE_NAME_TAKEN]})
-        return attrs
-
     def to_representation(self, instance):
         return {
             "pk": instance.pk,
@@ -363,29 +288,7 @@ class NotificationProfileSerializer(ProfileWriteMixin, serializers.ModelSerializ
         }
 
     def create(self, validated_data):
-        filters = validated_data.pop("filters")
-        destinations = validated_data.pop("destinations", [])
-        try:
-            with transaction.atomic():
-                profile = NotificationProfile.objects.create(user=request_user(self), **validated_data)
-                profile.filters.set(filters)
-                profile.destinations.set(destinations)
-        except IntegrityError:
-            raise serializers.ValidationError({NON_FIELD_ERRORS: [PROFILE_NAME_TAKEN]})
-        return profile
+        return services.profile_create(user=request_user(self), **validated_data)
 
     def update(self, instance, validated_data):
-        filters = validated_data.pop("filters", None)
-        destinations = validated_data.pop("destinations", None)
-        try:
-            with transaction.atomic():
-                for attr, value in validated_data.items():
-                    setattr(instance, attr, value)
-                instance.save()
-                if filters is not None:
-                    instance.filters.set(filters)
-                if destinations is not None:
-                    instance.destinations.set(destinations)
-        except IntegrityError:
-            raise serializers.ValidationError({NON_FIELD_ERRORS: [PROFILE_NAME_TAKEN]})
-        return instance
+        return services.profile_update(profile=instance, data=validated_data)

@@ -1,11 +1,10 @@
 """Viewsets shared by /api/v1/notificationprofiles/ and /api/v2/notificationprofiles/.
 
 Every queryset is scoped to the requesting user: another user's object is a 404, like a missing one
-(notifications.md §0). Writes run in one transaction, so a request that fails validation changes
-nothing.
+(notifications.md §0). Every write is one call of :mod:`argus.notificationprofile.services` (one
+transaction); what a service refuses is answered by the exception handler.
 """
 
-from django.db import transaction
 from django.db.models import Prefetch
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from argus.incident.models import Incident
 from argus.incident.queries import incidents_for_representation
 from argus.incident.representation import incidents_to_v2
+from argus.notificationprofile import services
 from argus.notificationprofile.api.serializers import TimeslotSerializer
 from argus.notificationprofile.filterblob import FilterBlobSerializer, InvalidFilterBlob, validate_filter_blob
 from argus.notificationprofile.matching import incidents_for_blob, incidents_for_profile
@@ -32,16 +32,8 @@ def render_incidents(queryset):
     return incidents_to_v2(incidents)
 
 
-class TransactionalWritesMixin:
-    """Create/update/delete in one transaction; respond with the freshly loaded object."""
-
-    def perform_create(self, serializer):
-        with transaction.atomic():
-            serializer.save()
-
-    def perform_update(self, serializer):
-        with transaction.atomic():
-            serializer.save()
+class FreshResponseMixin:
+    """Create and update respond with the object as the list loads it (prefetched, ordered)."""
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -66,49 +58,28 @@ def timeslots_for(user):
     return Timeslot.objects.filter(user=user).prefetch_related("time_recurrences").order_by("name", "pk")
 
 
-class TimeslotViewSet(TransactionalWritesMixin, viewsets.ModelViewSet):
+class TimeslotViewSet(FreshResponseMixin, viewsets.ModelViewSet):
     serializer_class = TimeslotSerializer
     queryset = Timeslot.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
         return timeslots_for(self.request.user)
 
+    def perform_destroy(self, instance):
+        services.timeslot_delete(timeslot=instance)
+
 
 # --- filters (§4, §5) -----------------------------------------------------------------------------
 
 
-def filter_in_use_message(filter_obj) -> str | None:
-    profiles = profiles_for_str(filter_obj.notification_profiles.all())
-    if not profiles:
-        return None
-    names = ", ".join(str(profile) for profile in profiles)
-    return f"Cannot delete this filter since it is in use in the notification profile(s): {names}."
-
-
-def profiles_for_str(queryset):
-    """Profiles loaded with what ``str(profile)`` reads (timeslot and filters)."""
-    return list(
-        queryset.select_related("timeslot")
-        .prefetch_related(Prefetch("filters", queryset=Filter.objects.order_by("pk")))
-        .order_by("pk")
-    )
-
-
-class FilterViewSetBase(TransactionalWritesMixin, viewsets.ModelViewSet):
+class FilterViewSetBase(FreshResponseMixin, viewsets.ModelViewSet):
     queryset = Filter.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
         return Filter.objects.filter(user=self.request.user).order_by("pk")
 
-    def destroy(self, request, *args, **kwargs):
-        filter_obj = self.get_object()
-        with transaction.atomic():
-            message = filter_in_use_message(filter_obj)
-            if message:
-                # 1.37 answers with a bare JSON string here (§15.9).
-                return Response(message, status=status.HTTP_400_BAD_REQUEST)
-            filter_obj.delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def perform_destroy(self, instance):
+        services.filter_delete(filter=instance)
 
 
 # --- preview (§11.2) ------------------------------------------------------------------------------
@@ -146,11 +117,14 @@ def profiles_for(user):
     )
 
 
-class NotificationProfileViewSetBase(TransactionalWritesMixin, viewsets.ModelViewSet):
+class NotificationProfileViewSetBase(FreshResponseMixin, viewsets.ModelViewSet):
     queryset = NotificationProfile.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
         return profiles_for(self.request.user)
+
+    def perform_destroy(self, instance):
+        services.profile_delete(profile=instance)
 
     @action(detail=True, methods=["get"])
     def incidents(self, request, pk=None):

@@ -9,6 +9,7 @@ from importlib import import_module
 from pathlib import Path
 
 import dj_database_url
+from social_core.pipeline import DEFAULT_AUTH_PIPELINE
 
 from argus.site import extra_apps
 from argus.site.settings._env import (
@@ -220,6 +221,12 @@ SOCIAL_AUTH_JSONFIELD_ENABLED = True
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = get_bool_env("ARGUS_REDIRECT_IS_HTTPS", False)
 # Names are filled in once, from the provider's full name, when the user has none (auth.md §5).
 SOCIAL_AUTH_PROTECTED_USER_FIELDS = ["first_name", "last_name"]
+# social-auth's default pipeline, with a new user created by our step (it gets the notification
+# defaults every user has in the same transaction).
+SOCIAL_AUTH_PIPELINE = tuple(
+    "argus.auth.pipeline.create_user" if step == "social_core.pipeline.user.create_user" else step
+    for step in DEFAULT_AUTH_PIPELINE
+)
 
 # Notifications
 SEND_NOTIFICATIONS = get_bool_env("ARGUS_SEND_NOTIFICATIONS", False)

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from argus.auth import services
 from argus.auth.management.users import find_user
 
 
@@ -12,5 +13,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         user = find_user(options["username"])
-        user.set_password(options["password"])
-        user.save(update_fields=["password"])
+        services.user_set_password(user=user, password=options["password"])

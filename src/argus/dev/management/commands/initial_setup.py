@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from argus.auth import services
 from argus.incident.models import SourceSystem, SourceSystemType
 
 ARGUS_NAME = "argus"
@@ -55,12 +56,14 @@ class Command(BaseCommand):
         chosen = password is not None
         if not chosen:
             password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(16))
-        User.objects.create_superuser(
+        services.user_create(
             username=username,
             email=options["email"] or "",
             password=password,
             first_name=username[:1].upper() + username[1:].lower(),
             last_name="",
+            is_staff=True,
+            is_superuser=True,
         )
         if chosen:
             self.stdout.write(

@@ -4,16 +4,16 @@ Same rows as v2: a v1 filter adds the legacy ``filter_string``; a v1 profile sho
 as ``media`` codes plus one ``phone_number`` (an SMS destination) and has no ``name``.
 """
 
-from django.db import transaction
 from rest_framework import serializers
 
+from argus.notificationprofile import services
 from argus.notificationprofile.api.serializers import (
     FilterSerializer,
     OwnedPrimaryKeyRelatedField,
-    ProfileWriteMixin,
     TimeslotSerializer,
     request_user,
 )
+from argus.notificationprofile.choices import EMAIL_MEDIA_SLUG, SMS_MEDIA_SLUG
 from argus.notificationprofile.filterblob import (
     FilterBlobV1Serializer,
     InvalidFilterBlob,
@@ -22,14 +22,11 @@ from argus.notificationprofile.filterblob import (
     parse_filter_string,
 )
 from argus.notificationprofile.models import DestinationConfig, Filter, NotificationProfile, Timeslot
-from argus.notificationprofile.signals import EMAIL_MEDIA_SLUG, sync_email_destination
 
-SMS_MEDIA_SLUG = "sms"
 EMAIL = "EM"
 SMS = "SM"
+#: v1 media code -> medium slug
 MEDIA_CODES = {EMAIL: EMAIL_MEDIA_SLUG, SMS: SMS_MEDIA_SLUG}
-NO_EMAIL = "User email is not set, therefore this field cannot include email."
-MAY_NOT_BE_NULL = "This field may not be null."
 
 
 class FilterV1Serializer(FilterSerializer):
@@ -84,11 +81,24 @@ class MediaCodesField(serializers.MultipleChoiceField):
         return set(super().to_internal_value(data))
 
 
-class NotificationProfileV1Serializer(ProfileWriteMixin, serializers.ModelSerializer):
+class PhoneNumberField(OwnedPrimaryKeyRelatedField):
+    """The pk of one of the user's SMS destinations; a pk that is no integer is refused as 1.37 does."""
+
+    default_error_messages = {"not_an_integer": serializers.IntegerField.default_error_messages["invalid"]}
+
+    def to_internal_value(self, data):
+        try:
+            pk = serializers.IntegerField().to_internal_value(data)
+        except serializers.ValidationError:
+            self.fail("not_an_integer")
+        return super().to_internal_value(pk)
+
+
+class NotificationProfileV1Serializer(serializers.ModelSerializer):
     timeslot = serializers.PrimaryKeyRelatedField(queryset=Timeslot.objects.all())
     filters = OwnedPrimaryKeyRelatedField(queryset=Filter.objects.all(), many=True, allow_empty=False)
     media = MediaCodesField(required=False)
-    phone_number = OwnedPrimaryKeyRelatedField(
+    phone_number = PhoneNumberField(
         queryset=DestinationConfig.objects.filter(media_id=SMS_MEDIA_SLUG), required=False, allow_null=True
     )
     active = serializers.BooleanField(required=False)
@@ -109,79 +119,23 @@ class NotificationProfileV1Serializer(ProfileWriteMixin, serializers.ModelSerial
             "phone_number": phone_number_to_dict(phones[0]) if phones else None,
         }
 
-    def current_sms_destinations(self):
-        if self.instance is None:
-            return []
-        return [d for d in self.instance.destinations.all() if d.media_id == SMS_MEDIA_SLUG]
-
     def validate(self, attrs):
-        self.validate_timeslot_owner(attrs)
         if self.instance is None or not self.partial:
             # Omitted on POST or PUT: email only, as in 1.37 (PATCH leaves media as they are).
             attrs.setdefault("media", {EMAIL})
-        media = attrs.get("media")
-        if media is None:
-            return attrs
-        if SMS in media and attrs.get("phone_number") is None:
-            # On update an existing SMS destination may stay when no number is given.
-            if "phone_number" in attrs or not self.current_sms_destinations():
-                raise serializers.ValidationError({"phone_number": [MAY_NOT_BE_NULL]})
-        if EMAIL in media and not request_user(self).email:
-            raise serializers.ValidationError({"media": [NO_EMAIL]})
+        if "media" in attrs:
+            attrs["media"] = {MEDIA_CODES[code] for code in attrs["media"]}
         return attrs
 
-    def destinations_for_save(self, validated_data, current: list) -> list:
-        """The profile's destinations after this write (§9 create and update rules)."""
-        media = validated_data.get("media")
-        phone = validated_data.get("phone_number")
-        destinations = list(current)
-        if media is None or not media:
-            # 1.37: an empty media list leaves destinations alone, but a number still replaces one.
-            if phone is not None and any(d.media_id == SMS_MEDIA_SLUG for d in destinations):
-                destinations = replace_first_sms(destinations, phone)
-            return destinations
-        if SMS in media:
-            if phone is not None:
-                destinations = replace_first_sms(destinations, phone)
-        else:
-            destinations = [d for d in destinations if d.media_id != SMS_MEDIA_SLUG]
-        if EMAIL in media:
-            synced = sync_email_destination(request_user(self))
-            if synced is not None and synced not in destinations:
-                destinations.append(synced)
-        else:
-            destinations = [d for d in destinations if d.media_id != EMAIL_MEDIA_SLUG]
-        return destinations
-
     def create(self, validated_data):
-        with transaction.atomic():
-            profile = NotificationProfile.objects.create(
-                user=request_user(self),
-                timeslot=validated_data["timeslot"],
-                active=validated_data.get("active", True),
-            )
-            profile.filters.set(validated_data["filters"])
-            profile.destinations.set(self.destinations_for_save(validated_data, []))
-        return profile
+        return services.profile_create_with_media(
+            user=request_user(self),
+            timeslot=validated_data["timeslot"],
+            filters=validated_data["filters"],
+            media=validated_data["media"],
+            phone_number=validated_data.get("phone_number"),
+            active=validated_data.get("active", True),
+        )
 
     def update(self, instance, validated_data):
-        with transaction.atomic():
-            for attr in ("timeslot", "active"):
-                if attr in validated_data:
-                    setattr(instance, attr, validated_data[attr])
-            instance.save()
-            if "filters" in validated_data:
-                instance.filters.set(validated_data["filters"])
-            current = list(instance.destinations.all())
-            instance.destinations.set(self.destinations_for_save(validated_data, current))
-        return instance
-
-
-def replace_first_sms(destinations: list, phone: DestinationConfig) -> list:
-    """Put ``phone`` in place of the lowest-pk SMS destination (or add it when there is none)."""
-    if phone in destinations:
-        return destinations
-    sms = sorted((d for d in destinations if d.media_id == SMS_MEDIA_SLUG), key=lambda d: d.pk)
-    if not sms:
-        return [*destinations, phone]
-    return [phone if d == sms[0] else d for d in destinations]
+        return services.profile_update_with_media(profile=instance, data=validated_data)

@@ -1,10 +1,10 @@
 """/api/v2/notificationprofiles/ (notifications.md §2-§8, §11.2)."""
 
-from django.db import transaction
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from argus.notificationprofile import services
 from argus.notificationprofile.api.serializers import (
     DestinationConfigSerializer,
     FilterSerializer,
@@ -13,11 +13,10 @@ from argus.notificationprofile.api.serializers import (
 )
 from argus.notificationprofile.api.views import (
     FilterViewSetBase,
+    FreshResponseMixin,
     NotificationProfileViewSetBase,
-    TransactionalWritesMixin,
 )
 from argus.notificationprofile.media import api_safely_get_medium_object, installed_media, medium_json_schema
-from argus.notificationprofile.media.base import NotificationMedium
 from argus.notificationprofile.models import DestinationConfig, Media
 
 
@@ -42,7 +41,7 @@ class MediaViewSet(viewsets.ReadOnlyModelViewSet):
         return Response({"json_schema": medium_json_schema(request, medium)})
 
 
-class DestinationConfigViewSet(TransactionalWritesMixin, viewsets.ModelViewSet):
+class DestinationConfigViewSet(FreshResponseMixin, viewsets.ModelViewSet):
     """The user's destinations (§7). No PUT: only label and settings can change."""
 
     serializer_class = DestinationConfigSerializer
@@ -52,17 +51,8 @@ class DestinationConfigViewSet(TransactionalWritesMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         return DestinationConfig.objects.filter(user=self.request.user).select_related("media").order_by("pk")
 
-    def destroy(self, request, *args, **kwargs):
-        destination = self.get_object()
-        with transaction.atomic():
-            medium = installed_media().get(destination.media_id, NotificationMedium)
-            try:
-                medium.raise_if_not_deletable(destination)
-            except NotificationMedium.NotDeletableError as error:
-                # 1.37 wraps this message in a one-element list (§15.9).
-                return Response([str(error)], status=status.HTTP_400_BAD_REQUEST)
-            destination.delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def perform_destroy(self, instance):
+        services.destination_delete(destination=instance)
 
     @action(detail=True, methods=["get"])
     def duplicate(self, request, pk=None):
