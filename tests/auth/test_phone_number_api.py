@@ -3,6 +3,7 @@
 import pytest
 
 from argus.auth import services
+from argus.notificationprofile.choices import EMAIL_MEDIA_NAME, EMAIL_MEDIA_SLUG, SMS_MEDIA_SLUG
 from argus.notificationprofile.models import DestinationConfig, Media
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ def test_create_accepts_valid_international_numbers(end_user, end_user_client, g
     assert response.status_code == 201
     destination = services.phone_numbers_of(end_user).get()
     assert response.json() == {"pk": destination.pk, "user": end_user.pk, "phone_number": stored}
-    assert destination.media_id == "sms"
+    assert destination.media_id == SMS_MEDIA_SLUG
     assert destination.settings == {"phone_number": stored}
 
 
@@ -76,7 +77,7 @@ def test_create_rejects_invalid_numbers(end_user, end_user_client, given):
     response = end_user_client.post(LIST_URL, {"phone_number": given}, format="json")
     assert response.status_code == 400
     assert response.json() == INVALID
-    assert not DestinationConfig.objects.filter(media_id="sms").exists()
+    assert not DestinationConfig.objects.filter(media_id=SMS_MEDIA_SLUG).exists()
 
 
 @pytest.mark.parametrize("given", [123, None, ["+4790909090"], {"a": 1}, True])
@@ -84,7 +85,7 @@ def test_create_rejects_non_strings_without_crashing(end_user_client, given):
     response = end_user_client.post(LIST_URL, {"phone_number": given}, format="json")
     assert response.status_code == 400
     assert "phone_number" in response.json()
-    assert not DestinationConfig.objects.filter(media_id="sms").exists()
+    assert not DestinationConfig.objects.filter(media_id=SMS_MEDIA_SLUG).exists()
 
 
 @pytest.mark.parametrize("data", [{"phone_number": ""}, {}, {"pk": 3}])
@@ -152,7 +153,7 @@ def test_get_unknown_or_others_number_is_404(end_user_client, others_number, pk)
 
 
 def test_email_destination_is_not_a_phone_number(end_user, end_user_client):
-    media, _ = Media.objects.get_or_create(slug="email", defaults={"name": "Email"})
+    media, _ = Media.objects.get_or_create(slug=EMAIL_MEDIA_SLUG, defaults={"name": EMAIL_MEDIA_NAME})
     email, _ = DestinationConfig.objects.get_or_create(
         user=end_user, media=media, settings={"email_address": end_user.email}
     )

@@ -15,6 +15,7 @@ from django.test import Client
 
 from argus.auth import services
 from argus.auth.models import User
+from argus.notificationprofile.choices import EMAIL_MEDIA_SLUG
 from argus.notificationprofile.models import DestinationConfig, Timeslot
 from argus.notificationprofile.signals import user_saved
 from tests.auth.test_oauth2 import log_in
@@ -39,7 +40,7 @@ def timeslots_of(user) -> list[str]:
 def synced_addresses_of(user) -> list[str]:
     return [
         destination.settings["email_address"]
-        for destination in DestinationConfig.objects.filter(user=user, media_id="email")
+        for destination in DestinationConfig.objects.filter(user=user, media_id=EMAIL_MEDIA_SLUG)
         if destination.settings.get("synced")
     ]
 

@@ -7,6 +7,7 @@ import datetime
 
 import factory
 
+from argus.notificationprofile.choices import BUILTIN_MEDIA, EMAIL_MEDIA_SLUG, SMS_MEDIA_SLUG
 from argus.notificationprofile.models import (
     DestinationConfig,
     Filter,
@@ -20,8 +21,7 @@ from tests.factories import EndUserFactory
 
 def media_for(slug: str) -> Media:
     """The Media row for ``slug`` (email, sms), created if the data migration did not run."""
-    names = {"email": "Email", "sms": "SMS"}
-    media, _ = Media.objects.get_or_create(slug=slug, defaults={"name": names.get(slug, slug)})
+    media, _ = Media.objects.get_or_create(slug=slug, defaults={"name": BUILTIN_MEDIA.get(slug, slug)})
     return media
 
 
@@ -53,13 +53,13 @@ class FilterFactory(factory.django.DjangoModelFactory):
 
 
 class DestinationConfigFactory(factory.django.DjangoModelFactory):
-    """An email destination by default; pass ``media=media_for("sms")`` and phone settings for SMS."""
+    """An email destination by default; pass ``media=media_for(SMS_MEDIA_SLUG)`` and phone settings for SMS."""
 
     class Meta:
         model = DestinationConfig
 
     user = factory.SubFactory(EndUserFactory)
-    media = factory.LazyFunction(lambda: media_for("email"))
+    media = factory.LazyFunction(lambda: media_for(EMAIL_MEDIA_SLUG))
     label = None
     settings = factory.Sequence(lambda n: {"email_address": f"destination{n}@example.org", "synced": False})
 
@@ -69,7 +69,7 @@ class EmailDestinationFactory(DestinationConfigFactory):
 
 
 class SMSDestinationFactory(DestinationConfigFactory):
-    media = factory.LazyFunction(lambda: media_for("sms"))
+    media = factory.LazyFunction(lambda: media_for(SMS_MEDIA_SLUG))
     settings = factory.Sequence(lambda n: {"phone_number": f"+474747{n % 10000:04d}"})
 
 

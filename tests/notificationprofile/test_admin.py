@@ -4,13 +4,20 @@ import pytest
 from django.test import Client
 
 from argus.notificationprofile.admin import recurrence_text
-from argus.notificationprofile.models import NotificationProfile, TimeRecurrence
+from argus.notificationprofile.models import (
+    DestinationConfig,
+    Filter,
+    NotificationProfile,
+    TimeRecurrence,
+    Timeslot,
+)
 from tests.notificationprofile.factories import (
     DestinationConfigFactory,
     FilterFactory,
     NotificationProfileFactory,
     SMSDestinationFactory,
     TimeRecurrenceFactory,
+    TimeslotFactory,
 )
 
 T = datetime.time
@@ -114,3 +121,159 @@ def test_media_slug_is_derived_from_the_name(admin_client):
     from argus.notificationprofile.models import Media
 
     assert Media.objects.get(slug="push-note").name == "Push Note"
+
+
+ADMIN = "/admin/argus_notificationprofile"
+
+
+def messages_of(client, response) -> list[str]:
+    """The messages shown on the page ``response`` redirects to."""
+    assert response.status_code == 302
+    return [str(message) for message in client.get(response["Location"]).context["messages"]]
+
+
+@pytest.mark.django_db
+class TestRefusedDeletions:
+    """The admin deletes through the services: what the API refuses, the admin refuses too."""
+
+    def test_a_filter_in_use_is_not_deleted_from_its_page(self, admin_client):
+        filter = FilterFactory()
+        NotificationProfileFactory(user=filter.user, name="night", filters=[filter])
+        url = f"{ADMIN}/filter/{filter.pk}/delete/"
+        for send in (lambda: admin_client.get(url), lambda: admin_client.post(url, {"post": "yes"})):
+            response = send()
+            assert response["Location"] == f"{ADMIN}/filter/{filter.pk}/change/"
+            assert messages_of(admin_client, response) == [
+                "Cannot delete this filter since it is in use in the notification profile(s): night."
+            ]
+        assert Filter.objects.filter(pk=filter.pk).exists()
+        assert NotificationProfile.objects.get(name="night").filters.get() == filter
+
+    def test_a_filter_in_use_is_not_deleted_by_delete_selected(self, admin_client):
+        free, used = FilterFactory(name="free"), FilterFactory(name="used")
+        NotificationProfileFactory(user=used.user, name="night", filters=[used])
+        body = {"action": "delete_selected", "_selected_action": [free.pk, used.pk]}
+        for extra in ({}, {"post": "yes"}):  # the confirmation page, and the confirmation
+            response = admin_client.post(f"{ADMIN}/filter/", {**body, **extra})
+            assert response.status_code == 302
+            assert messages_of(admin_client, response) == [
+                "used [{}]: Cannot delete this filter since it is in use in the notification profile(s): night."
+            ]
+        assert Filter.objects.filter(pk__in=[free.pk, used.pk]).count() == 2
+
+    def test_delete_selected_still_deletes_filters_not_in_use(self, admin_client):
+        first, second = FilterFactory(), FilterFactory()
+        body = {"action": "delete_selected", "_selected_action": [first.pk, second.pk]}
+        assert admin_client.post(f"{ADMIN}/filter/", body).status_code == 200  # the confirmation page
+        response = admin_client.post(f"{ADMIN}/filter/", {**body, "post": "yes"})
+        assert response.status_code == 302
+        assert not Filter.objects.filter(pk__in=[first.pk, second.pk]).exists()
+
+    def test_a_filter_not_in_use_is_deleted_from_its_page(self, admin_client):
+        filter = FilterFactory()
+        response = admin_client.post(f"{ADMIN}/filter/{filter.pk}/delete/", {"post": "yes"})
+        assert response.status_code == 302
+        assert not Filter.objects.filter(pk=filter.pk).exists()
+
+    def test_a_destination_its_medium_keeps_is_not_deleted(self, admin_client, end_user):
+        synced = DestinationConfig.objects.get(user=end_user, settings__synced=True)
+        response = admin_client.post(f"{ADMIN}/destinationconfig/{synced.pk}/delete/", {"post": "yes"})
+        assert response.status_code == 302
+        assert messages_of(admin_client, response) == [
+            "Cannot delete this email destination since it was defined by an outside source."
+        ]
+        in_use = SMSDestinationFactory(user=end_user)
+        NotificationProfileFactory(user=end_user, name="p", destinations=[in_use])
+        body = {"action": "delete_selected", "_selected_action": [in_use.pk], "post": "yes"}
+        response = admin_client.post(f"{ADMIN}/destinationconfig/", body)
+        assert messages_of(admin_client, response) == [
+            f"{in_use}: Cannot delete this destination since it is in use in the notification profile(s): p."
+        ]
+        assert DestinationConfig.objects.filter(pk__in=[synced.pk, in_use.pk]).count() == 2
+
+
+@pytest.mark.django_db
+class TestWritesThroughServices:
+    def recurrences(self, *rows, initial=0):
+        data = {
+            "time_recurrences-TOTAL_FORMS": str(len(rows)),
+            "time_recurrences-INITIAL_FORMS": str(initial),
+        }
+        for index, (days, start, end) in enumerate(rows):
+            data[f"time_recurrences-{index}-days"] = days
+            data[f"time_recurrences-{index}-start"] = start
+            data[f"time_recurrences-{index}-end"] = end
+        return data
+
+    def test_timeslot_is_added_with_its_recurrences(self, admin_client, end_user):
+        body = {"user": end_user.pk, "name": "Office", **self.recurrences(("[5, 1]", "08:00", "16:00"))}
+        response = admin_client.post(f"{ADMIN}/timeslot/add/", body)
+        assert response.status_code == 302, response.content.decode()[-3000:]
+        timeslot = Timeslot.objects.get(user=end_user, name="Office")
+        assert [(r.days, r.start) for r in timeslot.time_recurrences.all()] == [([1, 5], T(8))]
+
+    def test_timeslot_renamed_onto_a_taken_name_is_an_error_message(self, admin_client, end_user):
+        timeslot = TimeslotFactory(user=end_user, name="Office")
+        body = {"name": "All the time", **self.recurrences(("[1]", "08:00", "16:00"))}
+        response = admin_client.post(f"{ADMIN}/timeslot/{timeslot.pk}/change/", body)
+        assert response.status_code == 302
+        assert messages_of(admin_client, response) == [
+            f'{end_user.username} already has a timeslot named "All the time".'
+        ]
+        timeslot.refresh_from_db()
+        assert timeslot.name == "Office"
+
+    def test_filter_is_added_and_its_owner_is_fixed_afterwards(self, admin_client, end_user):
+        response = admin_client.post(
+            f"{ADMIN}/filter/add/", {"user": end_user.pk, "name": "f", "filter": '{"tags": ["a=b"]}'}
+        )
+        assert response.status_code == 302
+        filter = Filter.objects.get(user=end_user, name="f")
+        other = FilterFactory()
+        body = {"user": other.user.pk, "name": "g", "filter": '{"open": true}'}
+        response = admin_client.post(f"{ADMIN}/filter/{filter.pk}/change/", body)
+        assert response.status_code == 302, response.content.decode()[-3000:]
+        filter.refresh_from_db()
+        assert (filter.user, filter.name, filter.filter) == (end_user, "g", {"open": True})
+
+    def test_profile_is_added_with_filters_and_destinations(self, admin_client, end_user):
+        timeslot, filter = TimeslotFactory(user=end_user), FilterFactory(user=end_user)
+        sms = SMSDestinationFactory(user=end_user)
+        body = {
+            "user": end_user.pk,
+            "timeslot": timeslot.pk,
+            "filters": [filter.pk],
+            "name": "night",
+            "active": "on",
+            "NotificationProfile_destinations-TOTAL_FORMS": "1",
+            "NotificationProfile_destinations-INITIAL_FORMS": "0",
+            "NotificationProfile_destinations-0-destinationconfig": sms.pk,
+        }
+        response = admin_client.post(f"{ADMIN}/notificationprofile/add/", body)
+        assert response.status_code == 302, response.content.decode()[-3000:]
+        profile = NotificationProfile.objects.get(name="night")
+        assert (list(profile.filters.all()), list(profile.destinations.all())) == ([filter], [sms])
+
+    def test_profile_with_another_users_timeslot_is_an_error_message(self, admin_client, end_user):
+        body = {
+            "user": end_user.pk,
+            "timeslot": TimeslotFactory().pk,
+            "filters": [FilterFactory(user=end_user).pk],
+            "NotificationProfile_destinations-TOTAL_FORMS": "0",
+            "NotificationProfile_destinations-INITIAL_FORMS": "0",
+        }
+        response = admin_client.post(f"{ADMIN}/notificationprofile/add/", body)
+        assert response.status_code == 302
+        assert messages_of(admin_client, response) == [
+            "The timeslot belongs to another user than the notification profile."
+        ]
+        assert not NotificationProfile.objects.exists()
+
+    def test_changing_the_synced_destination_keeps_the_synced_address(self, admin_client, end_user):
+        synced = DestinationConfig.objects.get(user=end_user, settings__synced=True)
+        body = {"label": "", "settings": '{"email_address": "other@example.org"}'}
+        response = admin_client.post(f"{ADMIN}/destinationconfig/{synced.pk}/change/", body)
+        assert response.status_code == 302
+        assert DestinationConfig.objects.get(user=end_user, settings__synced=True).settings[
+            "email_address"
+        ] == (end_user.email)

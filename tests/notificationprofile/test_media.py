@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from argus.incident import services
 from argus.incident.models import Event
+from argus.notificationprofile.choices import EMAIL_MEDIA_SLUG, SMS_MEDIA_SLUG
 from argus.notificationprofile.media import (
     MediumNotInstalled,
     api_safely_get_medium_object,
@@ -456,8 +457,8 @@ class TestDestinationSettings:
 
 class TestPluginRegistry:
     def test_get_medium(self):
-        assert get_medium("email") is EmailNotification
-        assert get_medium("sms") is SMSNotification
+        assert get_medium(EMAIL_MEDIA_SLUG) is EmailNotification
+        assert get_medium(SMS_MEDIA_SLUG) is SMSNotification
         with pytest.raises(MediumNotInstalled):
             get_medium("fax")
 
@@ -469,14 +470,14 @@ class TestPluginRegistry:
     def test_settings_change_is_picked_up(self):
         with override_settings(MEDIA_PLUGINS=["argus.notificationprofile.media.email.EmailNotification"]):
             with pytest.raises(MediumNotInstalled):
-                get_medium("sms")
-        assert get_medium("sms") is SMSNotification
+                get_medium(SMS_MEDIA_SLUG)
+        assert get_medium(SMS_MEDIA_SLUG) is SMSNotification
 
     def test_broken_entry_is_skipped(self, caplog):
         with override_settings(
             MEDIA_PLUGINS=["no.such.Plugin", "argus.notificationprofile.media.email.EmailNotification"]
         ):
-            assert get_medium("email") is EmailNotification
+            assert get_medium(EMAIL_MEDIA_SLUG) is EmailNotification
         assert "no.such.Plugin" in caplog.text
 
     @pytest.mark.django_db
@@ -485,12 +486,12 @@ class TestPluginRegistry:
             DestinationConfigFactory(),
             DestinationConfigFactory(media=media_for("fax"), settings={"n": 1}),
         ]
-        assert get_notification_media(destinations) == {"email": EmailNotification}
+        assert get_notification_media(destinations) == {EMAIL_MEDIA_SLUG: EmailNotification}
 
     @pytest.mark.django_db
     def test_sync_media_table(self):
         Media.objects.create(slug="fax", name="Fax")
-        Media.objects.filter(slug="sms").delete()
+        Media.objects.filter(slug=SMS_MEDIA_SLUG).delete()
         sync_media_table()
         assert dict(Media.objects.values_list("slug", "installed")) == {
             "email": True,

@@ -105,7 +105,7 @@ class ServiceAdmin(admin.ModelAdmin):
     def delete_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         try:
-            if obj is not None:
+            if obj is not None and self.has_delete_permission(request, obj):
                 self.check_deletable(obj)
             return super().delete_view(request, object_id, extra_context)
         except DomainError as error:

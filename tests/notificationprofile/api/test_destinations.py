@@ -2,6 +2,7 @@
 
 import pytest
 
+from argus.notificationprofile.choices import EMAIL_MEDIA_SLUG
 from argus.notificationprofile.models import DestinationConfig, Media
 from tests.factories import EndUserFactory
 from tests.notificationprofile.factories import (
@@ -21,7 +22,7 @@ SMS = {"slug": "sms", "name": "SMS", "installed": True}
 
 
 def synced_of(user):
-    return DestinationConfig.objects.get(user=user, media_id="email", settings__synced=True)
+    return DestinationConfig.objects.get(user=user, media_id=EMAIL_MEDIA_SLUG, settings__synced=True)
 
 
 # --- media ----------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from argus.notificationprofile.choices import EMAIL_MEDIA_SLUG
 from argus.notificationprofile.models import DestinationConfig, NotificationProfile
 from tests.factories import EndUserFactory
 from tests.notificationprofile.factories import (
@@ -36,7 +37,7 @@ def phone(end_user):
 
 
 def synced_of(user):
-    return DestinationConfig.objects.get(user=user, media_id="email", settings__synced=True)
+    return DestinationConfig.objects.get(user=user, media_id=EMAIL_MEDIA_SLUG, settings__synced=True)
 
 
 def destinations_of(pk):
@@ -116,6 +117,29 @@ def test_create_rejects_bad_input(end_user_client, end_user, timeslot, filter1, 
     assert response.status_code == 400
     assert response.json() == errors
     assert not NotificationProfile.objects.filter(user=end_user).exists()
+
+
+@pytest.mark.parametrize("phone_number", ["x", "1.5", True, [1], {"pk": 1}])
+@pytest.mark.parametrize("method", ["post", "put"])
+def test_phone_number_that_is_no_integer_is_refused_as_in_1_37(
+    end_user_client, end_user, timeslot, filter1, phone, method, phone_number
+):
+    body = {"timeslot": timeslot.pk, "filters": [filter1.pk], "media": ["SM"], "phone_number": phone_number}
+    url = P1
+    if method == "put":
+        profile = NotificationProfileFactory(user=end_user, timeslot=timeslot, filters=[filter1])
+        url = f"{P1}{profile.pk}/"
+    response = getattr(end_user_client, method)(url, body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"phone_number": ["A valid integer is required."]}
+    assert not NotificationProfile.objects.filter(destinations=phone).exists()
+
+
+def test_phone_number_given_as_a_numeric_string_is_accepted(end_user_client, timeslot, filter1, phone):
+    body = {"timeslot": timeslot.pk, "filters": [filter1.pk], "media": ["SM"], "phone_number": str(phone.pk)}
+    response = end_user_client.post(P1, body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["phone_number"]["pk"] == phone.pk
 
 
 def test_phone_number_must_be_own_sms_destination(

@@ -26,6 +26,7 @@ from django.template.loader import get_template
 from rest_framework import serializers
 
 from argus.incident.models import Event
+from argus.notificationprofile.choices import EMAIL_MEDIA_NAME, EMAIL_MEDIA_SLUG
 from argus.notificationprofile.media.base import AddressMedium
 from argus.notificationprofile.media.rendering import (
     html_fields,
@@ -266,9 +267,9 @@ def _form_errors(form: forms.Form) -> dict:
 
 class EmailNotification(AddressMedium):
     ADDRESS_KEY = EMAIL_ADDRESS
-    MEDIA_SLUG = "email"
+    MEDIA_SLUG = EMAIL_MEDIA_SLUG
     ACCEPTS_MAIL_CONNECTION = True
-    MEDIA_NAME = "Email"
+    MEDIA_NAME = EMAIL_MEDIA_NAME
     MEDIA_JSON_SCHEMA = {
         "title": "Email Settings",
         "description": "Settings for a DestinationConfig using email.",

@@ -12,6 +12,7 @@ from django.core.mail import EmailMessage, get_connection
 from rest_framework import serializers
 
 from argus.incident.models import Event
+from argus.notificationprofile.choices import SMS_MEDIA_NAME, SMS_MEDIA_SLUG
 from argus.notificationprofile.media.base import AddressMedium
 from argus.notificationprofile.models import DestinationConfig
 from argus.util.phonenumbers import normalize_phone_number
@@ -23,9 +24,9 @@ PHONE_NUMBER = "phone_number"
 
 class SMSNotification(AddressMedium):
     ADDRESS_KEY = PHONE_NUMBER
-    MEDIA_SLUG = "sms"
+    MEDIA_SLUG = SMS_MEDIA_SLUG
     ACCEPTS_MAIL_CONNECTION = True
-    MEDIA_NAME = "SMS"
+    MEDIA_NAME = SMS_MEDIA_NAME
     MEDIA_JSON_SCHEMA = {
         "title": "SMS Settings",
         "description": "Settings for a DestinationConfig using SMS.",
