@@ -3,6 +3,7 @@
 import pytest
 
 from argus.util.ids import MAX_DATABASE_ID, is_integer_text, parse_pk
+from tests.util.api_paths import api_paths
 
 
 @pytest.mark.parametrize(
@@ -54,3 +55,17 @@ def test_parse_pk_refuses_anything_else(value):
 )
 def test_is_integer_text(value, expected):
     assert is_integer_text(value) is expected
+
+
+@pytest.mark.django_db
+def test_no_api_endpoint_answers_500_to_a_pk_that_is_not_one(superuser_client):
+    """Every route with a pk, every method, pks that str.isdigit() or int() read differently from
+    a database and numbers beyond a bigint."""
+    paths = [path for path in api_paths() if "/1/" in path and "logout" not in path]
+    assert len(paths) > 25
+    for path in paths:
+        for bad in ("²", "١", "-1", "0", "9" * 30, "9" * 5000):
+            url = path.replace("/1/", f"/{bad}/")
+            for method in ("get", "put", "patch", "delete", "post"):
+                response = getattr(superuser_client, method)(url, {}, format="json")
+                assert response.status_code < 500, (method, url[:80], response.content[:300])

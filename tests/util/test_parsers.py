@@ -1,13 +1,11 @@
 """JSON nested too deeply: a 400 like malformed JSON on every API endpoint, never a 500."""
 
-import re
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from argus.incident.models import Incident
 from argus.util.parsers import MAX_JSON_DEPTH, JSONTooDeep, exceeds_json_depth, loads
 from tests.factories import SourceSystemFactory
+from tests.util.api_paths import api_paths
 
 pytestmark = pytest.mark.django_db
 
@@ -84,29 +82,11 @@ def test_knox_login_with_a_body_nested_too_deeply_is_refused_as_other_bad_json(a
     assert response.json() == {"detail": "Nested deeper than 100 levels."}
 
 
-def _api_paths():
-    """Every URL under /api/, path parameters filled with "1"."""
-
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            regex = pattern.pattern.regex.pattern.lstrip("^").rstrip("$").replace(r"\Z", "")
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, prefix + regex)
-            elif isinstance(pattern, URLPattern):
-                yield prefix + regex
-
-    for raw in walk(get_resolver().url_patterns, "/"):
-        if raw.startswith("/api/"):
-            path = re.sub(r"\\(.)", r"\1", re.sub(r"\(\?P<\w+>[^)]*\)", "1", raw))
-            if "(" not in path:
-                yield path
-
-
 def test_no_api_endpoint_answers_500_to_a_body_it_cannot_parse(superuser_source_client, superuser):
     """Also when the answer is rendered as HTML (browsable API, Swagger page), which reads the body
     again through a template context processor."""
     Incident.objects.create(start_time="2024-05-01T10:00:00Z", source=superuser.source_system)
-    paths = sorted(path for path in set(_api_paths()) if "logout" not in path)
+    paths = [path for path in api_paths() if "logout" not in path]
     assert len(paths) > 70 and "/api/v2/token-auth/" in paths
     requests = [
         *[
