@@ -120,6 +120,17 @@ def test_dev_settings_start_without_any_environment():
     assert result.stdout.split() == ["True", "False", "secret-secret!"]
 
 
+@pytest.mark.parametrize("env, expected", [({}, "1000"), ({"ARGUS_MAX_PAGE_SIZE": "250"}, "250")])
+def test_max_page_size_comes_from_the_environment(env, expected):
+    code = "from django.conf import settings as s; print(s.MAX_PAGE_SIZE)"
+    clean = {"ARGUS_MAX_PAGE_SIZE": ""} if not env else env
+    result = run_manage(
+        "shell", "-v", "0", "-c", code, DJANGO_SETTINGS_MODULE="argus.site.settings.dev", **clean
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [expected]
+
+
 def test_redis_server_selects_the_redis_channel_layer():
     code = "from django.conf import settings as s; print(s.CHANNEL_LAYERS['default'])"
     result = run_manage(

@@ -48,7 +48,9 @@ from argus.incident.services import (
     incident_tag_remove,
     incident_update,
 )
+from argus.incident.tags import InvalidTag, parse_tag
 from argus.util.datetime_utils import INFINITY, INFINITY_REPR, is_infinite
+from argus.util.ids import parse_pk
 from argus.ws.broadcast import broadcast_after_commit
 
 #: A search word matching more tags than this only searches the first ones (and the text fields).
@@ -126,10 +128,9 @@ class SourceFilter(admin.SimpleListFilter):
         return [(str(source.pk), str(source)) for source in sources]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(**{f"{self.source_field}_id": int(self.value())})
         if self.value():
-            return queryset.none()
+            pk = parse_pk(self.value())
+            return queryset.filter(**{f"{self.source_field}_id": pk}) if pk else queryset.none()
         return queryset
 
 
@@ -223,8 +224,11 @@ def with_cheap_date_hierarchy(queryset, field_name, request):
     """``queryset`` with :class:`CheapDateHierarchyQuerySet` for the hierarchy on ``field_name``."""
 
     def number(name):
+        # ASCII digits only: "²" is a digit to str.isdigit() but not to int()
         value = request.GET.get(f"{field_name}__{name}", "")
-        return int(value) if value.isdigit() and 0 < int(value) < 10000 else None
+        if not (value.isascii() and value.isdigit() and len(value) <= 4):
+            return None
+        return int(value) or None
 
     attributes = {
         "hierarchy_field": field_name,
@@ -555,11 +559,9 @@ class FakeIncidentForm(forms.Form):
             if not tag:
                 continue
             try:
-                key, value = Tag.split(tag)
-                Tag(key=key, value=value).clean_fields()
-            except ValidationError as error:
-                raise ValidationError(f"{tag}: {' '.join(error.messages)}")
-            pairs.append((key, value))
+                pairs.append(parse_tag(tag))
+            except InvalidTag as error:
+                raise ValidationError(f"{tag}: {error.message}") from None
         return pairs
 
     def save(self) -> Incident:

@@ -41,6 +41,3 @@ ALLOWED_TYPES_FOR_END_USERS = {
     EventType.OTHER,
 }
 CLOSING_TYPES = {EventType.INCIDENT_END, EventType.CLOSE}
-
-TAG_DELIMITER = "="
-TAG_KEY_PATTERN = r"^[a-z0-9_]+$"

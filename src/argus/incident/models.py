@@ -13,14 +13,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from argus.incident.choices import (
-    DEFAULT_INCIDENT_LEVEL,
+from argus.incident.choices import DEFAULT_INCIDENT_LEVEL, EventType, Level
+from argus.incident.fields import InfinityDateTimeField
+from argus.incident.tags import (
+    EMPTY_KEY,
+    INVALID_KEY,
+    KEY_TOO_LONG,
+    MESSAGES,
     TAG_DELIMITER,
     TAG_KEY_PATTERN,
-    EventType,
-    Level,
+    InvalidTag,
+    check_tag,
 )
-from argus.incident.fields import InfinityDateTimeField
 from argus.util.datetime_utils import INFINITY, is_infinite
 from argus.util.jsonb import JsonbOrderedJSONField
 
@@ -65,14 +69,7 @@ class SourceSystem(models.Model):
 
 
 class Tag(models.Model):
-    key = models.TextField(
-        validators=[
-            RegexValidator(
-                TAG_KEY_PATTERN,
-                message="Enter a valid key consisting of lowercase letters, numbers and underscores.",
-            )
-        ]
-    )
+    key = models.TextField(validators=[RegexValidator(TAG_KEY_PATTERN, message=MESSAGES[INVALID_KEY])])
     value = models.TextField()
 
     class Meta:
@@ -85,16 +82,14 @@ class Tag(models.Model):
     def representation(self):
         return f"{self.key}{TAG_DELIMITER}{self.value}"
 
-    @staticmethod
-    def split(tag: str):
-        """Split ``key=value`` on the first delimiter, stripping both parts (incidents.md §1.5)."""
-        key, delimiter, value = tag.partition(TAG_DELIMITER)
-        if not delimiter:
-            raise ValidationError(f"The tag does not have its delimiter: {TAG_DELIMITER}.")
-        key, value = key.strip(), value.strip()
-        if not key:
-            raise ValidationError("The key of the tag cannot be empty.")
-        return key, value
+    def clean(self):
+        """The rules of :mod:`argus.incident.tags` beyond the key pattern (lengths), for forms."""
+        try:
+            check_tag(self.key, self.value)
+        except InvalidTag as error:
+            if error.code not in (EMPTY_KEY, INVALID_KEY):  # the key field's own checks say so
+                field = "key" if error.code == KEY_TOO_LONG else "value"
+                raise ValidationError({field: error.messages}) from None
 
 
 class IncidentTagRelation(models.Model):

@@ -43,6 +43,7 @@ from argus.incident.models import (
     SourceSystemType,
     Tag,
 )
+from argus.incident.tags import check_tag, parse_tag
 from argus.util.datetime_utils import INFINITY
 
 # --- side effects --------------------------------------------------------------------------------
@@ -83,13 +84,23 @@ def user_is_source_system(user) -> bool:
 
 
 def parse_tags(tags: Iterable) -> list[tuple[str, str]]:
-    """``key=value`` strings (or (key, value) pairs) to de-duplicated pairs in the given order."""
+    """``key=value`` strings (or (key, value) pairs) to checked, de-duplicated pairs in the given
+    order; :class:`~argus.incident.tags.InvalidTag` (a Django ``ValidationError``) for a bad one."""
     pairs = []
     for tag in tags:
-        pair = tuple(tag) if isinstance(tag, (tuple, list)) else Tag.split(tag)
-        if pair not in pairs:
-            pairs.append(pair)
-    return pairs
+        if isinstance(tag, (tuple, list)):
+            key, value = tag
+            check_tag(key, value)
+            pairs.append((key, value))
+        else:
+            pairs.append(parse_tag(tag))
+    return list(dict.fromkeys(pairs))
+
+
+#: Tags read or written per SQL statement. A lookup of many (key, value) pairs in one statement
+#: overflows PostgreSQL's expression stack (10,000 pairs did) and SQLite's limit of 999 variables
+#: in older versions; incidents with fewer tags (nearly all) keep their single statement.
+TAG_BATCH_SIZE = 400
 
 
 def get_or_create_tags(pairs: list[tuple[str, str]]) -> list[Tag]:
@@ -99,12 +110,22 @@ def get_or_create_tags(pairs: list[tuple[str, str]]) -> list[Tag]:
     existing = _existing_tags(pairs)
     missing = [Tag(key=key, value=value) for key, value in pairs if (key, value) not in existing]
     if missing:
-        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        Tag.objects.bulk_create(missing, ignore_conflicts=True, batch_size=TAG_BATCH_SIZE)
         existing = _existing_tags(pairs)
     return [existing[pair] for pair in pairs]
 
 
 def _existing_tags(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Tag]:
+    """The stored tags among ``pairs``: one statement per :data:`TAG_BATCH_SIZE` pairs (usually one)."""
+    if len(pairs) <= TAG_BATCH_SIZE:
+        return _existing_tags_statement(pairs)
+    existing = {}
+    for start in range(0, len(pairs), TAG_BATCH_SIZE):
+        existing.update(_existing_tags_statement(pairs[start : start + TAG_BATCH_SIZE]))
+    return existing
+
+
+def _existing_tags_statement(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Tag]:
     """One row-value ``IN`` lookup (PostgreSQL and SQLite alike).
 
     Hand-written because it runs on every incident creation: building the equivalent ORM query
@@ -138,8 +159,8 @@ def _add_tag_relations(
         IncidentTagRelation(incident=incident, tag=tag, added_by=added_by, added_time=now) for tag in tags
     ]
     if new_incident:
-        return IncidentTagRelation.objects.bulk_create(relations)
-    IncidentTagRelation.objects.bulk_create(relations, ignore_conflicts=True)
+        return IncidentTagRelation.objects.bulk_create(relations, batch_size=TAG_BATCH_SIZE)
+    IncidentTagRelation.objects.bulk_create(relations, ignore_conflicts=True, batch_size=TAG_BATCH_SIZE)
     return relations
 
 
@@ -260,9 +281,10 @@ def incident_update(*, incident: Incident, actor, data: dict, tags: Iterable | N
         change_events = []
         if tags is not None:
             new_pairs = parse_tags(tags)
+            wanted = set(new_pairs)
             relations = list(incident.incident_tag_relations.select_related("tag"))
             current = {(r.tag.key, r.tag.value): r for r in relations}
-            to_remove = [r for pair, r in current.items() if pair not in new_pairs]
+            to_remove = [r for pair, r in current.items() if pair not in wanted]
             refused = [
                 r.tag.representation
                 for r in to_remove
@@ -274,7 +296,11 @@ def incident_update(*, incident: Incident, actor, data: dict, tags: Iterable | N
             if to_add or to_remove:
                 old_repr = sorted(f"{k}={v}" for k, v in current)
                 new_repr = sorted(f"{k}={v}" for k, v in new_pairs)
-                IncidentTagRelation.objects.filter(pk__in=[r.pk for r in to_remove]).delete()
+                removed_ids = [r.pk for r in to_remove]
+                for start in range(0, len(removed_ids), TAG_BATCH_SIZE):
+                    IncidentTagRelation.objects.filter(
+                        pk__in=removed_ids[start : start + TAG_BATCH_SIZE]
+                    ).delete()
                 _add_tag_relations(incident, get_or_create_tags(to_add), actor)
                 change_events.append(
                     Event(

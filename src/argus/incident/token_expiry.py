@@ -20,6 +20,7 @@ from argus.incident.models import Incident, IncidentTagRelation, SourceSystem
 from argus.incident.queries import open_q
 from argus.incident.services import get_or_create_tags, incident_end
 from argus.util.datetime_utils import INFINITY
+from argus.util.ids import parse_pk
 
 PROBLEM_TYPE = "token_expiry"
 SOURCE_TAG_KEY = "source_system_id"
@@ -136,6 +137,6 @@ def check_token_expiry(days: int = DEFAULT_DAYS, now=None) -> tuple[list[Inciden
             )
     ended = 0
     for source_id in warned:
-        if not source_id.isdigit() or int(source_id) not in running_out:
+        if parse_pk(source_id) not in running_out:
             ended += end_token_expiry_incidents(source_id=source_id)
     return created, ended

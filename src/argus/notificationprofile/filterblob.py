@@ -17,8 +17,10 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from rest_framework import serializers
 
-from argus.incident.api.serializers_related import MAX_DATABASE_ID
-from argus.incident.choices import MAX_INCIDENT_LEVEL, MIN_INCIDENT_LEVEL, TAG_DELIMITER, EventType
+from argus.incident.choices import MAX_INCIDENT_LEVEL, MIN_INCIDENT_LEVEL, EventType
+from argus.incident.tags import KEY_TOO_LONG, VALUE_TOO_LONG, InvalidTag, parse_tag, split_tag
+from argus.util import parsers
+from argus.util.ids import MAX_DATABASE_ID
 
 SOURCE_SYSTEM_IDS = "sourceSystemIds"
 TAGS = "tags"
@@ -98,6 +100,20 @@ class FilterBlobSerializer(serializers.Serializer):
     def to_representation(self, instance):
         return represent_filter_blob(instance)
 
+    def validate_tags(self, tags):
+        """Tags over the tag length limits are refused. Other malformed tags are stored, as 1.37
+        does (they match nothing), except where the context asks for ``strict_tags`` (preview)."""
+        errors = {}
+        for index, tag in enumerate(tags):
+            try:
+                parse_tag(tag)
+            except InvalidTag as error:
+                if self.context.get("strict_tags") or error.code in (KEY_TOO_LONG, VALUE_TOO_LONG):
+                    errors[str(index)] = [error.message]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return tags
+
     def to_internal_value(self, data):
         validated = super().to_internal_value(data)
         # Keep the order of the input so the stored blob reads like what the user sent.
@@ -118,14 +134,15 @@ def _position(order: list, key: str) -> int:
     return order.index(key) if key in order else len(order)
 
 
-def validate_filter_blob(blob, *, version: int = 2) -> dict:
+def validate_filter_blob(blob, *, version: int = 2, strict_tags: bool = False) -> dict:
     """Validate a blob with the v2 (or v1) rules and return the cleaned blob.
 
     Raises :class:`InvalidFilterBlob` (a Django ``ValidationError``) whose ``detail`` is the DRF error
     structure, e.g. ``{"sourceSystemIds": {"0": ["A valid integer is required."]}}``.
+    ``strict_tags`` refuses every tag that is not a valid ``key=value`` tag (filter preview).
     """
     serializer_class = FilterBlobV1Serializer if version == 1 else FilterBlobSerializer
-    serializer = serializer_class(data=blob)
+    serializer = serializer_class(data=blob, context={"strict_tags": strict_tags})
     if not serializer.is_valid():
         raise InvalidFilterBlob(_plain(serializer.errors))
     return dict(serializer.validated_data)
@@ -172,26 +189,19 @@ def source_ids_of(blob: Mapping) -> list[int]:
     ]
 
 
-def split_tag(tag: str) -> tuple[str, str] | None:
-    """``key=value`` → ``(key, value)`` (stripped, split on the first ``=``); None if malformed.
+def tags_by_key(tags) -> dict[str, set[str]] | None:
+    """Group filter tags by key (OR within a key, AND across keys). None if any tag is malformed.
 
     Blobs may hold tags without a delimiter (the API stores them, §4); they simply match nothing.
+    Only the split is checked: a tag breaking the other rules names no stored tag anyway.
     """
-    key, delimiter, value = str(tag).partition(TAG_DELIMITER)
-    key, value = key.strip(), value.strip()
-    if not delimiter or not key:
-        return None
-    return key, value
-
-
-def tags_by_key(tags) -> dict[str, set[str]] | None:
-    """Group filter tags by key (OR within a key, AND across keys). None if any tag is malformed."""
     grouped: dict[str, set[str]] = {}
     for tag in tags or ():
-        pair = split_tag(tag)
-        if pair is None:
+        try:
+            key, value = split_tag(str(tag))
+        except InvalidTag:
             return None
-        grouped.setdefault(pair[0], set()).add(pair[1])
+        grouped.setdefault(key, set()).add(value)
     return grouped
 
 
@@ -222,8 +232,8 @@ def parse_filter_string(text) -> dict:
     if not isinstance(text, str):
         raise InvalidFilterBlob(["Not a valid string."])
     try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError as error:
+        parsed = parsers.loads(text)
+    except ValueError as error:
         raise InvalidFilterBlob([str(error)])
     if not isinstance(parsed, dict):
         raise InvalidFilterBlob(["The filter string must be a JSON object."])

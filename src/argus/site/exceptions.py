@@ -6,12 +6,19 @@ On top of DRF's own handler it answers:
   app's ``api/errors.py`` gives for it (views never catch service errors themselves);
 * a Django ``ValidationError`` with a DRF-style 400 instead of a 500;
 * a body over Django's size limits with a JSON 413/400 like every other API error (not Django's
-  HTML page).
+  HTML page);
+* a ``RecursionError`` (input nested deeper than Python can walk, e.g. a JSON text inside a form
+  field) as a JSON parse error (400);
+* a database that cannot be reached with ``503 {"detail": ...}``, without the driver's text (which
+  names hosts and ports); the error is logged.
 """
+
+import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -21,14 +28,44 @@ from argus.auth.api.errors import ERROR_RESPONSES as AUTH_ERROR_RESPONSES
 from argus.incident.api.errors import ERROR_RESPONSES as INCIDENT_ERROR_RESPONSES
 from argus.notificationprofile.api.errors import ERROR_RESPONSES as NOTIFICATION_ERROR_RESPONSES
 from argus.util.errors import DomainError
+from argus.util.parsers import TOO_DEEP_MESSAGE
+
+logger = logging.getLogger(__name__)
 
 #: Domain error class -> function(error, request) -> (HTTP status, JSON body).
 ERROR_RESPONSES = {**AUTH_ERROR_RESPONSES, **INCIDENT_ERROR_RESPONSES, **NOTIFICATION_ERROR_RESPONSES}
+
+DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable. Please try again later."
+
+# Errors that say the database cannot be reached, as opposed to a failing statement: PostgreSQL
+# SQLSTATE classes 08 (connection exception), 53 (insufficient resources, e.g. too many
+# connections) and 57P (shut down, starting up); psycopg2 gives no code when it could not
+# connect at all. SQLite: busy/locked, I/O error, cannot open the file.
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57P")
+_UNAVAILABLE_SQLITE_CODES = {5, 6, 10, 14}  # SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CANTOPEN
 
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "payload_too_large"
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = DATABASE_UNAVAILABLE_MESSAGE
+    default_code = "database_unavailable"
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` means the database cannot be reached (not that a statement failed)."""
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    cause = exc.__cause__
+    sqlite_code = getattr(cause, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in _UNAVAILABLE_SQLITE_CODES
+    sqlstate = getattr(cause, "pgcode", None) or getattr(cause, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
 
 
 def domain_error_response(error: DomainError, request) -> Response:
@@ -62,4 +99,9 @@ def exception_handler(exc, context):
             exc = exceptions.ValidationError(exc.message_dict)
         else:
             exc = exceptions.ValidationError(exc.messages)
+    elif isinstance(exc, RecursionError):
+        exc = exceptions.ParseError(f"JSON parse error - {TOO_DEEP_MESSAGE}")
+    elif database_unavailable(exc):
+        logger.error("Database unavailable: %s", exc)
+        exc = DatabaseUnavailable()
     return drf_exception_handler(exc, context)

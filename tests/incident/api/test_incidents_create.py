@@ -165,6 +165,8 @@ WRONG_FORMAT = (
 )
 TAG_FORMAT = 'Tags need to follow the format {"tag": key=value}'
 BAD_KEY = "['Enter a valid key consisting of lowercase letters, numbers and underscores.']"
+LONG_VALUE = "The value of the tag cannot be longer than 600 characters."
+LONG_KEY = "The key of the tag cannot be longer than 100 characters."
 
 
 @pytest.mark.parametrize(
@@ -199,6 +201,9 @@ BAD_KEY = "['Enter a valid key consisting of lowercase letters, numbers and unde
         ),
         ({"tags": [{"tag": "=value"}]}, {"tags": {"0": {"tag": "The key of the tag cannot be empty."}}}),
         ({"tags": [{"tag": "ok=1"}, {"tag": "Bad=1"}]}, {"tags": {"1": {"tag": BAD_KEY}}}),
+        # a tag longer than the unique (key, value) index can hold is refused, naming the limit
+        ({"tags": [{"tag": "k=" + "v" * 1_000_000}]}, {"tags": {"0": {"tag": LONG_VALUE}}}),
+        ({"tags": [{"tag": "ok=1"}, {"tag": "k" * 101 + "=v"}]}, {"tags": {"1": {"tag": LONG_KEY}}}),
         ({"level": 0}, {"level": ['"0" is not a valid choice.']}),
         ({"level": 6}, {"level": ['"6" is not a valid choice.']}),
         ({"level": "abc"}, {"level": ['"abc" is not a valid choice.']}),
@@ -243,6 +248,27 @@ def test_duplicate_tags_are_added_once(source_client, incidents_url):
     response = source_client.post(incidents_url, body(tags=[{"tag": "a=b"}, {"tag": "a = b"}]), format="json")
     assert response.status_code == 201
     assert [tag["tag"] for tag in response.json()["tags"]] == ["a=b"]
+
+
+def test_ten_thousand_tags_are_stored(source_client):
+    incidents_url = "/api/v2/incidents/"
+    tags = [{"tag": f"k{i % 7}=value {i}"} for i in range(10_000)]
+    response = source_client.post(incidents_url, body(tags=tags), format="json")
+    assert response.status_code == 201, response.content[:500]
+    assert {tag["tag"] for tag in response.json()["tags"]} == {tag["tag"] for tag in tags}
+    assert IncidentTagRelation.objects.filter(incident_id=response.json()["pk"]).count() == 10_000
+    # and once more, now that the tags exist
+    response = source_client.post(incidents_url, body(tags=tags), format="json")
+    assert response.status_code == 201
+    assert Tag.objects.count() == 10_000 and IncidentTagRelation.objects.count() == 20_000
+
+
+def test_tags_at_the_length_limits_are_stored_whatever_their_characters(source_client, incidents_url):
+    """4-byte UTF-8 characters: the longest tag still fits PostgreSQL's unique btree index."""
+    tag = "k" * 100 + "=" + "\U0001f525" * 600
+    response = source_client.post(incidents_url, body(tags=[{"tag": tag}]), format="json")
+    assert response.status_code == 201
+    assert [t["tag"] for t in response.json()["tags"]] == [tag]
 
 
 def test_existing_tags_are_reused(source_client, incidents_url):

@@ -54,6 +54,9 @@ def test_details_url_is_joined_to_the_source_base_url(end_user_client, incidents
     [
         ("999999", "No Incident matches the given query."),
         ("abc", "Not found."),
+        ("²", "Not found."),  # a digit to str.isdigit(), not to int()
+        ("١", "Not found."),  # a digit to int(), not an ASCII digit
+        ("-1", "No Incident matches the given query."),
         (str(2**70), "No Incident matches the given query."),
     ],
 )
@@ -234,6 +237,34 @@ def test_patch_field_validation(end_user_client, incidents_url, incident, body, 
     assert response.status_code == 400
     assert response.json() == errors
     assert chi_events(incident) == []
+
+
+@pytest.mark.parametrize(
+    "tag, message",
+    [
+        ("k=" + "v" * 1_000_000, "The value of the tag cannot be longer than 600 characters."),
+        ("k" * 101 + "=v", "The key of the tag cannot be longer than 100 characters."),
+    ],
+)
+def test_patch_with_a_tag_over_the_length_limits_is_400(
+    end_user_client, incidents_url, incident, tag, message
+):
+    response = end_user_client.patch(
+        f"{incidents_url}{incident.pk}/", {"tags": [{"tag": tag}]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"tags": {"0": {"tag": message}}}
+    assert chi_events(incident) == []
+
+
+def test_patch_replaces_thousands_of_tags(source_client, make_incident, source_system):
+    """More tags than one SQL statement reads or writes: they go in chunks."""
+    incident = make_incident(tags=[f"old=v{i}" for i in range(1500)])
+    new_tags = [{"tag": f"new=v{i}"} for i in range(1500)] + [{"tag": "old=v7"}]
+    response = source_client.patch(f"/api/v2/incidents/{incident.pk}/", {"tags": new_tags}, format="json")
+    assert response.status_code == 200
+    assert tag_set(response.json()) == {tag["tag"] for tag in new_tags}
+    assert IncidentTagRelation.objects.filter(incident=incident).count() == 1501
 
 
 def test_put_requires_tags(source_client, incidents_url, incident):

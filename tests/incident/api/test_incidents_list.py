@@ -15,6 +15,9 @@ from tests.factories import AcknowledgementFactory, EventFactory, SourceSystemFa
 pytestmark = pytest.mark.django_db
 
 
+INVALID_TAGS = 'Enter a valid key-value construct: "key=value", where key and value are strings.'
+
+
 def pks(response):
     assert response.status_code == 200, response.content
     return [item["pk"] for item in response.json()["results"]]
@@ -211,6 +214,9 @@ def test_time_ranges(end_user_client, incidents_url, world):
         ("source_incident_id=%00", {"source_incident_id": ["Null characters are not allowed."]}),
         ("search=a%00", {"search": ["Null characters are not allowed."]}),
         ("tags=a=%00", {"tags": ["Null characters are not allowed."]}),
+        ("tags=host=" + "x" * 601, {"tags": ["The value of the tag cannot be longer than 600 characters."]}),
+        ("tags=" + "k" * 101 + "=v", {"tags": ["The key of the tag cannot be longer than 100 characters."]}),
+        ("tags=host=b1, host=b1", {"tags": [INVALID_TAGS]}),  # a key as written: no stripping here
     ],
 )
 def test_filter_errors(end_user_client, incidents_url, world, query, errors):
@@ -291,11 +297,48 @@ def test_invalid_cursor(end_user_client, incidents_url, world, cursor):
     assert response.json() == {"detail": "Invalid cursor"}
 
 
-@pytest.mark.parametrize("page_size", ["9223372036854775807", "99999999999999999999"])
-def test_page_size_has_no_maximum_the_database_cannot_take(end_user_client, incidents_url, world, page_size):
+@pytest.mark.parametrize("page_size", ["9223372036854775807", "99999999999999999999", "9" * 5000])
+def test_page_size_beyond_what_the_database_takes_is_served_as_the_ceiling(
+    end_user_client, incidents_url, world, page_size
+):
     response = end_user_client.get(incidents_url, {"page_size": page_size})
     assert response.status_code == 200
     assert len(pks(response)) == 5 and response.json()["next"] is None
+
+
+@pytest.mark.parametrize("path", ["", "mine/", "events/"])
+def test_page_size_over_the_ceiling_is_served_as_the_ceiling_with_next_links(
+    source_client, world, settings, version, path
+):
+    """ARGUS_MAX_PAGE_SIZE: a paging client (pyargus) still sees every row, a page at a time."""
+    if path == "events/" and version == "v1":
+        pytest.skip("events/ is v2 only")
+    url = f"/api/{version}/incidents/{path}"
+    settings.MAX_PAGE_SIZE = 1000
+    everything = [item["pk"] for item in source_client.get(url).json()["results"]]
+    assert len(everything) >= 4
+    settings.MAX_PAGE_SIZE = 3
+    seen, page = [], source_client.get(url, {"page_size": 2**63}).json()
+    while True:
+        assert 0 < len(page["results"]) <= 3
+        seen += [item["pk"] for item in page["results"]]
+        if page["next"] is None:
+            break
+        assert page["next"].endswith("page_size=9223372036854775808")
+        page = source_client.get(page["next"]).json()
+    assert seen == everything
+    settings.MAX_PAGE_SIZE = 2
+    assert len(source_client.get(url).json()["results"]) == 2  # the default (100) obeys it too
+
+
+def test_the_default_ceiling_is_1000(end_user_client, make_incident):
+    source = make_incident().source
+    now = timezone.now()
+    Incident.objects.bulk_create(
+        [Incident(start_time=now - timedelta(seconds=i), source=source) for i in range(1000)]
+    )
+    response = end_user_client.get("/api/v2/incidents/", {"page_size": 2**63})
+    assert len(pks(response)) == 1000 and response.json()["next"]
 
 
 def test_empty_cursor_is_first_page(end_user_client, incidents_url, world):

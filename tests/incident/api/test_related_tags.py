@@ -68,6 +68,12 @@ def test_add_tag_with_empty_value_and_split_on_first_delimiter(end_user_client, 
         ({"tag": "Bad=1"}, {"tag": BAD_KEY}),
         ({"tag": "bad key=1"}, {"tag": BAD_KEY}),
         ({"tag": "a=\x00"}, {"tag": "Null characters are not allowed."}),  # PostgreSQL cannot hold it
+        ({"tag": "k" * 101 + "=v"}, {"tag": "The key of the tag cannot be longer than 100 characters."}),
+        ({"tag": "k=" + "v" * 601}, {"tag": "The value of the tag cannot be longer than 600 characters."}),
+        (
+            {"tag": "k=" + "v" * 1_000_000},
+            {"tag": "The value of the tag cannot be longer than 600 characters."},
+        ),
         ({}, {"non_field_errors": ['Tags need to follow the format {"tag": key=value}']}),
         ({"tag": None}, {"non_field_errors": ['Tags need to follow the format {"tag": key=value}']}),
         ({"tag": 5}, {"non_field_errors": ['Tags need to follow the format {"tag": key=value}']}),
@@ -105,6 +111,21 @@ def test_detail_of_tag_not_on_incident_is_404(end_user_client, incident, source_
     response = end_user_client.get(url(version, f"{incident.pk}/tags/other=tag/"))
     assert response.status_code == 404
     assert response.json() == {"detail": "No Tag matches the given query."}
+
+
+def test_tag_at_the_length_limits_is_added_whatever_its_characters(end_user_client, incident):
+    """4-byte UTF-8 characters: the longest tag still fits PostgreSQL's unique btree index."""
+    tag = "k" * 100 + "=" + "\U0001f525" * 600
+    response = end_user_client.post(url("v2", f"{incident.pk}/tags/"), {"tag": tag}, format="json")
+    assert response.status_code == 201
+    assert response.json() == {"tag": tag}
+    assert tag in tags_of(incident)
+
+
+def test_detail_of_a_tag_over_the_length_limit_is_400(end_user_client, incident, version):
+    response = end_user_client.get(url(version, f"{incident.pk}/tags/host={'x' * 601}/"))
+    assert response.status_code == 400
+    assert response.json() == ["The value of the tag cannot be longer than 600 characters."]
 
 
 def test_detail_without_delimiter_is_400(end_user_client, incident, version):

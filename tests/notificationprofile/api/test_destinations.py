@@ -325,5 +325,28 @@ def test_duplicate_checks_other_users(end_user_client, end_user, other_end_user)
     assert response.json() == ["Destination with pk=999999 does not exist."]
 
 
+ARABIC_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize(
+    "pk",
+    [
+        "²",  # a digit to str.isdigit(), not to int()
+        lambda mine: str(mine.pk).translate(ARABIC_INDIC_DIGITS),  # int() reads it, we do not
+        "abc",
+        "0",
+        "-1",
+        str(2**63),
+        "9" * 5000,
+    ],
+)
+def test_duplicate_of_a_pk_that_is_not_one_is_a_400(end_user_client, end_user, pk):
+    mine = SMSDestinationFactory(user=end_user, settings={"phone_number": "+4747474701"})
+    pk = pk(mine) if callable(pk) else pk
+    response = end_user_client.get(f"{DESTINATIONS}{pk}/duplicate/")
+    assert response.status_code == 400
+    assert response.json() == [f"Destination with pk={pk} does not exist."]
+
+
 def test_media_table_holds_email_and_sms():
     assert set(Media.objects.values_list("slug", "name")) >= {("email", "Email"), ("sms", "SMS")}

@@ -330,3 +330,40 @@ def test_name_taken_by_a_concurrent_request_is_the_same_400(
     assert response.status_code == 400
     assert response.json() == {"name": [f"{message} owned by user {end_user.username}."]}
     assert Filter.objects.filter(user=end_user).count() == 1
+
+
+# --- tags: the tag rules of the incident API, where a filter blob shares them ------------------------
+
+LONG_VALUE = "The value of the tag cannot be longer than 600 characters."
+LONG_KEY = "The key of the tag cannot be longer than 100 characters."
+
+
+@pytest.mark.parametrize(
+    "tag, message",
+    [("host=" + "é" * 601, LONG_VALUE), ("k" * 101 + "=v", LONG_KEY)],
+)
+def test_tags_over_the_tag_length_limits_are_refused(end_user_client, end_user, tag, message):
+    response = end_user_client.post(V2, {"name": "x", "filter": {"tags": ["a=b", tag]}}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"filter": {"tags": {"1": [message]}}}
+    response = end_user_client.post(
+        V1, {"name": "x", "filter_string": json.dumps({"sourceSystemIds": [], "tags": [tag]})}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"filter_string": [f"tags.0: {message}"]}
+    assert not Filter.objects.filter(user=end_user).exists()
+
+
+def test_tags_at_the_length_limits_and_tags_without_delimiter_are_stored(end_user_client):
+    tags = ["k" * 100 + "=" + "é" * 600, "nokeyvalue", "Host=x"]
+    response = end_user_client.post(V2, {"name": "x", "filter": {"tags": tags}}, format="json")
+    assert response.status_code == 201
+    assert Filter.objects.get(pk=response.json()["pk"]).filter == {"tags": tags}
+
+
+def test_v1_filter_string_nested_too_deeply_is_a_400(end_user_client, end_user):
+    deep = "[" * 100_000 + "]" * 100_000
+    response = end_user_client.post(V1, {"name": "x", "filter_string": deep}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"filter_string": ["Nested deeper than 100 levels."]}
+    assert not Filter.objects.filter(user=end_user).exists()

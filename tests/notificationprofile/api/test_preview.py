@@ -119,8 +119,40 @@ def test_a_stored_blob_with_source_ids_beyond_the_database_selects_by_the_others
     assert response.status_code == 200 and response.json()["results"] == []
 
 
-def test_tags_without_delimiter_select_nothing_instead_of_crashing(end_user_client, incidents):
-    assert end_user_client.post(f"{P2}filterpreview/", {"tags": ["nokeyvalue"]}, format="json").json() == []
+PREVIEW_URLS = [f"{P1}filterpreview/", f"{P2}filterpreview/", f"{P2}preview/", f"{P1}preview/"]
+BAD_KEY = "Enter a valid key consisting of lowercase letters, numbers and underscores."
+
+
+@pytest.mark.parametrize("url", PREVIEW_URLS)
+@pytest.mark.parametrize(
+    "tag, message",
+    [
+        ("nokeyvalue", "The tag does not have its delimiter: =."),
+        ("=xy", "The key of the tag cannot be empty."),
+        ("Host=x", BAD_KEY),
+        ("host=" + "x" * 601, "The value of the tag cannot be longer than 600 characters."),
+    ],
+)
+def test_preview_refuses_tags_that_are_not_key_value(end_user_client, incidents, url, tag, message):
+    response = end_user_client.post(url, {"tags": ["host=a", tag]}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"tags": {"1": [message]}}
+
+
+@pytest.mark.parametrize("prefix", [P1, P2])
+def test_a_stored_filter_with_tags_without_delimiter_selects_nothing(
+    end_user_client, end_user, incidents, prefix
+):
+    """The filters API stores such tags (as 1.37); reading with them selects nothing, no error."""
+    response = end_user_client.post(
+        f"{prefix}filters/", {"name": "odd", "filter": {"tags": ["nokeyvalue"]}}, format="json"
+    )
+    assert response.status_code == 201
+    filter_pk = response.json()["pk"]
+    profile = NotificationProfileFactory(user=end_user, active=False, filters=[filter_pk])
+    assert pks(end_user_client.get(f"{prefix}{profile.pk}/incidents/")) == []
+    response = end_user_client.get(f"/api/{prefix.split('/')[2]}/incidents/", {"filter_pk": filter_pk})
+    assert response.status_code == 200 and response.json()["results"] == []
 
 
 def test_preview_needs_post_and_authentication(end_user_client, api_client):
@@ -152,9 +184,13 @@ def test_profile_incidents_is_the_union_of_its_filters(end_user_client, end_user
 
 
 @pytest.mark.parametrize("prefix", [P1, P2])
-def test_profile_incidents_of_unknown_or_foreign_profile_is_a_400(end_user_client, other_end_user, prefix):
+def test_profile_incidents_of_unknown_or_foreign_profile_is_a_400(
+    end_user_client, end_user, other_end_user, prefix
+):
     theirs = NotificationProfileFactory(user=other_end_user, filters=[FilterFactory(user=other_end_user)])
-    for pk in (theirs.pk, 99999, "abc"):
+    mine = NotificationProfileFactory(user=end_user, filters=[FilterFactory(user=end_user)])
+    in_other_digits = str(mine.pk).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    for pk in (theirs.pk, 99999, "abc", "²", in_other_digits, "0", "-1", 2**63, 10**30):
         response = end_user_client.get(f"{prefix}{pk}/incidents/")
         assert response.status_code == 400
         assert response.json() == [f"Notification profile with pk={pk} does not exist."]

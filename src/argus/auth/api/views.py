@@ -4,8 +4,6 @@ The versions differ only in which views their URL modules mount and in the curre
 serializer.
 """
 
-import json
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth import logout as django_logout
 from django.http import HttpResponse, RawPostDataException
@@ -34,11 +32,12 @@ from argus.auth.api.serializers import (
 )
 from argus.auth.authentication import KnoxTokenAuthentication
 from argus.notificationprofile.models import DestinationConfig
+from argus.util import parsers
+from argus.util.ids import parse_pk
 
 User = get_user_model()
 
 NOT_AUTHENTICATED_MESSAGE = "Authentication credentials were not provided."
-MAX_DATABASE_ID = 2**63 - 1
 
 
 class ObtainNewAuthTokenView(ObtainAuthToken):
@@ -70,7 +69,7 @@ class KnoxLoginView(KnoxBaseLoginView):
         if not body:
             return None
         try:
-            return json.loads(body)
+            return parsers.loads(body)
         except ValueError as error:
             raise PermissionDenied(str(error))
 
@@ -206,11 +205,8 @@ class PhoneNumberDetailView(PhoneNumberMixin, generics.GenericAPIView):
     """
 
     def find_object(self):
-        try:
-            pk = int(self.kwargs["pk"])
-        except ValueError:
-            return None
-        if not 0 < pk <= MAX_DATABASE_ID:
+        pk = parse_pk(self.kwargs["pk"])
+        if pk is None:
             return None
         return self.get_queryset().filter(pk=pk).first()
 

@@ -10,7 +10,6 @@ raises one DRF ``ValidationError`` listing every bad parameter at once.
 from __future__ import annotations
 
 import datetime
-import re
 from decimal import Decimal
 
 from django import forms
@@ -22,14 +21,15 @@ from rest_framework.filters import search_smart_split
 
 from argus.incident.models import Incident, IncidentTagRelation, SourceSystemType
 from argus.incident.queries import acked_q, closed_q, open_q
+from argus.incident.tags import KEY_TOO_LONG, VALUE_TOO_LONG, InvalidTag, parse_tag
 from argus.incident.token_expiry import token_expiry_q
 from argus.util.datetime_utils import INFINITY
+from argus.util.ids import MAX_DATABASE_ID, parse_pk
 
 from .fields import parse_query_datetime
 
 TRUE_VALUES = ("true", "True", "1")
 FALSE_VALUES = ("false", "False", "0")
-TAG_FILTER_PATTERN = re.compile(r"^[a-z0-9_]+=.+$", re.DOTALL)
 
 INVALID_TAGS = 'Enter a valid key-value construct: "key=value", where key and value are strings.'
 INVALID_NUMBER = "Enter a number."
@@ -41,7 +41,6 @@ INVALID_CHOICE = "Select a valid choice. That choice is not one of the available
 ARGUS_SOURCE_NAME = "argus"
 # Longer than any incident can have lasted: larger ``duration__gte`` values select nothing.
 MAX_DURATION_MINUTES = 10**9
-MAX_DATABASE_ID = 2**63 - 1
 
 
 class FilterError(Exception):
@@ -93,12 +92,19 @@ def parse_datetime_param(value: str) -> datetime.datetime:
 
 
 def parse_tag_filter(value: str) -> dict[str, list[str]]:
-    """``k1=v1,k1=v2,k2=v3`` grouped by key: ``{"k1": ["v1", "v2"], "k2": ["v3"]}``."""
+    """``k1=v1,k1=v2,k2=v3`` grouped by key: ``{"k1": ["v1", "v2"], "k2": ["v3"]}``.
+
+    Each item is a tag as written (no stripping) with a non-empty value; a key or value over the
+    tag length limits is refused with the limit's message, any other mistake with INVALID_TAGS.
+    """
     grouped: dict[str, list[str]] = {}
     for item in value.split(","):
-        if not TAG_FILTER_PATTERN.match(item):
+        try:
+            key, tag_value = parse_tag(item, strip=False)
+        except InvalidTag as error:
+            raise FilterError(error.message if error.code in (KEY_TOO_LONG, VALUE_TOO_LONG) else INVALID_TAGS)
+        if not tag_value:
             raise FilterError(INVALID_TAGS)
-        key, _, tag_value = item.partition("=")
         grouped.setdefault(key, []).append(tag_value)
     return grouped
 
@@ -201,8 +207,8 @@ def filter_by_filter_pk(queryset, value, context):
     from argus.notificationprofile.matching import incidents_for_filter
     from argus.notificationprofile.models import Filter
 
-    pk = parse_whole_number(value)
-    filter_obj = Filter.objects.filter(pk=pk, user_id=context["user"].pk).first()
+    pk = parse_pk(parse_whole_number(value))
+    filter_obj = Filter.objects.filter(pk=pk, user_id=context["user"].pk).first() if pk else None
     if filter_obj is None:
         return queryset.none()
     return incidents_for_filter(queryset, filter_obj)
@@ -212,8 +218,8 @@ def filter_by_notificationprofile_pk(queryset, value, context):
     from argus.notificationprofile.matching import incidents_for_profile
     from argus.notificationprofile.models import NotificationProfile
 
-    pk = parse_whole_number(value)
-    profile = NotificationProfile.objects.filter(pk=pk, user_id=context["user"].pk).first()
+    pk = parse_pk(parse_whole_number(value))
+    profile = NotificationProfile.objects.filter(pk=pk, user_id=context["user"].pk).first() if pk else None
     if profile is None:
         return queryset.none()
     return incidents_for_profile(queryset, profile)

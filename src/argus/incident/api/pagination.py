@@ -4,14 +4,19 @@ DRF's CursorPagination already produces the cursors and links Argus 1.37 clients
 (`o`, `r`, `p` keys; position printed as ``str(datetime)`` in UTC; query parameters re-encoded
 sorted by name), so we keep its algorithm and only fix what 1.37 got wrong: a cursor whose
 position is not a datetime the database can compare (not one, or one that overflows in UTC)
-answers ``404 Invalid cursor`` instead of a 500, and a page size too large for the database's
-``LIMIT`` is read as the largest one it takes (more rows than any table holds).
+answers ``404 Invalid cursor`` instead of a 500.
+
+One deliberate difference: 1.37 has no largest ``page_size``, so one request could serialise every
+incident into one worker's memory. Here a larger value is served as the ceiling, the setting
+``MAX_PAGE_SIZE`` (env ``ARGUS_MAX_PAGE_SIZE``, default 1000), with ``next`` links as usual: a
+client that follows the links sees the same rows.
 """
 
 import binascii
 import datetime
 from base64 import b64decode
 
+from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
@@ -23,8 +28,13 @@ class ArgusCursorPagination(CursorPagination):
     ordering = "-start_time"
     page_size = 100
     page_size_query_param = "page_size"
-    max_page_size = 2**62  # no maximum (spec §6), but LIMIT page_size + 1 must fit in 64 bits
     offset_cutoff = 1000
+
+    def get_page_size(self, request):
+        """``page_size`` (default 100; 0, negative or not a number: the default), at most the
+        ``MAX_PAGE_SIZE`` setting."""
+        self.max_page_size = max(settings.MAX_PAGE_SIZE, 1)
+        return min(super().get_page_size(request), self.max_page_size)
 
     def decode_cursor(self, request):
         encoded = request.query_params.get(self.cursor_query_param)

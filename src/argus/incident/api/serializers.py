@@ -16,8 +16,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from argus.incident.choices import Level
-from argus.incident.models import Incident, Tag
+from argus.incident.models import Incident
+from argus.incident.tags import INVALID_KEY, InvalidTag, parse_tag
 from argus.util.datetime_utils import INFINITY, is_negative_infinite
+from argus.util.parsers import TOO_DEEP_MESSAGE, exceeds_json_depth
 
 from .fields import ArgusDateTimeField
 
@@ -31,22 +33,15 @@ DOES_NOT_EXIST_MESSAGE = "The field does not exist."
 _url_validator = URLValidator()
 
 
-def validate_tag_string(tag) -> tuple[str, str]:
-    """``key=value`` to a stripped (key, value) pair, or ``ValidationError`` with the spec's text."""
-    if not isinstance(tag, str):
-        raise serializers.ValidationError(TAG_FORMAT_MESSAGE)
-    if "\x00" in tag:  # PostgreSQL text cannot hold NUL
-        raise serializers.ValidationError(NULL_CHARACTERS_MESSAGE)
-    try:
-        key, value = Tag.split(tag)
-    except DjangoValidationError as error:
-        raise serializers.ValidationError(error.messages[0]) from None
-    try:
-        Tag(key=key, value=value).clean_fields(exclude=["value"])
-    except DjangoValidationError as error:
-        # Reported as the repr of the message list: an upstream quirk that clients may match on.
-        raise serializers.ValidationError(str(error.message_dict["key"])) from None
-    return key, value
+def tag_error_message(error: InvalidTag) -> str:
+    """The incident API's text for a refused tag (create, PATCH, ``<pk>/tags/``).
+
+    A bad key is reported as the repr of a one-element message list: an upstream quirk that
+    clients may match on.
+    """
+    if error.code == INVALID_KEY:
+        return str([error.message])
+    return error.message
 
 
 @extend_schema_field(
@@ -75,16 +70,17 @@ class TagListField(serializers.Field):
             if not isinstance(item, Mapping) or "tag" not in item:
                 errors[str(index)] = [TAG_FORMAT_MESSAGE]
                 continue
-            try:
-                pair = validate_tag_string(item["tag"])
-            except serializers.ValidationError as error:
-                errors[str(index)] = {"tag": error.detail[0]}
+            tag = item["tag"]
+            if not isinstance(tag, str):
+                errors[str(index)] = {"tag": TAG_FORMAT_MESSAGE}
                 continue
-            if pair not in pairs:
-                pairs.append(pair)
+            try:
+                pairs.append(parse_tag(tag))
+            except InvalidTag as error:
+                errors[str(index)] = {"tag": tag_error_message(error)}
         if errors:
             raise serializers.ValidationError(errors)
-        return pairs
+        return list(dict.fromkeys(pairs))
 
     def to_representation(self, value):
         return [{"tag": f"{key}={tag_value}"} for key, tag_value in value]
@@ -134,10 +130,19 @@ def _contains_null_character(value) -> bool:
 
 
 class MetadataField(serializers.JSONField):
-    """Any JSON value; strings may not hold NUL characters (PostgreSQL jsonb refuses them)."""
+    """Any JSON value; strings may not hold NUL characters (PostgreSQL jsonb refuses them).
+
+    A JSON body is already limited in depth by the request parser; a form field holds JSON text
+    that is parsed here, so the same limit is applied to it.
+    """
 
     def to_internal_value(self, data):
-        value = super().to_internal_value(data)
+        try:
+            value = super().to_internal_value(data)
+        except RecursionError:
+            raise serializers.ValidationError(TOO_DEEP_MESSAGE) from None
+        if exceeds_json_depth(value):
+            raise serializers.ValidationError(TOO_DEEP_MESSAGE)
         if _contains_null_character(value):
             raise serializers.ValidationError(NULL_CHARACTERS_MESSAGE)
         return value

@@ -5,7 +5,6 @@ They validate and shape request bodies only; responses are built by
 :mod:`argus.incident.services`.
 """
 
-import re
 from datetime import UTC
 
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -14,45 +13,15 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from argus.incident.api.fields import ArgusDateTimeField
-from argus.incident.api.serializers import NULL_CHARACTERS_MESSAGE
-from argus.incident.choices import TAG_KEY_PATTERN, EventType
-from argus.incident.models import SourceSystemType, Tag, validate_lowercase
+from argus.incident.api.serializers import TAG_FORMAT_MESSAGE, tag_error_message
+from argus.incident.choices import EventType
+from argus.incident.models import SourceSystemType, validate_lowercase
+from argus.incident.tags import InvalidTag, parse_tag
 
 TIMESTAMP_REQUIRED = "This field is required."
 EXPIRATION_BEFORE_TIMESTAMP = "'expiration' is earlier than creation timestamp."
-TAG_FORMAT_MESSAGE = 'Tags need to follow the format {"tag": key=value}'
-INVALID_TAG_KEY_MESSAGE = "Enter a valid key consisting of lowercase letters, numbers and underscores."
 INVALID_CHOICE_MESSAGE = "Select a valid choice. That choice is not one of the available choices."
 USERNAME_MAX_LENGTH = 150
-MAX_DATABASE_ID = 2**63 - 1
-
-_tag_key = re.compile(TAG_KEY_PATTERN)
-
-
-def parse_tag(tag: str) -> tuple[str, str]:
-    """Split and check a ``key=value`` tag string (incidents.md §1.5).
-
-    Raises ``ValueError`` whose message is the exact text the API reports (a plain string).
-    """
-    if "\x00" in tag:  # PostgreSQL text cannot hold NUL
-        raise ValueError(NULL_CHARACTERS_MESSAGE)
-    try:
-        key, value = Tag.split(tag)
-    except DjangoValidationError as error:
-        raise ValueError(error.messages[0]) from None
-    if not _tag_key.match(key):
-        # The reference reports the repr of the validator's message list, brackets included.
-        raise ValueError(str([INVALID_TAG_KEY_MESSAGE]))
-    return key, value
-
-
-def parse_pk(value) -> int | None:
-    """A primary key from a URL or body, or None when it cannot name a database row."""
-    try:
-        pk = int(str(value))
-    except (TypeError, ValueError):
-        return None
-    return pk if 0 < pk <= MAX_DATABASE_ID else None
 
 
 class IgnoredActorSerializer(serializers.Serializer):
@@ -153,8 +122,8 @@ class TagSerializer(serializers.Serializer):
             raise serializers.ValidationError({"non_field_errors": [TAG_FORMAT_MESSAGE]})
         try:
             key, value = parse_tag(data["tag"])
-        except ValueError as error:
-            raise serializers.ValidationError({"tag": str(error)})
+        except InvalidTag as error:
+            raise serializers.ValidationError({"tag": tag_error_message(error)}) from None
         return {"key": key, "value": value}
 
 

@@ -16,7 +16,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import MethodNotAllowed, PermissionDenied, ValidationError
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,6 +29,7 @@ from argus.incident.representation import (
     incidents_to_v2,
     source_system_to_dict,
 )
+from argus.util.ids import get_by_pk_or_404, parse_pk
 
 from .filters import LIST_FILTERS, MINE_FILTERS, filter_incidents
 from .pagination import ArgusCursorPagination
@@ -45,7 +45,6 @@ NO_SOURCE_SYSTEM_MESSAGE = "The requesting user must have a connected source sys
 SOURCE_FIELD_NOT_ALLOWED_MESSAGE = "You must be a superuser to be allowed to specify the 'source' field."
 METADATA_NULL_MESSAGE = "metadata: This field may not be null."
 INDELIBLE_MESSAGE = "Deletion of incidents is turned off, see setting INDELIBLE_INCIDENTS"
-MAX_DATABASE_ID = 2**63 - 1
 
 V1 = "v1"
 V2 = "v2"
@@ -74,7 +73,7 @@ def _reload(incident: Incident) -> Incident:
 
 
 def _lookup_incident(pk) -> Incident:
-    return get_object_or_404(Incident.objects.all(), pk=pk)
+    return get_by_pk_or_404(Incident.objects.all(), pk)
 
 
 # --- list and create -----------------------------------------------------------------------------
@@ -89,13 +88,9 @@ def _requested_source_pk(data):
 
 
 def _source_by_pk(value) -> SourceSystem:
-    pk = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        pk = value
-    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        pk = int(value.strip())
+    pk = parse_pk(value.strip() if isinstance(value, str) else value)
     source = None
-    if pk is not None and 0 < pk <= MAX_DATABASE_ID:
+    if pk is not None:
         source = SourceSystem.objects.select_related("user").filter(pk=pk).first()
     if source is None:
         raise ValidationError([f"SourceSystem with pk={value} does not exist."])
@@ -204,7 +199,7 @@ class IncidentDetailView(VersionedIncidentView):
     """GET, PUT/PATCH (§4.4, answered in the v2 shape by both versions) and DELETE (§4.5)."""
 
     def get(self, request, pk, *args, **kwargs):
-        incident = get_object_or_404(incidents_for_representation(), pk=pk)
+        incident = get_by_pk_or_404(incidents_for_representation(), pk)
         return Response(self.render_incident(incident))
 
     @extend_schema(request=IncidentUpdateSerializer)
@@ -232,7 +227,7 @@ class IncidentDetailView(VersionedIncidentView):
     def delete(self, request, pk, *args, **kwargs):
         if settings.INDELIBLE_INCIDENTS:
             raise MethodNotAllowed(request.method, detail=INDELIBLE_MESSAGE)
-        incident = get_object_or_404(Incident.objects.select_related("source"), pk=pk)
+        incident = get_by_pk_or_404(Incident.objects.select_related("source"), pk)
         if not (request.user.is_superuser or incident.source.user_id == request.user.pk):
             raise PermissionDenied(
                 f"{incident.source} is not originating source, may not delete incident #{incident.pk}"

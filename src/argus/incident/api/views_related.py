@@ -20,7 +20,7 @@ from argus.auth.permissions import IsSuperuserOrReadOnly
 from argus.incident import services
 from argus.incident.api import serializers_related as serializers
 from argus.incident.api.pagination import EventCursorPagination
-from argus.incident.api.serializers_related import parse_pk
+from argus.incident.api.serializers import tag_error_message
 from argus.incident.models import (
     Acknowledgement,
     Event,
@@ -32,20 +32,13 @@ from argus.incident.models import (
 )
 from argus.incident.queries import acks_for_representation, events_for_representation
 from argus.incident.representation import ack_to_dict, event_to_dict, source_system_to_dict
+from argus.incident.tags import InvalidTag, parse_tag
 from argus.incident.ticket import utils as ticket_utils
-
-
-def _get_or_404(queryset, pk, **filters):
-    """The row with this URL pk; a pk that is not an integer is ``Not found.`` (router behaviour)."""
-    try:
-        int(str(pk))
-    except ValueError:
-        raise NotFound()
-    return get_object_or_404(queryset, pk=parse_pk(pk) or 0, **filters)
+from argus.util.ids import get_by_pk_or_404, parse_pk
 
 
 def get_incident_or_404(incident_pk) -> Incident:
-    return _get_or_404(Incident.objects.select_related("source"), incident_pk)
+    return get_by_pk_or_404(Incident.objects.select_related("source"), incident_pk)
 
 
 def _validated(serializer_class, request, **kwargs):
@@ -97,7 +90,7 @@ class IncidentEventListView(_WritableListView):
 class IncidentEventDetailView(APIView):
     @extend_schema(responses=serializers.EventDocSerializer)
     def get(self, request, incident_pk, pk, **kwargs):
-        event = _get_or_404(events_for_representation(), pk, incident_id=parse_pk(incident_pk) or 0)
+        event = get_by_pk_or_404(events_for_representation(), pk, incident_id=parse_pk(incident_pk) or 0)
         return Response(event_to_dict(event))
 
 
@@ -144,7 +137,7 @@ class IncidentAckDetailView(APIView):
     """GET one ack; PUT/PATCH change its expiration (any authenticated user)."""
 
     def get_object(self, incident_pk, pk) -> Acknowledgement:
-        return _get_or_404(acks_for_representation(), pk, event__incident_id=parse_pk(incident_pk) or 0)
+        return get_by_pk_or_404(acks_for_representation(), pk, event__incident_id=parse_pk(incident_pk) or 0)
 
     @extend_schema(responses=serializers.AckDocSerializer)
     def get(self, request, incident_pk, pk, **kwargs):
@@ -193,9 +186,9 @@ class IncidentTagDetailView(APIView):
     def get_object(self, incident_pk, tag) -> tuple[Incident, Tag]:
         incident = _incident_for_tags(incident_pk)
         try:
-            key, value = serializers.parse_tag(tag)
-        except ValueError as error:
-            raise ValidationError([str(error)])
+            key, value = parse_tag(tag)
+        except InvalidTag as error:
+            raise ValidationError([tag_error_message(error)]) from None
         relation = (
             IncidentTagRelation.objects.filter(incident=incident, tag__key=key, tag__value=value)
             .select_related("tag")
@@ -247,13 +240,13 @@ class SourceSystemDetailView(APIView):
 
     @extend_schema(responses=serializers.SourceSystemDocSerializer)
     def get(self, request, pk, **kwargs):
-        return Response(source_system_to_dict(_get_or_404(SourceSystem.objects.all(), pk)))
+        return Response(source_system_to_dict(get_by_pk_or_404(SourceSystem.objects.all(), pk)))
 
     @extend_schema(
         request=serializers.SourceSystemUpdateSerializer, responses=serializers.SourceSystemDocSerializer
     )
     def put(self, request, pk, **kwargs):
-        source = _get_or_404(SourceSystem.objects.all(), pk)
+        source = get_by_pk_or_404(SourceSystem.objects.all(), pk)
         partial = request.method == "PATCH"
         data = _validated(serializers.SourceSystemUpdateSerializer, request, partial=partial)
         if "name" in data:

@@ -24,6 +24,7 @@ from argus.notificationprofile.models import (
     NotificationProfile,
     Timeslot,
 )
+from argus.util.ids import parse_pk
 
 
 def render_incidents(queryset):
@@ -93,7 +94,7 @@ class FilterPreviewView(GenericAPIView):
 
     def post(self, request, *args, **kwargs):
         try:
-            blob = validate_filter_blob(request.data, version=self.blob_version)
+            blob = validate_filter_blob(request.data, version=self.blob_version, strict_tags=True)
         except InvalidFilterBlob as error:
             return Response(error.detail, status=status.HTTP_400_BAD_REQUEST)
         return Response(render_incidents(incidents_for_blob(Incident.objects.all(), blob)))
@@ -129,9 +130,9 @@ class NotificationProfileViewSetBase(FreshResponseMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def incidents(self, request, pk=None):
         profile = None
-        if str(pk).isdigit():
+        if (profile_pk := parse_pk(pk)) is not None:
             profile = (
-                NotificationProfile.objects.filter(user=request.user, pk=int(pk))
+                NotificationProfile.objects.filter(user=request.user, pk=profile_pk)
                 .prefetch_related("filters")
                 .first()
             )

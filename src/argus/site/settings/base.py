@@ -90,7 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "social_django.context_processors.backends",
-                "social_django.context_processors.login_redirect",
+                "argus.site.context_processors.login_redirect",
             ],
         },
     }
@@ -252,6 +252,9 @@ TASK_RESULT_RETENTION_DAYS = get_int_env("ARGUS_TASK_RESULT_RETENTION_DAYS", 7)
 
 # Incidents
 INDELIBLE_INCIDENTS = get_bool_env("ARGUS_INDELIBLE_INCIDENTS", True)
+# The largest page of a paginated list (incidents, mine/, v2 events/): larger page_size values
+# are served as this, with next links as usual.
+MAX_PAGE_SIZE = get_int_env("ARGUS_MAX_PAGE_SIZE", 1000)
 TICKET_PLUGIN = get_str_env("ARGUS_TICKET_PLUGIN", None)
 TICKET_ENDPOINT = get_str_env("ARGUS_TICKET_ENDPOINT", None)
 TICKET_AUTHENTICATION_SECRET = get_json_env("ARGUS_TICKET_AUTHENTICATION_SECRET", None)
@@ -292,7 +295,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ),
     "DEFAULT_PARSER_CLASSES": (
-        "rest_framework.parsers.JSONParser",
+        "argus.util.parsers.JSONParser",  # refuses JSON nested too deeply, as malformed JSON
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ),

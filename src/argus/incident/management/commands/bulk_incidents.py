@@ -13,6 +13,7 @@ from argus.incident.services import bulk_acknowledgement_create, bulk_event_crea
 from argus.notificationprofile.matching import incidents_for_filter
 from argus.notificationprofile.models import Filter
 from argus.util.datetime_utils import as_aware
+from argus.util.ids import parse_pk
 
 ACK, CLOSE, REOPEN, TICKET_URL = "ack", "close", "reopen", "ticket_url"
 #: Incidents are changed in chunks so a filter matching 100k incidents neither holds one huge
@@ -37,8 +38,8 @@ def datetime_argument(value: str):
 def find_filter(name_or_pk: str) -> Filter | None:
     """The first filter (any user's) with that name, else the one with that pk."""
     found = Filter.objects.filter(name=name_or_pk).order_by("pk").first()
-    if found is None and name_or_pk.isdigit():
-        found = Filter.objects.filter(pk=int(name_or_pk)).first()
+    if found is None and (pk := parse_pk(name_or_pk)) is not None:
+        found = Filter.objects.filter(pk=pk).first()
     return found
 
 

@@ -1,24 +1,22 @@
 """``create_fake_incident``: create test incidents like a source system would (operations.md §1.3)."""
 
 import argparse
-import json
 import random
-import re
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from argus.dev.management.commands.initial_setup import ensure_argus_source
-from argus.incident.choices import MAX_INCIDENT_LEVEL, MIN_INCIDENT_LEVEL, TAG_KEY_PATTERN
-from argus.incident.models import Incident, SourceSystem, Tag
+from argus.incident.choices import MAX_INCIDENT_LEVEL, MIN_INCIDENT_LEVEL
+from argus.incident.models import Incident, SourceSystem
 from argus.incident.services import incident_create, incident_tag_add
+from argus.incident.tags import INVALID_KEY, InvalidTag, parse_tag
+from argus.util import parsers
 from argus.util.datetime_utils import INFINITY
 
 MAX_SOURCE_INCIDENT_ID = 2**32 - 1
 LEVEL_CHOICES = range(MIN_INCIDENT_LEVEL, MAX_INCIDENT_LEVEL + 1)
-KEY_MESSAGE = "Enter a valid key consisting of lowercase letters, numbers and underscores."
 
 
 class _RangeText:
@@ -37,20 +35,19 @@ class LevelChoices:
 
 
 def validate_tag(tag: str) -> tuple[str, str]:
-    """``key=value`` to a pair, or CommandError with the reference's message for that mistake."""
+    """``key=value`` to a pair, or CommandError with the reference's message for that mistake
+    (a bad key is the repr of a list holding the repr of a list, as 1.37 prints it)."""
     try:
-        key, value = Tag.split(tag)
-    except ValidationError as error:
-        raise CommandError(str(error.messages))
-    if not re.match(TAG_KEY_PATTERN, key):
-        raise CommandError(str([str([KEY_MESSAGE])]))
-    return key, value
+        return parse_tag(tag)
+    except InvalidTag as error:
+        message = str([error.message]) if error.code == INVALID_KEY else error.message
+        raise CommandError(str([message])) from None
 
 
 def parse_json(text: str, origin: str):
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
+        return parsers.loads(text)
+    except ValueError as error:
         raise CommandError(f"{origin} is not valid JSON: {error}")
 
 

@@ -18,6 +18,7 @@ from argus.notificationprofile.api.views import (
 )
 from argus.notificationprofile.media import api_safely_get_medium_object, installed_media, medium_json_schema
 from argus.notificationprofile.models import DestinationConfig, Media
+from argus.util.ids import parse_pk
 
 
 class FilterViewSet(FilterViewSetBase):
@@ -57,8 +58,8 @@ class DestinationConfigViewSet(FreshResponseMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def duplicate(self, request, pk=None):
         destination = None
-        if str(pk).isdigit():
-            destination = self.get_queryset().filter(pk=int(pk)).first()
+        if (destination_pk := parse_pk(pk)) is not None:
+            destination = self.get_queryset().filter(pk=destination_pk).first()
         if destination is None:
             return Response([f"Destination with pk={pk} does not exist."], status=status.HTTP_400_BAD_REQUEST)
         medium = installed_media().get(destination.media_id)
