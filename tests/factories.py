@@ -5,6 +5,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from argus.auth.models import User
+from argus.incident.acks import refresh_acked_until_of
 from argus.incident.models import (
     Acknowledgement,
     Event,
@@ -102,11 +103,23 @@ class EventFactory(factory.django.DjangoModelFactory):
 
 
 class AcknowledgementFactory(factory.django.DjangoModelFactory):
+    """An acknowledgement row written directly, as a bulk load would; keeps ``acked_until`` right.
+
+    The services keep ``Incident.acked_until`` themselves (no signals), so whoever writes ack rows
+    another way refreshes it: here, and the caller's copy of the incident says so too.
+    """
+
     class Meta:
         model = Acknowledgement
 
     event = factory.SubFactory(EventFactory, type=Event.Type.ACKNOWLEDGE)
     expiration = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        ack = super()._create(model_class, *args, **kwargs)
+        refresh_acked_until_of(ack.event.incident)
+        return ack
 
 
 def token_for(user) -> Token:

@@ -4,6 +4,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from rest_framework.authtoken.models import Token
 
 from argus.incident.models import SourceSystem
 
@@ -28,6 +29,7 @@ def test_creates_argus_source_and_admin_with_random_password():
     assert source.type_id == "argus"
     assert source.user.username == "argus" and source.user.is_superuser and not source.user.is_staff
     assert source.user.password == "" and not source.user.check_password("")
+    assert not Token.objects.filter(user=source.user).exists()  # Argus never calls its own API
 
 
 def test_chosen_password_email_and_username():

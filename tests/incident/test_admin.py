@@ -1,6 +1,7 @@
 """The incident admin (operations.md §5): lists, filters, search, and changes through the services."""
 
 import datetime
+import re
 
 import pytest
 from django.test import override_settings
@@ -10,7 +11,7 @@ from rest_framework.authtoken.models import Token
 
 from argus.incident.choices import EventType
 from argus.incident.models import Acknowledgement, Event, Incident, SourceSystem, Tag
-from argus.util.datetime_utils import INFINITY
+from argus.util.datetime_utils import INFINITY, datetime_to_api
 from tests.factories import (
     AcknowledgementFactory,
     IncidentFactory,
@@ -253,6 +254,91 @@ class TestIncidentChange:
         assert incident.end_time == INFINITY
         assert incident.events.filter(type=EventType.REOPEN).exists()
 
+    def test_end_time_correction_records_a_change_and_broadcasts(self, admin_client, incidents, broadcasts):
+        incident = incidents["open_unacked"]
+        url = reverse("admin:argus_incident_incident_change", args=[incident.pk])
+        later = (timezone.localtime() + datetime.timedelta(days=2)).replace(microsecond=0)
+        data = incident_form_data(
+            incident,
+            end_time_0=later.strftime("%Y-%m-%d"),
+            end_time_1=later.strftime("%H:%M:%S"),
+            end_time_infinity=None,
+        )
+        with broadcasts.committed():
+            assert admin_client.post(url, data).status_code == 302
+        incident.refresh_from_db()
+        assert incident.end_time == later and incident.open  # a correction, not a close
+        (event,) = incident.events.all()
+        assert (event.type, event.actor, event.description) == (
+            EventType.INCIDENT_CHANGE,
+            admin_client.user,
+            f'Change: "end_time": infinity → {datetime_to_api(later)}',
+        )
+        assert event.description in incident.search_text
+        assert broadcasts == [("modified", [incident.pk])]
+
+    def test_making_an_incident_stateless_is_a_correction(self, admin_client, incidents):
+        incident = incidents["closed"]
+        old_end = datetime_to_api(incident.end_time)
+        url = reverse("admin:argus_incident_incident_change", args=[incident.pk])
+        assert admin_client.post(url, incident_form_data(incident, end_time_infinity=None)).status_code == 302
+        incident.refresh_from_db()
+        assert incident.end_time is None
+        assert [event.description for event in incident.events.all()] == [f'Change: "end_time": {old_end} → ']
+
+    def test_start_time_and_source_incident_id_corrections_record_changes(self, admin_client, incidents):
+        incident = incidents["open_unacked"]
+        old_id = incident.source_incident_id
+        url = reverse("admin:argus_incident_incident_change", args=[incident.pk])
+        earlier = (timezone.localtime() - datetime.timedelta(days=1)).replace(microsecond=0)
+        data = incident_form_data(
+            incident,
+            start_time_0=earlier.strftime("%Y-%m-%d"),
+            start_time_1=earlier.strftime("%H:%M:%S"),
+            source_incident_id="corrected",
+        )
+        assert admin_client.post(url, data).status_code == 302
+        incident.refresh_from_db()
+        assert (incident.start_time, incident.source_incident_id) == (earlier, "corrected")
+        descriptions = sorted(incident.events.values_list("description", flat=True))
+        assert descriptions[0] == f'Change: "source_incident_id": {old_id} → corrected'
+        assert descriptions[1].startswith('Change: "start_time": ')
+
+    def test_a_refused_close_is_a_form_error_not_a_500(self, admin_client, incidents):
+        SourceSystemFactory(user=admin_client.user)  # a source system's user may not post CLO
+        incident = incidents["open_unacked"]
+        Incident.objects.filter(pk=incident.pk).update(
+            start_time=timezone.now() - datetime.timedelta(hours=1)
+        )
+        incident.refresh_from_db()
+        url = reverse("admin:argus_incident_incident_change", args=[incident.pk])
+        end = timezone.localtime() - datetime.timedelta(minutes=5)
+        data = incident_form_data(
+            incident,
+            end_time_0=end.strftime("%Y-%m-%d"),
+            end_time_1=end.strftime("%H:%M:%S"),
+            end_time_infinity=None,
+            level=1,
+        )
+        response = admin_client.post(url, data)
+        assert response.status_code == 200
+        form = response.context["adminform"].form
+        assert form.errors["end_time"] == ["A source system cannot post events of type 'CLO'."]
+        assert form["description"].value() == incident.description  # what was posted is shown again
+        incident.refresh_from_db()
+        assert incident.open and incident.level == 3  # nothing of the refused save remains
+        assert not incident.events.exists()
+
+    def test_a_source_incident_id_the_source_uses_is_refused(self, admin_client, incidents):
+        incident = incidents["open_unacked"]
+        IncidentFactory(source=incident.source, source_incident_id="taken")
+        url = reverse("admin:argus_incident_incident_change", args=[incident.pk])
+        response = admin_client.post(url, incident_form_data(incident, source_incident_id="taken"))
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors
+        incident.refresh_from_db()
+        assert incident.source_incident_id != "taken"
+
     def test_end_time_and_infinity_together_is_refused(self, admin_client, incidents):
         incident = incidents["open_unacked"]
         url = reverse("admin:argus_incident_incident_change", args=[incident.pk])
@@ -407,14 +493,48 @@ class TestAcknowledgementAdmin:
         url = reverse("admin:argus_incident_acknowledgement_change", args=[ack.pk])
         response = admin_client.post(url, {"expiration_0": "2040-01-01", "expiration_1": "00:00:00"})
         assert response.status_code == 200
-        assert "Cannot change expired Acknowledgement" in response.content.decode()
+        assert response.context["adminform"].form.errors["expiration"] == [
+            "Cannot change expired Acknowledgement"
+        ]
+        ack.refresh_from_db()
+        assert ack.expiration < timezone.now()
 
-    def test_deleting_an_ack_deletes_its_event(self, admin_client, incidents):
-        ack = Acknowledgement.objects.get(event__incident=incidents["open_acked"])
+    def test_deleting_an_ack_deletes_its_event_unacks_and_broadcasts(
+        self, admin_client, incidents, broadcasts
+    ):
+        incident = incidents["open_acked"]
+        ack = Acknowledgement.objects.get(event__incident=incident)
         url = reverse("admin:argus_incident_acknowledgement_delete", args=[ack.pk])
-        assert admin_client.post(url, {"post": "yes"}).status_code == 302
+        with broadcasts.committed():
+            assert admin_client.post(url, {"post": "yes"}).status_code == 302
         assert not Acknowledgement.objects.exists()
         assert not Event.objects.filter(pk=ack.pk).exists()
+        incident.refresh_from_db()
+        assert incident.acked_until is None
+        assert broadcasts == [("modified", [incident.pk])]
+
+    def test_deleting_selected_acks_keeps_acked_from_the_remaining_ones(self, admin_client, incidents):
+        incident = incidents["open_acked"]
+        expiring = AcknowledgementFactory(
+            event__incident=incident, expiration=timezone.now() + datetime.timedelta(hours=1)
+        )
+        forever = Acknowledgement.objects.get(event__incident=incident, expiration=None)
+        changelist = reverse("admin:argus_incident_acknowledgement_changelist")
+        response = admin_client.post(
+            changelist, {"action": "delete_selected", "_selected_action": [forever.pk], "post": "yes"}
+        )
+        assert response.status_code == 302
+        incident.refresh_from_db()
+        assert incident.acked_until == expiring.expiration
+
+    def test_changing_an_ack_refreshes_acked(self, admin_client, incidents):
+        incident = incidents["open_acked"]
+        ack = Acknowledgement.objects.get(event__incident=incident)
+        url = reverse("admin:argus_incident_acknowledgement_change", args=[ack.pk])
+        response = admin_client.post(url, {"expiration_0": "2040-01-01", "expiration_1": "00:00:00"})
+        assert response.status_code == 302
+        incident.refresh_from_db()
+        assert incident.acked_until == ack.__class__.objects.get(pk=ack.pk).expiration
 
     def test_events_are_read_only(self, admin_client, incidents):
         event = Event.objects.filter(incident=incidents["open_acked"]).first()
@@ -437,15 +557,49 @@ class TestSourceSystemAdmin:
         assert Token.objects.filter(user=source.user).exists()
 
     def test_add_with_username_and_taken_username(self, admin_client, end_user):
+        """The API's rule: a taken username gets a suffix (the admin used to refuse it)."""
         SourceSystemTypeFactory(name="nav")
         data = {"name": "src", "type": "nav", "username": "src_user", "base_url": ""}
         assert admin_client.post(reverse("admin:argus_incident_sourcesystem_add"), data).status_code == 302
         assert SourceSystem.objects.get(name="src").user.username == "src_user"
         data = {"name": "src2", "type": "nav", "username": end_user.username, "base_url": ""}
-        response = admin_client.post(reverse("admin:argus_incident_sourcesystem_add"), data)
+        response = admin_client.post(reverse("admin:argus_incident_sourcesystem_add"), data, follow=True)
+        user = SourceSystem.objects.get(name="src2").user
+        assert re.fullmatch(rf"{end_user.username}_[0-9A-F]{{6}}", user.username)
+        shown = [str(message) for message in response.context["messages"]]
+        assert f'Its system user is "{user.username}"; its API token is under Auth Token → Tokens.' in shown
+        assert Token.objects.filter(user=user).exists()
+
+    @pytest.mark.parametrize(
+        "data, field",
+        [
+            ({"name": "src", "username": "bad user!"}, "username"),
+            ({"name": "bad name!", "username": ""}, "username"),
+        ],
+    )
+    def test_invalid_username_is_a_form_error(self, admin_client, data, field):
+        SourceSystemTypeFactory(name="nav")
+        users = type(admin_client.user).objects.count()
+        response = admin_client.post(
+            reverse("admin:argus_incident_sourcesystem_add"), {"type": "nav", "base_url": "", **data}
+        )
         assert response.status_code == 200
-        assert "already exists" in response.content.decode()
-        assert not SourceSystem.objects.filter(name="src2").exists()
+        errors = response.context["adminform"].form.errors
+        assert "Enter a valid username." in errors[field][0]
+        assert not SourceSystem.objects.exists()
+        assert type(admin_client.user).objects.count() == users
+
+    def test_change_goes_through_the_service(self, admin_client, source_system):
+        SourceSystemTypeFactory(name="zabbix")
+        url = reverse("admin:argus_incident_sourcesystem_change", args=[source_system.pk])
+        data = {"name": "renamed", "type": "zabbix", "base_url": "https://z.example.org/"}
+        assert admin_client.post(url, data).status_code == 302
+        source_system.refresh_from_db()
+        assert (source_system.name, source_system.type_id, source_system.base_url) == (
+            "renamed",
+            "zabbix",
+            "https://z.example.org/",
+        )
 
     def test_delete_source_deletes_its_user(self, admin_client, source_system):
         user = source_system.user

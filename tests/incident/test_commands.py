@@ -85,6 +85,16 @@ class TestCreateSource:
         assert again.user.check_password("defaultpassword")
         assert SourceSystem.objects.filter(name="nro_src").count() == 1
 
+    def test_the_source_gets_an_api_token_once(self):
+        run("create_source", "nro_src")
+        run("create_source", "nro_src")
+        assert Token.objects.filter(user__source_system__name="nro_src").count() == 1
+
+    def test_a_name_that_cannot_be_a_username_is_refused_without_creating_anything(self):
+        with pytest.raises(CommandError, match='"nro src" cannot be a username: Enter a valid username.'):
+            run("create_source", "nro src")
+        assert not SourceSystem.objects.exists()
+
     def test_empty_name_is_refused_without_creating_anything(self):
         with pytest.raises(CommandError, match="The source name cannot be empty."):
             run("create_source", " ")

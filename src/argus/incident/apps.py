@@ -8,5 +8,4 @@ class IncidentConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self):
-        from argus.incident import acks  # noqa: F401  (keeps Incident.acked_until up to date)
         from argus.incident.ticket import checks  # noqa: F401  (registers the TICKET_PLUGIN check)

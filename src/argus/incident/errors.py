@@ -18,6 +18,13 @@ class DuplicateSourceIncidentId(DomainError):
         self.existing_pk = existing_pk
 
 
+class EndTimeBeforeStartTime(DomainError):
+    """A stateful incident would end before it started."""
+
+    def __init__(self):
+        super().__init__("'end_time' cannot be before 'start_time'.")
+
+
 class EventNotAllowed(DomainError):
     """The actor may not post an event of this type, or the incident's state forbids it now."""
 
@@ -42,6 +49,26 @@ class SourceSystemExists(DomainError):
         super().__init__("Source system with this Name and Type already exists.")
         self.name = name
         self.type_name = type_name
+
+
+class InvalidSystemUsername(DomainError):
+    """The username asked for a source system's user (by default the source's name) is not valid.
+
+    ``messages`` are the validators' sentences, e.g. "Enter a valid username. ...".
+    """
+
+    def __init__(self, username: str, messages: list[str]):
+        super().__init__(f'"{username}" cannot be a username: {" ".join(messages)}')
+        self.username = username
+        self.messages = messages
+
+
+class SourceSystemInUse(DomainError):
+    """A source system that has incidents cannot be deleted (they would lose their source)."""
+
+    def __init__(self, source_name: str):
+        super().__init__(f"Cannot delete the source system {source_name}: it has incidents.")
+        self.source_name = source_name
 
 
 class SourceSystemTypeExists(DomainError):

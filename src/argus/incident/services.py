@@ -7,30 +7,49 @@ every effect of an action in one place.
 
 Validation of request *shapes* belongs to serializers; the rules that depend on state (who may post
 which event, duplicate source ids, tag ownership) live here and raise the domain errors of
-:mod:`argus.incident.errors`; ``argus.incident.api.errors`` says how the API answers each.
+:mod:`argus.incident.errors`; ``argus.incident.api.errors`` says how the API answers each, and
+the admin shows their message.
+
+Two rules that are easy to look for elsewhere live here too:
+
+* every service that writes acknowledgements keeps ``Incident.acked_until`` current itself
+  (:func:`argus.incident.acks.refresh_acked_until`); there are no model signals;
+* a source system gets its user and its token from :func:`source_system_create` (API, admin,
+  ``create_source``); :func:`argus_source_ensure` makes Argus' own source.
 """
 
 from __future__ import annotations
 
 import datetime
+import random
+import secrets
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
-from argus.incident.acks import refresh_acked_until
+from argus.incident.acks import refresh_acked_until, refresh_acked_until_of
 from argus.incident.choices import (
     ALLOWED_TYPES_FOR_END_USERS,
     ALLOWED_TYPES_FOR_SOURCE_SYSTEMS,
     CLOSING_TYPES,
     DEFAULT_INCIDENT_LEVEL,
+    MAX_INCIDENT_LEVEL,
+    MIN_INCIDENT_LEVEL,
     EventType,
 )
 from argus.incident.errors import (
     DuplicateSourceIncidentId,
+    EndTimeBeforeStartTime,
     EventNotAllowed,
     ExpiredAcknowledgement,
+    InvalidSystemUsername,
     SourceSystemExists,
+    SourceSystemInUse,
     SourceSystemTypeExists,
     TagRemovalNotAllowed,
 )
@@ -43,21 +62,20 @@ from argus.incident.models import (
     SourceSystemType,
     Tag,
 )
+from argus.incident.representation import incident_to_v2
 from argus.incident.tags import check_tag, parse_tag
-from argus.util.datetime_utils import INFINITY
+from argus.notificationprofile.dispatch import enqueue_after_commit
+from argus.util.datetime_utils import INFINITY, datetime_to_api, is_infinite
+from argus.ws.broadcast import broadcast_after_commit
 
 # --- side effects --------------------------------------------------------------------------------
 
 
 def _broadcast(change: str, incident_ids: Iterable[int]) -> None:
-    from argus.ws.broadcast import broadcast_after_commit
-
     broadcast_after_commit(change, list(incident_ids))
 
 
 def _notify(events: Iterable[Event]) -> None:
-    from argus.notificationprofile.dispatch import enqueue_after_commit
-
     event_ids = [event.pk for event in events if event.type != EventType.INCIDENT_CHANGE]
     if event_ids:
         enqueue_after_commit(event_ids)
@@ -249,9 +267,6 @@ def _prepare_for_representation(incident: Incident, relations: list[IncidentTagR
 
 
 def _broadcast_created(incident: Incident) -> None:
-    from argus.incident.representation import incident_to_v2
-    from argus.ws.broadcast import broadcast_after_commit
-
     broadcast_after_commit("created", [incident.pk], payloads={incident.pk: incident_to_v2(incident)})
 
 
@@ -340,6 +355,97 @@ def incident_update(*, incident: Incident, actor, data: dict, tags: Iterable | N
             Event.objects.bulk_create(change_events)
         if changed_fields:
             incident.save(update_fields=changed_fields)
+        _broadcast("modified", [incident.pk])
+    return incident
+
+
+#: What only an administrator changes after creation (the API never does): see incident_correct.
+CORRECTABLE_FIELDS = ("start_time", "end_time", "source", "source_incident_id")
+
+
+def _shown(value) -> str:
+    """A corrected value as a CHI event shows it: datetimes as the API writes them."""
+    if isinstance(value, datetime.datetime):
+        return datetime_to_api(value)
+    return "" if value is None else str(value)
+
+
+def _end_time_event(incident: Incident, end_time, now) -> str | None:
+    """CLO when ``end_time`` ends an open incident now or earlier, REO when infinity reopens a
+    closed stateful one; None when setting it is a plain correction."""
+    if incident.open and end_time is not None and end_time <= now:
+        return EventType.CLOSE
+    if incident.stateful and not incident.open and is_infinite(end_time):
+        return EventType.REOPEN
+    return None
+
+
+def incident_correct(*, incident: Incident, actor, data: dict) -> Incident:
+    """An administrator's correction of start/end time, source or source incident id.
+
+    Closing and reopening are events, whoever does them: an end time that ends an open incident
+    now or earlier is a CLO event at that time, infinity on a closed stateful incident a REO
+    event, both by ``actor`` and under :func:`event_create`'s rules (:class:`EventNotAllowed`).
+    Every other change (another end time, stateful <-> stateless, start time, source, source
+    incident id) is stored as given and recorded as a CHI event
+    ``Change: "<field>": <old> → <new>`` by ``actor``, as :func:`incident_update` records the
+    editable fields. Refused, changing nothing: an end time before the start time
+    (:class:`EndTimeBeforeStartTime`), a source incident id the source already uses
+    (:class:`DuplicateSourceIncidentId`).
+    """
+    unknown = set(data) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not correctable here: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        now = timezone.now()
+        start_time = data.get("start_time", incident.start_time)
+        end_time = data.get("end_time", incident.end_time)
+        if end_time is not None and end_time < start_time:
+            raise EndTimeBeforeStartTime()
+        state_event = None
+        if "end_time" in data and end_time != incident.end_time:
+            state_event = _end_time_event(incident, end_time, now)
+        changed_fields, change_events = [], []
+        for field in CORRECTABLE_FIELDS:
+            if field not in data or (field == "end_time" and state_event):
+                continue
+            old, new = getattr(incident, field), data[field]
+            if old == new:
+                continue
+            setattr(incident, field, new)
+            changed_fields.append(field)
+            change_events.append(
+                Event(
+                    incident=incident,
+                    actor=actor,
+                    timestamp=now,
+                    type=EventType.INCIDENT_CHANGE,
+                    description=_format_change(field, _shown(old), _shown(new)),
+                )
+            )
+        for event in change_events:
+            if _append_search_text(incident, event.description) and "search_text" not in changed_fields:
+                changed_fields.append("search_text")
+        if changed_fields:
+            try:
+                with transaction.atomic():
+                    incident.save(update_fields=changed_fields)
+            except IntegrityError:  # the (source, source_incident_id) constraint
+                existing = (
+                    Incident.objects.filter(
+                        source=incident.source, source_incident_id=incident.source_incident_id
+                    )
+                    .exclude(pk=incident.pk)
+                    .values_list("pk", flat=True)
+                    .first()
+                )
+                raise DuplicateSourceIncidentId(incident.source_incident_id, existing) from None
+            Event.objects.bulk_create(change_events)
+        if state_event == EventType.CLOSE:
+            event_create(incident=incident, actor=actor, type=EventType.CLOSE, timestamp=end_time)
+        elif state_event == EventType.REOPEN:
+            event_create(incident=incident, actor=actor, type=EventType.REOPEN)
         _broadcast("modified", [incident.pk])
     return incident
 
@@ -494,6 +600,7 @@ def acknowledgement_create(
             description=description or "",
         )
         ack = Acknowledgement.objects.create(event=event, expiration=expiration)
+        refresh_acked_until_of(incident)
         _broadcast("modified", [incident.pk])
         _notify([event])
     return ack
@@ -507,8 +614,27 @@ def acknowledgement_update(*, ack: Acknowledgement, expiration: datetime.datetim
             raise ExpiredAcknowledgement()
         ack.expiration = expiration
         ack.save(update_fields=["expiration"])
+        refresh_acked_until([ack.event.incident_id])
         _broadcast("modified", [ack.event.incident_id])
     return ack
+
+
+def acknowledgements_delete(*, acks: Iterable[Acknowledgement]) -> None:
+    """Delete acknowledgements with their ACK events (an ack is its event; admin only).
+
+    The incidents' ``acked_until`` is recomputed from the acknowledgements that remain, and each
+    incident is broadcast as modified. The ACK descriptions stay in ``search_text``, as every
+    description an incident ever had.
+    """
+    event_ids = [ack.pk for ack in acks]
+    with transaction.atomic():
+        incident_ids = sorted(
+            set(Event.objects.filter(pk__in=event_ids).values_list("incident_id", flat=True))
+        )
+        Acknowledgement.objects.filter(pk__in=event_ids).delete()
+        Event.objects.filter(pk__in=event_ids).delete()
+        refresh_acked_until(incident_ids)
+        _broadcast("modified", incident_ids)
 
 
 # --- bulk (v2) -----------------------------------------------------------------------------------
@@ -637,55 +763,209 @@ def incident_end(*, incident: Incident, actor, timestamp=None, description: str 
     return event
 
 
-# --- source systems and their types (incidents.md §4.13, §4.14) -----------------------------------
+# --- source systems and their types ---------------------------------------------------------------
+
+#: The name of Argus' own source system, of its type and (when free) of its user.
+ARGUS_SOURCE_NAME = "argus"
+#: How many times a system user's insert is retried when a concurrent one took the username.
+_USERNAME_ATTEMPTS = 5
+
+
+def _username_errors(username: str) -> list[str]:
+    """What is wrong with ``username`` as a username (empty when it is valid)."""
+    user_model = get_user_model()
+    max_length = user_model._meta.get_field(user_model.USERNAME_FIELD).max_length
+    errors = []
+    if len(username) > max_length:
+        errors.append(f"Ensure this value has at most {max_length} characters (it has {len(username)}).")
+    try:
+        user_model.username_validator(username)
+    except DjangoValidationError as error:
+        errors.extend(error.messages)
+    return errors
+
+
+def _suffixed(username: str) -> str:
+    """``username_XXXXXX`` (6 upper-case hex digits), kept within the 150 characters of a username."""
+    return f"{username[:143]}_{secrets.token_hex(3).upper()}"
 
 
 def _free_username(username: str) -> str:
-    """``username``, or ``username_XXXXXX`` (6 upper-case hex digits) when it is taken."""
-    import secrets
-
-    from django.contrib.auth import get_user_model
-
+    """``username``, or ``username_XXXXXX`` when it is taken."""
     user_model = get_user_model()
     candidate = username
     while user_model.objects.filter(username=candidate).exists():
-        # Keep within the 150 characters of a username.
-        candidate = f"{username[:143]}_{secrets.token_hex(3).upper()}"
+        candidate = _suffixed(username)
     return candidate
+
+
+def _system_user_create(*, username: str, superuser: bool = False):
+    """A source system's user: the one username rule of every way a source system is made.
+
+    ``username`` must be valid (:class:`InvalidSystemUsername` otherwise); when it is taken the
+    user gets ``username_XXXXXX``. The user is neither staff nor able to log in with a password:
+    an unusable password, or for Argus' own (superuser) user the empty password field that
+    ``initial_setup`` has always given it.
+    """
+    errors = _username_errors(username)
+    if errors:
+        raise InvalidSystemUsername(username, errors)
+    candidate = _free_username(username)
+    for attempt in range(_USERNAME_ATTEMPTS):
+        user = get_user_model()(username=candidate, is_superuser=superuser)
+        if superuser:
+            user.password = ""
+        else:
+            user.set_unusable_password()
+        try:
+            with transaction.atomic():
+                user.save(force_insert=True)
+            return user
+        except IntegrityError:  # a concurrent request took the name between the check and now
+            if attempt == _USERNAME_ATTEMPTS - 1:
+                raise
+            candidate = _suffixed(username)
+
+
+def _source_system_insert(
+    *, name: str, type: SourceSystemType, username: str | None, base_url: str, superuser: bool = False
+) -> SourceSystem:
+    """The source system row and its new system user (without a token)."""
+    if SourceSystem.objects.filter(name=name, type=type).exists():
+        raise SourceSystemExists(name, type.name)
+    user = _system_user_create(username=username or name, superuser=superuser)
+    try:
+        with transaction.atomic():
+            return SourceSystem.objects.create(name=name, type=type, user=user, base_url=base_url or "")
+    except IntegrityError:  # a concurrent request created the same name+type
+        raise SourceSystemExists(name, type.name) from None
 
 
 def source_system_create(
     *, name: str, type: SourceSystemType, username: str | None = None, base_url: str = ""
 ) -> SourceSystem:
-    """A source system and its new system user (no password; it authenticates with tokens)."""
-    from django.contrib.auth import get_user_model
+    """A source system, its system user and the user's API token: the one way to add a source.
 
+    Used by the API, the admin and ``create_source`` alike. The user is called ``username``
+    (default: the source's name), or ``username_XXXXXX`` when that is taken; it cannot log in with
+    a password and authenticates with the DRF token issued here (14 days, then renewed like any
+    source's token). Refused, creating nothing: a name+type that exists
+    (:class:`SourceSystemExists`), an invalid username (:class:`InvalidSystemUsername`).
+    """
     with transaction.atomic():
-        if SourceSystem.objects.filter(name=name, type=type).exists():
-            raise SourceSystemExists(name, type.name)
-        user = get_user_model()(username=_free_username(username or name))
-        user.set_unusable_password()
-        user.save()
-        try:
-            with transaction.atomic():
-                source = SourceSystem.objects.create(name=name, type=type, user=user, base_url=base_url or "")
-        except IntegrityError:  # a concurrent request created the same name+type
-            raise SourceSystemExists(name, type.name)
+        source = _source_system_insert(name=name, type=type, username=username, base_url=base_url)
+        # A new user, so none of argus.auth.services' token rules has anything to do (no token to
+        # replace, no token-expiry warning to end); those rules end incidents, so they import us.
+        Token.objects.create(user=source.user)
     return source
 
 
-def source_system_rename(*, source: SourceSystem, name: str) -> SourceSystem:
-    """Change a source system's name; name+type must stay unique."""
-    duplicate = SourceSystemExists(name, source.type_id)
+def source_system_type_ensure(*, name: str) -> SourceSystemType:
+    """The source system type ``name`` (stored lower-case), created if missing."""
+    source_type, _ = SourceSystemType.objects.get_or_create(name=name.lower())
+    return source_type
+
+
+def source_system_ensure(
+    *, name: str, type_name: str, base_url: str = "", password: str | None = None
+) -> SourceSystem:
+    """The source system called ``name``, made by :func:`source_system_create` if there is none.
+
+    Idempotent, for ``create_source``: the type ``type_name`` is ensured either way, but an
+    existing source keeps its type, base URL, user and token. When ``password`` is given, the
+    source's user gets it on every call (``create_source``'s live-testing password).
+    """
     with transaction.atomic():
-        if SourceSystem.objects.filter(name=name, type_id=source.type_id).exclude(pk=source.pk).exists():
-            raise duplicate
-        source.name = name
+        source_type = source_system_type_ensure(name=type_name)
+        source = SourceSystem.objects.select_related("user").filter(name=name).order_by("pk").first()
+        if source is None:
+            source = source_system_create(name=name, type=source_type, base_url=base_url)
+        if password is not None:
+            source.user.set_password(password)
+            source.user.save(update_fields=["password"])
+    return source
+
+
+def _argus_source() -> SourceSystem | None:
+    return (
+        SourceSystem.objects.select_related("user")
+        .filter(name=ARGUS_SOURCE_NAME, type_id=ARGUS_SOURCE_NAME)
+        .first()
+    )
+
+
+def argus_source_ensure() -> SourceSystem:
+    """Argus' own source ``argus`` (type ``argus``), created if missing; idempotent.
+
+    Argus posts its own incidents (token-expiry warnings, fake incidents) as this source. Its user
+    follows the username rule of every system user (``argus``, or ``argus_XXXXXX`` if an
+    unrelated user has that name), and is a superuser (not staff) with an empty password field.
+    It gets no API token, unlike every other source: Argus never calls its own API, and a token
+    would be a superuser credential nobody uses, which ``check_token_expiry`` would then warn
+    about.
+    """
+    source = _argus_source()
+    if source is not None:
+        return source
+    with transaction.atomic():
+        source_type = source_system_type_ensure(name=ARGUS_SOURCE_NAME)
         try:
             with transaction.atomic():
-                source.save(update_fields=["name"])
-        except IntegrityError:
+                return _source_system_insert(
+                    name=ARGUS_SOURCE_NAME, type=source_type, username=None, base_url="", superuser=True
+                )
+        except SourceSystemExists:  # made concurrently
+            pass
+    return _argus_source()
+
+
+def source_systems_delete(*, sources: Iterable[SourceSystem]) -> None:
+    """Delete source systems with their system users, all or none (admin only; the API has no DELETE).
+
+    A source that has incidents is refused (:class:`SourceSystemInUse`). A user that something
+    else still refers to (events it recorded, tags it added) is kept.
+    """
+    with transaction.atomic():
+        for source in sources:
+            user = source.user
+            try:
+                with transaction.atomic():
+                    source.delete()
+            except ProtectedError:
+                raise SourceSystemInUse(str(source)) from None
+            try:
+                with transaction.atomic():
+                    user.delete()
+            except ProtectedError:
+                pass
+
+
+#: What can change on a source system after creation (never its user).
+SOURCE_SYSTEM_UPDATABLE_FIELDS = ("name", "type", "base_url")
+
+
+def source_system_update(*, source: SourceSystem, data: dict) -> SourceSystem:
+    """Change a source system's name, type or base URL (the API changes only the name).
+
+    Name+type must stay unique (:class:`SourceSystemExists`); the user never changes.
+    """
+    unknown = set(data) - set(SOURCE_SYSTEM_UPDATABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not updatable: {', '.join(sorted(unknown))}")
+    name = data.get("name", source.name)
+    type_name = data["type"].pk if "type" in data else source.type_id  # a type's name is its pk
+    duplicate = SourceSystemExists(name, type_name)
+    with transaction.atomic():
+        if SourceSystem.objects.filter(name=name, type_id=type_name).exclude(pk=source.pk).exists():
             raise duplicate
+        for field, value in data.items():
+            setattr(source, field, value)
+        if data:
+            try:
+                with transaction.atomic():
+                    source.save(update_fields=list(data))
+            except IntegrityError:
+                raise duplicate from None
     return source
 
 
@@ -700,3 +980,48 @@ def source_system_type_create(*, name: str) -> SourceSystemType:
         except IntegrityError:
             raise SourceSystemTypeExists(name)
     return source_type
+
+
+# --- fake incidents (create_fake_incident, the admin's "Add fake incident") ------------------------
+
+MAX_FAKE_SOURCE_INCIDENT_ID = 2**32 - 1
+FAKE_INCIDENT_LEVELS = range(MIN_INCIDENT_LEVEL, MAX_INCIDENT_LEVEL + 1)
+
+
+def fake_incident_create(
+    *,
+    source: SourceSystem | None = None,
+    description: str | None = None,
+    level: int | None = None,
+    tags: Iterable = (),
+    stateful: bool = True,
+    metadata=None,
+) -> Incident:
+    """A test incident, as a source system would post it (default source: Argus' own).
+
+    A random ``source_incident_id`` (1 ... 2^32-1), a random level unless given, the tags
+    ``location=argus``, ``problem_type=test``, ``object=<pk>`` and ``tags`` (pairs or
+    ``key=value``), all added by Argus' user; the first event (STA, or LES when not
+    ``stateful``) by the source's user, so it notifies like an incident from the API.
+    """
+    argus = argus_source_ensure()
+    argus_user, source = argus.user, source or argus
+    source_incident_id = str(random.randint(1, MAX_FAKE_SOURCE_INCIDENT_ID))
+    if not description:
+        kind = "" if stateful else " (stateless)"
+        description = f'Incident{kind} #{source_incident_id} created via "create_fake_incident"'
+    with transaction.atomic():
+        incident = incident_create(
+            actor=argus_user,
+            source=source,
+            start_time=timezone.now(),
+            end_time=INFINITY if stateful else None,
+            source_incident_id=source_incident_id,
+            description=description,
+            level=level or random.choice(FAKE_INCIDENT_LEVELS),
+            metadata={} if metadata is None else metadata,
+            tags=[("location", "argus"), ("problem_type", "test"), *tags],
+        )
+        # The pk is only known now; the tag is in place before anything is broadcast or notified.
+        incident_tag_add(incident=incident, actor=argus_user, tag=f"object={incident.pk}")
+    return incident

@@ -16,11 +16,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from argus.auth import authentication
 from argus.incident.models import Incident, IncidentTagRelation, SourceSystem
 from argus.incident.queries import open_q
-from argus.incident.services import get_or_create_tags, incident_end
+from argus.incident.services import argus_source_ensure, get_or_create_tags, incident_end
 from argus.util.datetime_utils import INFINITY
 from argus.util.ids import parse_pk
+from argus.ws.broadcast import broadcast_after_commit
 
 PROBLEM_TYPE = "token_expiry"
 SOURCE_TAG_KEY = "source_system_id"
@@ -54,9 +56,7 @@ def open_token_expiry_incidents(source_id=None) -> QuerySet:
 
 
 def token_expiry(token: Token) -> datetime.datetime:
-    from argus.auth.authentication import token_expiry as expiry
-
-    return expiry(token)
+    return authentication.token_expiry(token)
 
 
 def running_out_tokens(days: int = DEFAULT_DAYS, now=None) -> list[Token]:
@@ -68,17 +68,9 @@ def running_out_tokens(days: int = DEFAULT_DAYS, now=None) -> list[Token]:
     return [token for token in tokens if token_expiry(token) - datetime.timedelta(days=days) < now]
 
 
-def _argus_source() -> SourceSystem:
-    from argus.dev.management.commands.initial_setup import ensure_argus_source
-
-    return ensure_argus_source()
-
-
 def token_expiry_incident_create(*, source: SourceSystem, expiry: datetime.datetime) -> Incident:
     """The warning incident for ``source``. No event is recorded for it, as in Argus 1.37."""
-    from argus.ws.broadcast import broadcast_after_commit
-
-    argus = _argus_source()
+    argus = argus_source_ensure()
     description = (
         f"Token for source system {source} will expire on {timezone.localtime(expiry).date().isoformat()}"
     )
@@ -113,9 +105,12 @@ def end_token_expiry_incidents(*, source_id) -> int:
 
     Called when the source's token is replaced or deleted, and by ``check_token_expiry``.
     """
-    argus = _argus_source()
+    incidents = list(open_token_expiry_incidents(source_id))
+    if not incidents:  # the common case (a new source's first token): no need for Argus' source
+        return 0
+    argus = argus_source_ensure()
     ended = 0
-    for incident in open_token_expiry_incidents(source_id):
+    for incident in incidents:
         if incident_end(incident=incident, actor=argus.user) is not None:
             ended += 1
     return ended

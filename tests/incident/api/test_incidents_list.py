@@ -240,9 +240,7 @@ def test_seed_example_query(end_user_client, source_system, make_incident):
 
 
 def test_token_expiry_filter(end_user_client, incidents_url, world, make_incident, version):
-    from argus.dev.management.commands.initial_setup import ensure_argus_source
-
-    argus = ensure_argus_source()
+    argus = services.argus_source_ensure()
     expiring = make_incident(source=argus, tags=[f"problem_type={PROBLEM_TYPE}"])
     make_incident(tags=[f"problem_type={PROBLEM_TYPE}"])  # right tag, wrong source
     make_incident(source=argus)  # right source, no tag

@@ -8,9 +8,12 @@ from rest_framework import status
 
 from argus.incident.errors import (
     DuplicateSourceIncidentId,
+    EndTimeBeforeStartTime,
     EventNotAllowed,
     ExpiredAcknowledgement,
+    InvalidSystemUsername,
     SourceSystemExists,
+    SourceSystemInUse,
     SourceSystemTypeExists,
     TagRemovalNotAllowed,
 )
@@ -33,12 +36,20 @@ def _source_system_exists(error, request):
 
 ERROR_RESPONSES = {
     DuplicateSourceIncidentId: _as_list,
+    # Raised by admin corrections; an API body would be refused by the serializer the same way.
+    EndTimeBeforeStartTime: lambda error, request: (BAD_REQUEST, {"non_field_errors": [error.message]}),
     EventNotAllowed: lambda error, request: (BAD_REQUEST, {"type": error.message}),
     TagRemovalNotAllowed: lambda error, request: (
         BAD_REQUEST,
         {tag: TAG_REMOVAL_REFUSED for tag in error.tags},
     ),
     ExpiredAcknowledgement: _as_list,
+    InvalidSystemUsername: lambda error, request: (
+        BAD_REQUEST,
+        {"username": [f"username: {message}" for message in error.messages]},
+    ),
     SourceSystemExists: _source_system_exists,
+    # The API has no DELETE of sources (405); should one come, this is its answer.
+    SourceSystemInUse: lambda error, request: (BAD_REQUEST, {"detail": error.message}),
     SourceSystemTypeExists: lambda error, request: (BAD_REQUEST, {"name": [error.message]}),
 }

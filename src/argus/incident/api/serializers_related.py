@@ -7,7 +7,6 @@ They validate and shape request bodies only; responses are built by
 
 from datetime import UTC
 
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from rest_framework import serializers
@@ -21,7 +20,6 @@ from argus.incident.tags import InvalidTag, parse_tag
 TIMESTAMP_REQUIRED = "This field is required."
 EXPIRATION_BEFORE_TIMESTAMP = "'expiration' is earlier than creation timestamp."
 INVALID_CHOICE_MESSAGE = "Select a valid choice. That choice is not one of the available choices."
-USERNAME_MAX_LENGTH = 150
 
 
 class IgnoredActorSerializer(serializers.Serializer):
@@ -128,7 +126,10 @@ class TagSerializer(serializers.Serializer):
 
 
 class SourceSystemCreateSerializer(serializers.Serializer):
-    """POST ``sources/`` (superusers): the source and its new system user (§4.13)."""
+    """POST ``sources/`` (superusers): the source and its new system user (§4.13).
+
+    The username rule (default, validity, suffix when taken) is ``services.source_system_create``'s.
+    """
 
     name = serializers.CharField(
         trim_whitespace=False,
@@ -144,23 +145,6 @@ class SourceSystemCreateSerializer(serializers.Serializer):
         if source_type is None:
             raise serializers.ValidationError(INVALID_CHOICE_MESSAGE)
         return source_type
-
-    def validate(self, attrs):
-        """The system user's name (``username``, by default the source name) must be valid."""
-        username = attrs.get("username") or attrs["name"]
-        errors = []
-        if len(username) > USERNAME_MAX_LENGTH:
-            errors.append(
-                f"Ensure this value has at most {USERNAME_MAX_LENGTH} characters (it has {len(username)})."
-            )
-        try:
-            UnicodeUsernameValidator()(username)
-        except DjangoValidationError as error:
-            errors.extend(error.messages)
-        if errors:
-            raise serializers.ValidationError({"username": [f"username: {message}" for message in errors]})
-        attrs["username"] = username
-        return attrs
 
 
 class SourceSystemUpdateSerializer(serializers.Serializer):

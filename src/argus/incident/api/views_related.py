@@ -250,7 +250,7 @@ class SourceSystemDetailView(APIView):
         partial = request.method == "PATCH"
         data = _validated(serializers.SourceSystemUpdateSerializer, request, partial=partial)
         if "name" in data:
-            source = services.source_system_rename(source=source, name=data["name"])
+            source = services.source_system_update(source=source, data={"name": data["name"]})
         return Response(source_system_to_dict(source))
 
     patch = put

@@ -5,31 +5,12 @@ import string
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from argus.auth import services
-from argus.incident.models import SourceSystem, SourceSystemType
+from argus.incident.services import argus_source_ensure
 
-ARGUS_NAME = "argus"
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
 BANNER = "*" * 78
-
-
-def ensure_argus_source() -> SourceSystem:
-    """Get or create the `argus` user, source system type and source system (idempotent)."""
-    User = get_user_model()
-    with transaction.atomic():
-        user, created = User.objects.get_or_create(
-            username=ARGUS_NAME, defaults={"is_superuser": True, "is_staff": False, "is_active": True}
-        )
-        if created:
-            user.password = ""  # spec: empty password field, cannot log in
-            user.save(update_fields=["password"])
-        source_type, _ = SourceSystemType.objects.get_or_create(name=ARGUS_NAME)
-        source, _ = SourceSystem.objects.get_or_create(
-            name=ARGUS_NAME, type=source_type, defaults={"user": user, "base_url": ""}
-        )
-    return source
 
 
 class Command(BaseCommand):
@@ -43,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("-u", "--username", default="admin", help="Set admin username. Default: admin")
 
     def handle(self, *args, **options):
-        ensure_argus_source()
+        argus_source_ensure()
         self.stdout.write('Ensured the existence of the source, source type and user "argus"')
 
         User = get_user_model()

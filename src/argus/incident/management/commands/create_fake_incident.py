@@ -1,22 +1,14 @@
 """``create_fake_incident``: create test incidents like a source system would (operations.md §1.3)."""
 
 import argparse
-import random
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.utils import timezone
 
-from argus.dev.management.commands.initial_setup import ensure_argus_source
 from argus.incident.choices import MAX_INCIDENT_LEVEL, MIN_INCIDENT_LEVEL
-from argus.incident.models import Incident, SourceSystem
-from argus.incident.services import incident_create, incident_tag_add
+from argus.incident.models import SourceSystem
+from argus.incident.services import FAKE_INCIDENT_LEVELS, fake_incident_create
 from argus.incident.tags import INVALID_KEY, InvalidTag, parse_tag
 from argus.util import parsers
-from argus.util.datetime_utils import INFINITY
-
-MAX_SOURCE_INCIDENT_ID = 2**32 - 1
-LEVEL_CHOICES = range(MIN_INCIDENT_LEVEL, MAX_INCIDENT_LEVEL + 1)
 
 
 class _RangeText:
@@ -28,7 +20,7 @@ class LevelChoices:
     """The valid levels; argparse shows them as ``[1-5]`` in errors, like the reference."""
 
     def __contains__(self, value):
-        return value in LEVEL_CHOICES
+        return value in FAKE_INCIDENT_LEVELS
 
     def __iter__(self):
         return iter([_RangeText()])
@@ -49,38 +41,6 @@ def parse_json(text: str, origin: str):
         return parsers.loads(text)
     except ValueError as error:
         raise CommandError(f"{origin} is not valid JSON: {error}")
-
-
-def create_fake_incident(
-    *,
-    source: SourceSystem,
-    argus_user,
-    description: str | None = None,
-    level: int | None = None,
-    tags=(),
-    stateful: bool = True,
-    metadata=None,
-) -> Incident:
-    """One fake incident with the standard tags and its first event (STA, or LES when stateless)."""
-    source_incident_id = str(random.randint(1, MAX_SOURCE_INCIDENT_ID))
-    if not description:
-        kind = "" if stateful else " (stateless)"
-        description = f'Incident{kind} #{source_incident_id} created via "create_fake_incident"'
-    with transaction.atomic():
-        incident = incident_create(
-            actor=argus_user,
-            source=source,
-            start_time=timezone.now(),
-            end_time=INFINITY if stateful else None,
-            source_incident_id=source_incident_id,
-            description=description,
-            level=level or random.choice(LEVEL_CHOICES),
-            metadata={} if metadata is None else metadata,
-            tags=[("location", "argus"), ("problem_type", "test"), *tags],
-        )
-        # The pk is only known now; the tag is in place before anything is broadcast or notified.
-        incident_tag_add(incident=incident, actor=argus_user, tag=f"object={incident.pk}")
-    return incident
 
 
 class Command(BaseCommand):
@@ -130,17 +90,14 @@ class Command(BaseCommand):
             with options["metadata_file"] as metadata_file:
                 metadata = parse_json(metadata_file.read(), metadata_file.name)
 
-        argus_source = ensure_argus_source()
-        argus_user = argus_source.user
-        source = argus_source
+        source = None  # Argus' own, which fake_incident_create ensures either way
         if options["source"]:
             source = SourceSystem.objects.select_related("user").filter(name=options["source"]).first()
             if source is None:
                 raise CommandError(f"No source with the name '{options['source']}' exists.")
         for _ in range(batch_size):
-            create_fake_incident(
+            fake_incident_create(
                 source=source,
-                argus_user=argus_user,
                 description=options["description"],
                 level=options["level"],
                 tags=tags,

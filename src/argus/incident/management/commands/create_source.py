@@ -1,12 +1,15 @@
-"""``create_source``: get-or-create a source system with its type and user (operations.md §1.2)."""
+"""``create_source``: get-or-create a source system with its type, user and token.
+
+The source is made by ``services.source_system_ensure`` (and so ``source_system_create``): the
+same username rule and token as a source added through the API or the admin.
+"""
 
 import secrets
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from argus.incident.models import SourceSystem, SourceSystemType
+from argus.incident.services import source_system_ensure
+from argus.util.errors import DomainError
 
 DEFAULT_SOURCE_TYPE = "argus"
 DEFAULT_PASSWORD = "defaultpassword"
@@ -22,28 +25,6 @@ _URL_TLDS = ("biz", "com", "info", "net", "org")
 def fake_base_url() -> str:
     prefix = secrets.choice(("", "www."))
     return f"https://{prefix}{secrets.choice(_URL_WORDS)}.{secrets.choice(_URL_TLDS)}/"
-
-
-def ensure_source(name: str, source_type: str = DEFAULT_SOURCE_TYPE) -> SourceSystem:
-    """The source ``name`` with a user of the same name, created if missing (idempotent).
-
-    An existing source keeps its type and base URL; only the given type is ensured to exist. The
-    user's password is (re)set to ``defaultpassword`` on every call, as the reference does.
-    """
-    User = get_user_model()
-    with transaction.atomic():
-        type_obj, _ = SourceSystemType.objects.get_or_create(name=source_type.lower())
-        user, _ = User.objects.get_or_create(username=name)
-        user.set_password(DEFAULT_PASSWORD)
-        user.save(update_fields=["password"])
-        source = SourceSystem.objects.filter(user=user).first()
-        if source is None:
-            source = SourceSystem.objects.filter(name=name).first()
-        if source is None:
-            source = SourceSystem.objects.create(
-                name=name, type=type_obj, user=user, base_url=fake_base_url()
-            )
-    return source
 
 
 class Command(BaseCommand):
@@ -64,4 +45,9 @@ class Command(BaseCommand):
             raise CommandError("The source name cannot be empty.")
         if not source_type:
             raise CommandError("The source type cannot be empty.")
-        ensure_source(name, source_type)
+        try:
+            source_system_ensure(
+                name=name, type_name=source_type, base_url=fake_base_url(), password=DEFAULT_PASSWORD
+            )
+        except DomainError as error:
+            raise CommandError(error.message) from None
