@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers
 
 from argus.util.datetime_utils import INFINITY_REPR
@@ -54,6 +54,20 @@ INFINITY_DATETIME_SCHEMA = {
         {"type": "string", "enum": [INFINITY_REPR]},
     ],
 }
+
+
+def model_viewset_schema(shape, *, destroy_refusal: bool = False):
+    """Describe a model viewset whose answers have ``shape`` (a serializer class), which differs from
+    its request serializer; ``destroy_refusal``: DELETE may answer 400 (the object is in use)."""
+    destroy = {204: None, 400: VALIDATION_ERROR} if destroy_refusal else {204: None}
+    return extend_schema_view(
+        list=extend_schema(responses=shape(many=True)),
+        retrieve=extend_schema(responses=shape),
+        create=extend_schema(responses={201: shape}),
+        update=extend_schema(responses=shape),
+        partial_update=extend_schema(responses=shape),
+        destroy=extend_schema(responses=destroy),
+    )
 
 
 def _is_anonymous_allowed(operation: dict) -> bool:

@@ -1,6 +1,8 @@
 """Serializers shared by v1 and v2 (timeslots, media, destinations) and the v2 filters and profiles.
 
-Shapes and messages follow notifications.md §3-§8; key order is part of the contract.
+Shapes and messages are part of the contract, key order included. Where the answer differs from
+the request body (destinations, profiles), a separate serializer declares the answer's shape and
+renders it.
 """
 
 import datetime
@@ -28,7 +30,7 @@ def request_user(serializer):
 
 
 class IndexedErrorsListSerializer(serializers.ListSerializer):
-    """A list of nested objects whose item errors are keyed by the item's index (§0)."""
+    """A list of nested objects whose item errors are keyed by the item's index."""
 
     def to_internal_value(self, data):
         if not isinstance(data, list):
@@ -45,7 +47,7 @@ class IndexedErrorsListSerializer(serializers.ListSerializer):
         return validated
 
 
-# --- timeslots (§3) ------------------------------------------------------------------------------
+# --- timeslots ------------------------------------------------------------------------------------
 
 
 class DaysField(serializers.MultipleChoiceField):
@@ -148,11 +150,13 @@ class TimeslotSerializer(serializers.ModelSerializer):
         )
 
 
-# --- filters, v2 (§4) -----------------------------------------------------------------------------
+# --- filters, v2 -----------------------------------------------------------------------------------
 
 
 class FilterSerializer(serializers.ModelSerializer):
-    """v2 filter: ``{"pk", "name", "filter"}``, the blob validated by the v2 rules."""
+    """A named filter: which incidents (and events) a notification profile is about."""
+
+    api_version = "v2"
 
     filter = FilterBlobSerializer(required=False)
 
@@ -200,7 +204,7 @@ class FilterSerializer(serializers.ModelSerializer):
         return instance
 
 
-# --- media and destinations (§6, §7) --------------------------------------------------------------
+# --- media and destinations ------------------------------------------------------------------------
 
 
 class MediaSerializer(serializers.ModelSerializer):
@@ -228,11 +232,24 @@ def destination_to_dict(destination: DestinationConfig) -> dict:
     }
 
 
+class DestinationSerializer(serializers.Serializer):
+    """Where a notification is sent: a medium and its settings (e.g. an email address)."""
+
+    pk = serializers.IntegerField()
+    media = MediaSerializer()
+    label = serializers.CharField(allow_null=True)
+    suggested_label = serializers.CharField()
+    settings = serializers.JSONField(help_text="As the medium's JSON schema describes them.")
+
+    def to_representation(self, instance):
+        return destination_to_dict(instance)
+
+
 MEDIA_NOT_UPDATABLE = "Media cannot be updated, only settings."
 
 
 class DestinationConfigSerializer(serializers.ModelSerializer):
-    """v2 destinations (§7): the medium's plugin validates and cleans the settings."""
+    """A destination to create or change; the medium's plugin validates and cleans the settings."""
 
     media = serializers.PrimaryKeyRelatedField(queryset=Media.objects.all())
     label = serializers.CharField(max_length=50, required=False, allow_null=True, allow_blank=True)
@@ -302,7 +319,7 @@ class DestinationConfigSerializer(serializers.ModelSerializer):
         return updated
 
 
-# --- notification profiles, v2 (§8) ----------------------------------------------------------------
+# --- notification profiles, v2 -----------------------------------------------------------------------
 
 
 class OwnedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -353,14 +370,7 @@ class NotificationProfileSerializer(ProfileWriteMixin, serializers.ModelSerializ
         return attrs
 
     def to_representation(self, instance):
-        return {
-            "pk": instance.pk,
-            "name": instance.name,
-            "timeslot": TimeslotSerializer(instance.timeslot, context=self.context).data,
-            "filters": [FilterSerializer(f, context=self.context).data for f in instance.filters.all()],
-            "destinations": [destination_to_dict(d) for d in instance.destinations.all()],
-            "active": instance.active,
-        }
+        return NotificationProfileShapeSerializer(instance, context=self.context).data
 
     def create(self, validated_data):
         filters = validated_data.pop("filters")
@@ -389,3 +399,27 @@ class NotificationProfileSerializer(ProfileWriteMixin, serializers.ModelSerializ
         except IntegrityError:
             raise serializers.ValidationError({NON_FIELD_ERRORS: [PROFILE_NAME_TAKEN]})
         return instance
+
+
+class NotificationProfileShapeSerializer(serializers.Serializer):
+    """A notification profile: when (timeslot), about what (filters) and where (destinations)."""
+
+    api_version = "v2"
+    schema_name = "NotificationProfile"
+
+    pk = serializers.IntegerField()
+    name = serializers.CharField(allow_null=True)
+    timeslot = TimeslotSerializer()
+    filters = FilterSerializer(many=True)
+    destinations = DestinationSerializer(many=True)
+    active = serializers.BooleanField()
+
+    def to_representation(self, instance):
+        return {
+            "pk": instance.pk,
+            "name": instance.name,
+            "timeslot": TimeslotSerializer(instance.timeslot, context=self.context).data,
+            "filters": [FilterSerializer(f, context=self.context).data for f in instance.filters.all()],
+            "destinations": [destination_to_dict(d) for d in instance.destinations.all()],
+            "active": instance.active,
+        }

@@ -1,22 +1,28 @@
 """Viewsets shared by /api/v1/notificationprofiles/ and /api/v2/notificationprofiles/.
 
-Every queryset is scoped to the requesting user: another user's object is a 404, like a missing one
-(notifications.md §0). Writes run in one transaction, so a request that fails validation changes
-nothing.
+Every queryset is scoped to the requesting user: another user's object is a 404, like a missing one.
+Writes run in one transaction, so a request that fails validation changes nothing.
 """
 
 from django.db import transaction
 from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from argus.incident.api.shapes import IncidentSerializer
 from argus.incident.models import Incident
 from argus.incident.queries import incidents_for_representation
 from argus.incident.representation import incidents_to_v2
 from argus.notificationprofile.api.serializers import TimeslotSerializer
-from argus.notificationprofile.filterblob import FilterBlobSerializer, InvalidFilterBlob, validate_filter_blob
+from argus.notificationprofile.filterblob import (
+    FilterBlobSerializer,
+    FilterBlobV1Serializer,
+    InvalidFilterBlob,
+    validate_filter_blob,
+)
 from argus.notificationprofile.matching import incidents_for_blob, incidents_for_profile
 from argus.notificationprofile.models import (
     DestinationConfig,
@@ -24,6 +30,7 @@ from argus.notificationprofile.models import (
     NotificationProfile,
     Timeslot,
 )
+from argus.util.openapi import VALIDATION_ERROR
 
 
 def render_incidents(queryset):
@@ -59,7 +66,7 @@ class TransactionalWritesMixin:
         return Response(self.get_serializer(instance).data)
 
 
-# --- timeslots (§3) -------------------------------------------------------------------------------
+# --- timeslots ------------------------------------------------------------------------------------
 
 
 def timeslots_for(user):
@@ -67,6 +74,8 @@ def timeslots_for(user):
 
 
 class TimeslotViewSet(TransactionalWritesMixin, viewsets.ModelViewSet):
+    """The requester's timeslots: weekly times (days, start, end) when a profile sends notifications."""
+
     serializer_class = TimeslotSerializer
     queryset = Timeslot.objects.none()  # for the schema; requests use get_queryset()
 
@@ -74,7 +83,7 @@ class TimeslotViewSet(TransactionalWritesMixin, viewsets.ModelViewSet):
         return timeslots_for(self.request.user)
 
 
-# --- filters (§4, §5) -----------------------------------------------------------------------------
+# --- filters --------------------------------------------------------------------------------------
 
 
 def filter_in_use_message(filter_obj) -> str | None:
@@ -94,7 +103,10 @@ def profiles_for_str(queryset):
     )
 
 
+@extend_schema_view(destroy=extend_schema(responses={204: None, 400: VALIDATION_ERROR}))
 class FilterViewSetBase(TransactionalWritesMixin, viewsets.ModelViewSet):
+    """The requester's filters. A filter that a profile uses cannot be deleted."""
+
     queryset = Filter.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
@@ -105,21 +117,24 @@ class FilterViewSetBase(TransactionalWritesMixin, viewsets.ModelViewSet):
         with transaction.atomic():
             message = filter_in_use_message(filter_obj)
             if message:
-                # 1.37 answers with a bare JSON string here (§15.9).
+                # 1.37 answers with a bare JSON string here.
                 return Response(message, status=status.HTTP_400_BAD_REQUEST)
             filter_obj.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-# --- preview (§11.2) ------------------------------------------------------------------------------
+# --- preview --------------------------------------------------------------------------------------
 
 
 class FilterPreviewView(GenericAPIView):
-    """POST a blob, get the incidents it selects. ``blob_version`` picks the validation rules."""
+    """The incidents a filter would select (newest first, in the v2 shape, unpaginated)."""
 
     blob_version = 2
-    serializer_class = FilterBlobSerializer  # documents the body in the schema
 
+    def get_serializer_class(self):  # documents the body in the schema
+        return FilterBlobV1Serializer if self.blob_version == 1 else FilterBlobSerializer
+
+    @extend_schema(responses={200: IncidentSerializer(many=True)})
     def post(self, request, *args, **kwargs):
         try:
             blob = validate_filter_blob(request.data, version=self.blob_version)
@@ -128,7 +143,7 @@ class FilterPreviewView(GenericAPIView):
         return Response(render_incidents(incidents_for_blob(Incident.objects.all(), blob)))
 
 
-# --- notification profiles (§8, §9) ---------------------------------------------------------------
+# --- notification profiles -------------------------------------------------------------------------
 
 
 def profiles_for(user):
@@ -147,13 +162,18 @@ def profiles_for(user):
 
 
 class NotificationProfileViewSetBase(TransactionalWritesMixin, viewsets.ModelViewSet):
+    """The requester's notification profiles: when, about which incidents, and where to notify."""
+
     queryset = NotificationProfile.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
         return profiles_for(self.request.user)
 
+    @extend_schema(responses={200: IncidentSerializer(many=True), 400: VALIDATION_ERROR})
     @action(detail=True, methods=["get"])
     def incidents(self, request, pk=None):
+        """The incidents the profile's filters select (newest first, in the v2 shape, unpaginated).
+        An unknown profile is a 400."""
         profile = None
         if str(pk).isdigit():
             profile = (

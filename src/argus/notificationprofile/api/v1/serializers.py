@@ -1,4 +1,4 @@
-"""The v1 view of filters and notification profiles (notifications.md §5, §9).
+"""The v1 view of filters and notification profiles.
 
 Same rows as v2: a v1 filter adds the legacy ``filter_string``; a v1 profile shows its destinations
 as ``media`` codes plus one ``phone_number`` (an SMS destination) and has no ``name``.
@@ -7,6 +7,7 @@ as ``media`` codes plus one ``phone_number`` (an SMS destination) and has no ``n
 from django.db import transaction
 from rest_framework import serializers
 
+from argus.auth.api.serializers import PhoneNumberSerializer
 from argus.notificationprofile.api.serializers import (
     FilterSerializer,
     OwnedPrimaryKeyRelatedField,
@@ -33,6 +34,11 @@ MAY_NOT_BE_NULL = "This field may not be null."
 
 
 class FilterV1Serializer(FilterSerializer):
+    """A named filter, with its legacy ``filter_string`` form (source ids and tags as JSON text)."""
+
+    api_version = "v1"
+    schema_name = "Filter"
+
     filter_string = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     filter = FilterBlobV1Serializer(required=False)
 
@@ -85,6 +91,12 @@ class MediaCodesField(serializers.MultipleChoiceField):
 
 
 class NotificationProfileV1Serializer(ProfileWriteMixin, serializers.ModelSerializer):
+    """A profile to create or change: ``media`` names the kinds of destination (EM email, SM SMS);
+    SMS needs ``phone_number`` (the id of one of the user's phone numbers)."""
+
+    api_version = "v1"
+    schema_name = "NotificationProfile"
+
     timeslot = serializers.PrimaryKeyRelatedField(queryset=Timeslot.objects.all())
     filters = OwnedPrimaryKeyRelatedField(queryset=Filter.objects.all(), many=True, allow_empty=False)
     media = MediaCodesField(required=False)
@@ -98,16 +110,7 @@ class NotificationProfileV1Serializer(ProfileWriteMixin, serializers.ModelSerial
         fields = ["pk", "timeslot", "filters", "media", "active", "phone_number"]
 
     def to_representation(self, instance):
-        destinations = list(instance.destinations.all())
-        phones = sorted((d for d in destinations if d.media_id == SMS_MEDIA_SLUG), key=lambda d: d.pk)
-        return {
-            "pk": instance.pk,
-            "timeslot": TimeslotSerializer(instance.timeslot, context=self.context).data,
-            "filters": [FilterV1Serializer(f, context=self.context).data for f in instance.filters.all()],
-            "media": media_codes(destinations),
-            "active": instance.active,
-            "phone_number": phone_number_to_dict(phones[0]) if phones else None,
-        }
+        return NotificationProfileV1ShapeSerializer(instance, context=self.context).data
 
     def current_sms_destinations(self):
         if self.instance is None:
@@ -131,7 +134,7 @@ class NotificationProfileV1Serializer(ProfileWriteMixin, serializers.ModelSerial
         return attrs
 
     def destinations_for_save(self, validated_data, current: list) -> list:
-        """The profile's destinations after this write (§9 create and update rules)."""
+        """The profile's destinations after this write (the v1 create and update rules)."""
         media = validated_data.get("media")
         phone = validated_data.get("phone_number")
         destinations = list(current)
@@ -185,3 +188,29 @@ def replace_first_sms(destinations: list, phone: DestinationConfig) -> list:
     if not sms:
         return [*destinations, phone]
     return [phone if d == sms[0] else d for d in destinations]
+
+
+class NotificationProfileV1ShapeSerializer(serializers.Serializer):
+    """A notification profile as v1 shows it: kinds of destination (``media``) and one phone number."""
+
+    api_version = "v1"
+    schema_name = "NotificationProfile"
+
+    pk = serializers.IntegerField()
+    timeslot = TimeslotSerializer()
+    filters = FilterV1Serializer(many=True)
+    media = serializers.ListField(child=serializers.ChoiceField(choices=[(EMAIL, "Email"), (SMS, "SMS")]))
+    active = serializers.BooleanField()
+    phone_number = PhoneNumberSerializer(allow_null=True)
+
+    def to_representation(self, instance):
+        destinations = list(instance.destinations.all())
+        phones = sorted((d for d in destinations if d.media_id == SMS_MEDIA_SLUG), key=lambda d: d.pk)
+        return {
+            "pk": instance.pk,
+            "timeslot": TimeslotSerializer(instance.timeslot, context=self.context).data,
+            "filters": [FilterV1Serializer(f, context=self.context).data for f in instance.filters.all()],
+            "media": media_codes(destinations),
+            "active": instance.active,
+            "phone_number": phone_number_to_dict(phones[0]) if phones else None,
+        }
