@@ -8,6 +8,7 @@ renders it.
 import datetime
 
 from django.db import IntegrityError, transaction
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -65,10 +66,18 @@ class DaysField(serializers.MultipleChoiceField):
         return sorted(set(value))
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$", "example": "08:00:00"}
+)
+class WallClockTimeField(serializers.TimeField):
+    """A time of day without time zone (read in the server's zone): not OpenAPI's ``time``, which
+    requires an offset."""
+
+
 class TimeRecurrenceSerializer(serializers.Serializer):
     days = DaysField()
-    start = serializers.TimeField(required=False)
-    end = serializers.TimeField(required=False)
+    start = WallClockTimeField(required=False)
+    end = WallClockTimeField(required=False)
     all_day = serializers.BooleanField(required=False, write_only=True)
 
     class Meta:
