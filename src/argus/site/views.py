@@ -6,7 +6,14 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.html import escape
 from django.views.decorators.http import require_safe
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -76,7 +83,11 @@ def index(request):
                 enum=[code for code, _name in settings.LANGUAGES],
                 description="The language of the descriptions.",
             ),
-        ]
+        ],
+        responses={
+            200: OpenApiTypes.OBJECT,
+            404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such format."),
+        },
     )
 )
 class SchemaView(SpectacularAPIView):

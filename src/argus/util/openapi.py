@@ -4,7 +4,8 @@ One schema class for every view (``REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]``). On
 drf-spectacular derives from views and serializers it adds what every operation shares:
 
 * **Error answers.** Every operation that needs authentication documents ``401`` and ``403``,
-  every operation on a path with parameters ``404``, every operation with a request body ``400``.
+  every operation on a path with parameters ``404`` (JSON, or Django's HTML page when the URL
+  matches nothing), every operation with a request body ``400``.
   Views document other codes (``400`` of a GET, ``405``) themselves with :data:`VALIDATION_ERROR`
   and :data:`ERROR_DETAIL`.
 * **One name per shape and document.** The v1 and v2 documents are generated separately. A
@@ -45,7 +46,11 @@ VALIDATION_ERROR = OpenApiResponse(
 )
 NOT_AUTHENTICATED = OpenApiResponse(ErrorDetailSerializer, description="No valid credentials were given.")
 PERMISSION_DENIED = OpenApiResponse(ErrorDetailSerializer, description="The user may not do this.")
-NOT_FOUND = OpenApiResponse(ErrorDetailSerializer, description="No such object.")
+NOT_FOUND = OpenApiResponse(
+    ErrorDetailSerializer,
+    description="No such object. A path segment that cannot be an id at all (e.g. one with a dot) "
+    "matches no URL and answers Django's HTML page.",
+)
 
 #: An API timestamp that may also be "infinity" (the end of an open incident) or null.
 INFINITY_DATETIME_SCHEMA = {
@@ -110,6 +115,8 @@ class ArgusAutoSchema(AutoSchema):
         for code, response in defaults.items():
             if code not in responses:
                 responses[code] = self._response_object(response, code)
+        if "404" in defaults and "content" in responses["404"]:
+            responses["404"]["content"].setdefault("text/html", {"schema": {"type": "string"}})
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 

@@ -41,6 +41,8 @@ def _common_patterns(version: str) -> list:
 v1_patterns = [
     path("open/", OpenIncidentsView.as_view(), name="incident-open"),
     path("open+unacked/", OpenUnackedIncidentsView.as_view(), name="incident-open-unacked"),
+    # The path the OpenAPI document shows (it cannot show "+"), so clients generated from it work.
+    path("openunacked/", OpenUnackedIncidentsView.as_view(), name="incident-openunacked"),
     path("metadata/", SourceSystemMetadataView.as_view(), name="incident-metadata"),
     *_common_patterns(V1),
 ]

@@ -1,0 +1,95 @@
+"""A bounded, schema-driven fuzz run against a real server: the published documents tell the truth.
+
+schemathesis reads /api/v1/schema/ and /api/v2/schema/ from a live daphne process and sends a few
+generated requests (valid and invalid) to every operation, as a superuser that owns a source
+system. Every answer must be no server error, carry a documented status code and content type,
+and match the documented schema. Fixed seed, deterministic generation, one worker: the same
+requests on every run. Run it alone with ``make test PYTEST_ARGS="-q tests/integration/test_schema_fuzz.py"``;
+``FUZZ_EXAMPLES=50`` makes a longer run (the argument of ``--max-examples``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from tests.factories import IncidentFactory, IncidentTagRelationFactory, SourceSystemFactory, SuperUserFactory
+from tests.integration.conftest import ROOT
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+MAX_EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "3")
+SEED = "20261206"
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+    ]
+)
+# Operations that end or replace the fuzzer's own credentials: after them every request is a 401.
+CREDENTIAL_ENDING = r".*/(logout/|token/logoutall|refresh-token/|token-auth/)$"
+
+
+def seed_data() -> dict:
+    admin = SuperUserFactory(username="fuzz_admin")
+    source = SourceSystemFactory(name="fuzz_source", user=admin)
+    incident = IncidentFactory(source=source)
+    IncidentTagRelationFactory(incident=incident)
+    return {"token": Token.objects.create(user=admin).key}
+
+
+@pytest.fixture(scope="module")
+def server(seeded_server):
+    (server,), seed = seeded_server
+    return server, seed
+
+
+def fuzz(server, token: str, version: str) -> subprocess.CompletedProcess:
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--no-color",
+        "run",
+        f"{server.base_url}/api/{version}/schema/?format=json",
+        "--url",
+        server.base_url,
+        "--header",
+        f"Authorization: Token {token}",
+        "--checks",
+        CHECKS,
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--max-examples",
+        MAX_EXAMPLES,
+        "--seed",
+        SEED,
+        "--generation-deterministic",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "30",
+        "--suppress-health-check",
+        "all",
+        "--warnings",
+        "off",
+        "--exclude-path-regex",
+        CREDENTIAL_ENDING,
+    ]
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.integration.schema_fuzz_hooks", "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=600, check=False, env=env, cwd=ROOT
+    )
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_fuzzing_finds_no_server_error_and_no_answer_outside_the_document(server, version):
+    server, seed = server
+    result = fuzz(server, seed["token"], version)
+    assert result.returncode == 0, f"{result.stdout[-20000:]}\n{result.stderr[-4000:]}\n{server.log()}"
