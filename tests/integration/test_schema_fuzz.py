@@ -1,11 +1,15 @@
 """A bounded, schema-driven fuzz run against a real server: the published documents tell the truth.
 
-schemathesis reads /api/v1/schema/ and /api/v2/schema/ from a live daphne process and sends a few
+schemathesis reads /api/v1/schema/ and /api/v2/schema/ from a live daphne process and sends
 generated requests (valid and invalid) to every operation, as a superuser that owns a source
 system. Every answer must be no server error, carry a documented status code and content type,
 and match the documented schema. Fixed seed, deterministic generation, one worker: the same
-requests on every run. Run it alone with ``make test PYTEST_ARGS="-q tests/integration/test_schema_fuzz.py"``;
-``FUZZ_EXAMPLES=50`` makes a longer run (the argument of ``--max-examples``).
+requests on every run (about 15 s per document).
+
+Run it alone with ``make test PYTEST_ARGS="-q tests/integration/test_schema_fuzz.py"``. For a longer
+run: ``FUZZ_EXAMPLES=50`` (examples per operation) and ``FUZZ_PHASES=examples,coverage,fuzzing``
+(the coverage phase tries every boundary and invalid value of every parameter: thousands of
+requests, a few minutes).
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from tests.integration.conftest import ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
-MAX_EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "3")
+MAX_EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "5")
+PHASES = os.environ.get("FUZZ_PHASES", "examples,fuzzing")
 SEED = "20261206"
 CHECKS = ",".join(
     [
@@ -65,7 +70,7 @@ def fuzz(server, token: str, version: str) -> subprocess.CompletedProcess:
         "--checks",
         CHECKS,
         "--phases",
-        "examples,coverage,fuzzing",
+        PHASES,
         "--max-examples",
         MAX_EXAMPLES,
         "--seed",
