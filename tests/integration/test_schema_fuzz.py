@@ -55,7 +55,7 @@ def server(seeded_server):
     return server, seed
 
 
-def fuzz(server, token: str, version: str) -> subprocess.CompletedProcess:
+def fuzz(server, token: str, version: str, workdir) -> subprocess.CompletedProcess:
     command = [
         sys.executable,
         "-m",
@@ -88,13 +88,14 @@ def fuzz(server, token: str, version: str) -> subprocess.CompletedProcess:
         CREDENTIAL_ENDING,
     ]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.integration.schema_fuzz_hooks", "PYTHONPATH": str(ROOT)}
+    # In a scratch directory: schemathesis keeps a cache (.schemathesis/) in its working directory.
     return subprocess.run(
-        command, capture_output=True, text=True, timeout=600, check=False, env=env, cwd=ROOT
+        command, capture_output=True, text=True, timeout=600, check=False, env=env, cwd=workdir
     )
 
 
 @pytest.mark.parametrize("version", ["v1", "v2"])
-def test_fuzzing_finds_no_server_error_and_no_answer_outside_the_document(server, version):
+def test_fuzzing_finds_no_server_error_and_no_answer_outside_the_document(server, version, tmp_path):
     server, seed = server
-    result = fuzz(server, seed["token"], version)
+    result = fuzz(server, seed["token"], version, tmp_path)
     assert result.returncode == 0, f"{result.stdout[-20000:]}\n{result.stderr[-4000:]}\n{server.log()}"
