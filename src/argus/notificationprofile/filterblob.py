@@ -83,7 +83,14 @@ class EventTypesField(serializers.ListField):
 
 
 class FilterBlobSerializer(serializers.Serializer):
-    """v2 blob rules (§4): only provided known keys are kept, unknown keys are dropped."""
+    """What a filter selects: every key given must match (unknown keys are dropped).
+
+    ``sourceSystemIds``: any of these sources; ``tags``: ``key=value`` tags the incident must all
+    have; ``open``/``acked``/``stateful``: true or false, null for either; ``maxlevel``: this
+    level or more severe; ``event_types``: only events of these types.
+    """
+
+    api_version = "v2"
 
     sourceSystemIds = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_DATABASE_ID), required=False
@@ -122,7 +129,15 @@ class FilterBlobSerializer(serializers.Serializer):
 
 
 class FilterBlobV1Serializer(FilterBlobSerializer):
-    """v1 blob rules (§5): as v2, but ``event_types`` is not a v1 key and is dropped."""
+    """What a filter selects: every key given must match (unknown keys are dropped).
+
+    ``sourceSystemIds``: any of these sources; ``tags``: ``key=value`` tags the incident must all
+    have; ``open``/``acked``/``stateful``: true or false, null for either; ``maxlevel``: this
+    level or more severe.
+    """
+
+    api_version = "v1"
+    schema_name = "FilterBlob"
 
     event_types = None
 

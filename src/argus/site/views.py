@@ -6,7 +6,14 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.html import escape
 from django.views.decorators.http import require_safe
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -17,7 +24,7 @@ import argus
 
 
 class MetadataView(APIView):
-    """GET /api/: public server metadata (operations.md §3); no authentication at all."""
+    """The server's version, API versions, schema URLs and plugins; public, no authentication."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -61,8 +68,30 @@ def index(request):
     return render(request, "argus/index.html", {"frontend_url": settings.FRONTEND_URL})
 
 
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["json", "yaml"],
+                description="The document's format; by default YAML, or JSON when asked for by Accept.",
+            ),
+            OpenApiParameter(
+                "lang",
+                str,
+                enum=[code for code, _name in settings.LANGUAGES],
+                description="The language of the descriptions.",
+            ),
+        ],
+        responses={
+            200: OpenApiTypes.OBJECT,
+            404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such format."),
+        },
+    )
+)
 class SchemaView(SpectacularAPIView):
-    """OpenAPI document of one API version (``api_version``); public, authentication ignored."""
+    """This OpenAPI document; public, authentication is ignored."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -85,7 +114,7 @@ def favicon(request):
 
 @require_safe
 def json_schema(request, slug):
-    """GET /json-schema/<slug>: a medium's settings schema as an HTML-escaped Python repr (operations.md §3)."""
+    """GET /json-schema/<slug>: a medium's settings schema as an HTML-escaped Python repr."""
     from argus.notificationprofile.media import installed_media, medium_json_schema
 
     medium = installed_media().get(slug)

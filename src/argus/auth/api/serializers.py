@@ -1,8 +1,9 @@
-"""Serializers of the auth API (auth.md §4): shape and field validation only."""
+"""Serializers of the auth API: shape and field validation only."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from argus.auth import services
@@ -58,6 +59,7 @@ class CurrentUserV1Serializer(UserSerializer):
         fields = UserSerializer.Meta.fields + ["phone_numbers"]
         read_only_fields = fields
 
+    @extend_schema_field(PhoneNumberSerializer(many=True))
     def get_phone_numbers(self, user):
         return PhoneNumberSerializer(services.phone_numbers_of(user), many=True).data
 

@@ -1,4 +1,4 @@
-"""Auth API views shared by /api/v1/ and /api/v2/ (auth.md §4).
+"""Auth API views shared by /api/v1/ and /api/v2/.
 
 The versions differ only in which views their URL modules mount and in the current-user
 serializer.
@@ -7,7 +7,7 @@ serializer.
 from django.contrib.auth import get_user_model
 from django.contrib.auth import logout as django_logout
 from django.http import HttpResponse, RawPostDataException
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from knox.views import LoginView as KnoxBaseLoginView
 from knox.views import LogoutAllView as KnoxBaseLogoutAllView
 from knox.views import LogoutView as KnoxBaseLogoutView
@@ -34,6 +34,7 @@ from argus.auth.authentication import KnoxTokenAuthentication
 from argus.notificationprofile.models import DestinationConfig
 from argus.util import parsers
 from argus.util.ids import parse_pk
+from argus.util.openapi import ERROR_DETAIL
 
 User = get_user_model()
 
@@ -73,7 +74,7 @@ class KnoxLoginView(KnoxBaseLoginView):
         except ValueError as error:
             raise PermissionDenied(str(error))
 
-    @extend_schema(request=AuthTokenSerializer, responses={200: KnoxTokenSerializer})
+    @extend_schema(request=AuthTokenSerializer, responses={200: KnoxTokenSerializer, 403: ERROR_DETAIL})
     def post(self, request, format=None):
         data = self._credentials(request)
         if data is not None:
@@ -149,6 +150,9 @@ class CurrentUserView(generics.RetrieveAPIView):
         return CurrentUserV2Serializer
 
 
+@extend_schema(
+    parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The id of the user.")]
+)
 class UserDetailView(generics.RetrieveAPIView):
     """Any authenticated user may look up any user's name and email."""
 

@@ -1,4 +1,4 @@
-"""Timestamp parsing for the incident API (incidents.md §3): bodies and query strings."""
+"""Timestamp parsing for the incident API: bodies and query strings."""
 
 import re
 from datetime import UTC, datetime
@@ -88,7 +88,7 @@ def parse_query_datetime(value: str) -> datetime:
 
 @extend_schema_field(OpenApiTypes.DATETIME)
 class ArgusDateTimeField(serializers.Field):
-    """A DRF field for API timestamps: §3.1 input, §3.2 output, optional "infinity"."""
+    """A DRF field for API timestamps (ISO 8601 in and out), optionally also "infinity"."""
 
     default_error_messages = {"invalid": WRONG_FORMAT}
 

@@ -1,4 +1,4 @@
-"""Query-string filters of the incident lists (incidents.md §5), shared by v1 and v2.
+"""Query-string filters of the incident lists, shared by v1 and v2.
 
 Plain code rather than a django-filter FilterSet: the contract has quirks a FilterSet fights
 (an empty value or an unknown boolean means "no filter", ``token_expiry=false`` means the same as
@@ -10,12 +10,15 @@ raises one DRF ``ValidationError`` listing every bad parameter at once.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import search_smart_split
 
@@ -225,41 +228,151 @@ def filter_by_notificationprofile_pk(queryset, value, context):
     return incidents_for_profile(queryset, profile)
 
 
-#: Filters available on ``mine/`` (§4.7) and on the full list, in the order they are applied.
+@dataclass(frozen=True)
+class QueryFilter:
+    """One query parameter of the incident lists: how it filters, and how the API documents it.
+
+    ``schema`` is the parameter's OpenAPI schema; comma-separated lists are arrays sent in
+    ``form`` style without explode (``id__in=1,2,3``).
+    """
+
+    apply: Callable
+    schema: dict
+    description: str
+
+    def openapi_parameter(self, name: str) -> OpenApiParameter:
+        explode = False if self.schema.get("type") == "array" else None
+        return OpenApiParameter(
+            name,
+            self.schema,
+            OpenApiParameter.QUERY,
+            required=False,
+            description=self.description,
+            style="form" if explode is False else None,
+            explode=explode,
+        )
+
+
+BOOLEAN = {"type": "boolean"}
+INTEGER = {"type": "integer"}
+NUMBER = {"type": "number"}
+STRING = {"type": "string"}
+DATETIME = {"type": "string", "format": "date-time"}
+INTEGER_LIST = {"type": "array", "items": INTEGER}
+STRING_LIST = {"type": "array", "items": STRING}
+
+_BOOLEAN_NOTE = " Values other than true/false/1/0 are ignored."
+_DATETIME_NOTE = " ISO 8601; a time without zone is read in the server's time zone."
+
+#: Filters available on ``mine/`` and on the full list, in the order they are applied.
 COMMON_FILTERS = {
-    "open": _boolean(lambda c: open_q(c["now"]), lambda c: closed_q(c["now"])),
-    "acked": _boolean(lambda c: acked_q(c["now"])),
-    "stateful": _boolean(lambda c: Q(end_time__isnull=False), lambda c: Q(end_time__isnull=True)),
-    "ticket": _boolean(lambda c: ~Q(ticket_url=""), lambda c: Q(ticket_url="")),
-    "end_time__isnull": _boolean(lambda c: Q(end_time__isnull=True), lambda c: Q(end_time__isnull=False)),
-    "token_expiry": filter_token_expiry,
-    "tags": filter_tags,
-    "source_incident_id": filter_source_incident_id,
-    "start_time__gte": _time_bound("start_time", "gte"),
-    "start_time__lte": _time_bound("start_time", "lte"),
-    "end_time__gte": _time_bound("end_time", "gte"),
-    "end_time__lte": _time_bound("end_time", "lte"),
-    "duration__gte": filter_duration_gte,
-    "filter_pk": filter_by_filter_pk,
-    "notificationprofile_pk": filter_by_notificationprofile_pk,
+    "open": QueryFilter(
+        _boolean(lambda c: open_q(c["now"]), lambda c: closed_q(c["now"])),
+        BOOLEAN,
+        'true: incidents that have not ended (end time in the future or "infinity"); false: '
+        "incidents that have ended. Stateless incidents are neither." + _BOOLEAN_NOTE,
+    ),
+    "acked": QueryFilter(
+        _boolean(lambda c: acked_q(c["now"])),
+        BOOLEAN,
+        "true: incidents with an acknowledgement that has not expired; false: the others." + _BOOLEAN_NOTE,
+    ),
+    "stateful": QueryFilter(
+        _boolean(lambda c: Q(end_time__isnull=False), lambda c: Q(end_time__isnull=True)),
+        BOOLEAN,
+        "true: incidents with an end time (open or closed); false: stateless incidents." + _BOOLEAN_NOTE,
+    ),
+    "ticket": QueryFilter(
+        _boolean(lambda c: ~Q(ticket_url=""), lambda c: Q(ticket_url="")),
+        BOOLEAN,
+        "true: incidents with a ticket URL; false: incidents without." + _BOOLEAN_NOTE,
+    ),
+    "end_time__isnull": QueryFilter(
+        _boolean(lambda c: Q(end_time__isnull=True), lambda c: Q(end_time__isnull=False)),
+        BOOLEAN,
+        "true: stateless incidents; false: stateful ones." + _BOOLEAN_NOTE,
+    ),
+    "token_expiry": QueryFilter(
+        filter_token_expiry,
+        BOOLEAN,
+        "Any value: only the incidents Argus raises about expiring source-system tokens.",
+    ),
+    "tags": QueryFilter(
+        filter_tags,
+        STRING,
+        "Comma-separated key=value tags. An incident matches when, for every key given, it has one "
+        "of that key's values (k1=a,k1=b,k2=c: k1 is a or b, and k2 is c).",
+    ),
+    "source_incident_id": QueryFilter(
+        filter_source_incident_id, STRING, "The incident's id in its source system (exact match)."
+    ),
+    "start_time__gte": QueryFilter(
+        _time_bound("start_time", "gte"), DATETIME, "Started at or after this time." + _DATETIME_NOTE
+    ),
+    "start_time__lte": QueryFilter(
+        _time_bound("start_time", "lte"), DATETIME, "Started at or before this time." + _DATETIME_NOTE
+    ),
+    "end_time__gte": QueryFilter(
+        _time_bound("end_time", "gte"),
+        DATETIME,
+        "Ended at or after this time; open incidents always match." + _DATETIME_NOTE,
+    ),
+    "end_time__lte": QueryFilter(
+        _time_bound("end_time", "lte"),
+        DATETIME,
+        "Ended at or before this time; open incidents never match." + _DATETIME_NOTE,
+    ),
+    "duration__gte": QueryFilter(
+        filter_duration_gte,
+        NUMBER,
+        "Lasted (or, if open, has lasted until now) at least this many minutes; 0 means no filter.",
+    ),
+    "filter_pk": QueryFilter(
+        filter_by_filter_pk,
+        INTEGER,
+        "The incidents that one of the requester's notification filters selects; another user's "
+        "or an unknown filter selects nothing.",
+    ),
+    "notificationprofile_pk": QueryFilter(
+        filter_by_notificationprofile_pk,
+        INTEGER,
+        "The incidents that any filter of one of the requester's notification profiles selects; "
+        "another user's or an unknown profile selects nothing.",
+    ),
 }
 
-#: Filters of the full list only (§4.7: absent from ``mine/``).
+#: Filters of the full list only (absent from ``mine/``).
 LIST_ONLY_FILTERS = {
-    "source__id__in": filter_source_ids,
-    "source__name__in": filter_source_names,
-    "source__type__in": filter_source_types,
-    "id__in": filter_ids,
-    "level__lte": filter_level_lte,
-    "search": filter_search,
+    "source__id__in": QueryFilter(filter_source_ids, INTEGER_LIST, "Comma-separated source system ids."),
+    "source__name__in": QueryFilter(filter_source_names, STRING_LIST, "Comma-separated source system names."),
+    "source__type__in": QueryFilter(
+        filter_source_types,
+        STRING_LIST,
+        "Comma-separated source system type names; an unknown name is an error.",
+    ),
+    "id__in": QueryFilter(filter_ids, INTEGER_LIST, "Comma-separated incident ids."),
+    "level__lte": QueryFilter(
+        filter_level_lte, NUMBER, "Incidents of this level or more severe (1 is critical, 5 information)."
+    ),
+    "search": QueryFilter(
+        filter_search,
+        STRING,
+        "Words (or double-quoted phrases) that must all occur, ignoring case, in the description or in "
+        "the descriptions of the incident's events.",
+    ),
 }
 
 LIST_FILTERS = {**COMMON_FILTERS, **LIST_ONLY_FILTERS}
 MINE_FILTERS = COMMON_FILTERS
 
 
+def openapi_parameters(filters: dict[str, QueryFilter]) -> list[OpenApiParameter]:
+    """The OpenAPI description of ``filters``' query parameters."""
+    return [query_filter.openapi_parameter(name) for name, query_filter in filters.items()]
+
+
 def filter_incidents(
-    queryset: QuerySet[Incident], params, *, user, filters: dict = LIST_FILTERS, now=None
+    queryset: QuerySet[Incident], params, *, user, filters: dict[str, QueryFilter] = LIST_FILTERS, now=None
 ) -> QuerySet[Incident]:
     """Apply every filter named in ``params`` (a QueryDict: last value wins, empty = no filter).
 
@@ -267,7 +380,7 @@ def filter_incidents(
     """
     context = {"user": user, "now": now or timezone.now()}
     errors = {}
-    for name, apply in filters.items():
+    for name, query_filter in filters.items():
         value = params.get(name)
         if value is None or value == "":
             continue
@@ -275,7 +388,7 @@ def filter_incidents(
             errors[name] = [NULL_CHARACTERS]
             continue
         try:
-            queryset = apply(queryset, value, context)
+            queryset = query_filter.apply(queryset, value, context)
         except FilterError as error:
             errors[name] = [error.message]
     if errors:

@@ -1,8 +1,8 @@
-"""Request validation of the incident endpoints (incidents.md §4.2, §4.4, §4.6).
+"""Request validation of the incident endpoints (create, update, ticket URL).
 
 Serializers here only validate and shape input; the views hand the validated data to
 ``argus.incident.services``, and responses are built by ``argus.incident.representation``.
-Error bodies follow the spec exactly, including the nested shapes of tag errors.
+Error bodies are part of the contract, including the nested shapes of tag errors.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from argus.incident.choices import Level
 from argus.incident.models import Incident
 from argus.incident.tags import INVALID_KEY, InvalidTag, parse_tag
 from argus.util.datetime_utils import INFINITY, is_negative_infinite
+from argus.util.openapi import INFINITY_DATETIME_SCHEMA
 from argus.util.parsers import TOO_DEEP_MESSAGE, exceeds_json_depth
 
 from .fields import ArgusDateTimeField
@@ -50,7 +51,7 @@ def tag_error_message(error: InvalidTag) -> str:
 class TagListField(serializers.Field):
     """A list of ``{"tag": "key=value"}`` objects, to de-duplicated (key, value) pairs in order.
 
-    Error shapes (§4.2): not a list → ``{"non_field_errors": [...]}``; item not an object with
+    Error shapes: not a list → ``{"non_field_errors": [...]}``; item not an object with
     ``tag`` → ``{"<i>": ["..."]}``; bad tag text → ``{"<i>": {"tag": "..."}}``.
     """
 
@@ -87,7 +88,7 @@ class TagListField(serializers.Field):
 
 
 class TicketUrlField(serializers.CharField):
-    """A ticket URL on incident POST/PATCH: must be a valid URL, ``""`` included (§4.2)."""
+    """A ticket URL on incident POST/PATCH: must be a valid URL, ``""`` included."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("allow_blank", True)
@@ -129,6 +130,14 @@ def _contains_null_character(value) -> bool:
     return False
 
 
+@extend_schema_field(INFINITY_DATETIME_SCHEMA)
+class EndTimeField(StorableDateTimeField):
+    """An incident's end on create: a timestamp, ``"infinity"`` (open) or null (stateless)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_infinity=True, allow_null=True, **kwargs)
+
+
 class MetadataField(serializers.JSONField):
     """Any JSON value; strings may not hold NUL characters (PostgreSQL jsonb refuses them).
 
@@ -155,7 +164,7 @@ class LevelField(serializers.ChoiceField):
 
 class IncidentCreateV1Serializer(serializers.Serializer):
     start_time = StorableDateTimeField()
-    end_time = StorableDateTimeField(allow_infinity=True, allow_null=True, required=False, default=INFINITY)
+    end_time = EndTimeField(required=False, default=INFINITY)
     tags = TagListField()
     source_incident_id = serializers.CharField(required=False, allow_blank=True, default="")
     details_url = serializers.CharField(required=False, allow_blank=True, default="")
@@ -171,12 +180,12 @@ class IncidentCreateV1Serializer(serializers.Serializer):
 
 
 class IncidentCreateV2Serializer(IncidentCreateV1Serializer):
-    # null is refused later, with the list-shaped body of §4.2 (the reference leaks a DB error).
+    # null is refused later, with a list-shaped body (the reference leaks a database error).
     metadata = MetadataField(required=False, allow_null=True, default=dict)
 
 
 class IncidentUpdateSerializer(serializers.Serializer):
-    """PATCH/PUT ``incidents/<pk>/`` (§4.4): only the editable fields; PUT requires ``tags``."""
+    """The editable fields of an incident; PUT requires ``tags``, PATCH none."""
 
     tags = TagListField(required=False)
     details_url = serializers.CharField(required=False, allow_blank=True)
@@ -205,6 +214,6 @@ def non_editable_key_errors(data) -> dict:
 
 
 class TicketUrlUpdateSerializer(serializers.Serializer):
-    """PUT ``incidents/<pk>/ticket_url/``: any string, not validated as a URL, ``""`` clears (§4.6)."""
+    """Any text, not validated as a URL; ``""`` removes the ticket URL."""
 
     ticket_url = serializers.CharField(allow_blank=True, trim_whitespace=False)

@@ -1,4 +1,4 @@
-"""Request serializers of the incident sub-resources (incidents.md §4.10–§4.17).
+"""Request serializers of the incident sub-resources (events, acks, tags, sources, bulk changes).
 
 They validate and shape request bodies only; responses are built by
 :mod:`argus.incident.representation` and every state change goes through
@@ -110,7 +110,7 @@ class AckUpdateSerializer(serializers.Serializer):
 
 
 class TagSerializer(serializers.Serializer):
-    """POST ``<pk>/tags/``: ``{"tag": "key=value"}``; tag errors are plain strings (§4.12)."""
+    """A tag to add, ``{"tag": "key=value"}``; tag errors are plain strings."""
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
@@ -126,7 +126,7 @@ class TagSerializer(serializers.Serializer):
 
 
 class SourceSystemCreateSerializer(serializers.Serializer):
-    """POST ``sources/`` (superusers): the source and its new system user (§4.13).
+    """A new source system and its user (``username``, by default the source's name).
 
     The username rule (default, validity, suffix when taken) is ``services.source_system_create``'s.
     """
@@ -185,56 +185,3 @@ class BulkEventSerializer(_BulkSerializer):
 
 class BulkTicketUrlSerializer(_BulkSerializer):
     ticket_url = serializers.CharField(allow_blank=True, trim_whitespace=False)
-
-
-# --- response shapes (OpenAPI documentation only; responses are built by representation.py) ------
-
-
-class SourceSystemTypeDocSerializer(serializers.Serializer):
-    name = serializers.CharField()
-
-
-class SourceSystemDocSerializer(serializers.Serializer):
-    pk = serializers.IntegerField()
-    name = serializers.CharField()
-    type = SourceSystemTypeDocSerializer()
-    user = serializers.IntegerField()
-    base_url = serializers.CharField()
-
-
-class ActorDocSerializer(serializers.Serializer):
-    pk = serializers.IntegerField()
-    username = serializers.CharField()
-
-
-class EventTypeDocSerializer(serializers.Serializer):
-    value = serializers.ChoiceField(choices=EventType.choices)
-    display = serializers.CharField()
-
-
-class EventDocSerializer(serializers.Serializer):
-    pk = serializers.IntegerField()
-    incident = serializers.IntegerField()
-    actor = ActorDocSerializer()
-    timestamp = serializers.DateTimeField()
-    received = serializers.DateTimeField()
-    type = EventTypeDocSerializer()
-    description = serializers.CharField()
-
-
-class AckDocSerializer(serializers.Serializer):
-    pk = serializers.IntegerField()
-    event = EventDocSerializer()
-    expiration = serializers.DateTimeField(allow_null=True)
-
-
-class TagDocSerializer(serializers.Serializer):
-    tag = serializers.CharField()
-
-
-class TicketUrlDocSerializer(serializers.Serializer):
-    ticket_url = serializers.CharField()
-
-
-class BulkResultDocSerializer(serializers.Serializer):
-    changes = serializers.DictField(child=serializers.DictField())

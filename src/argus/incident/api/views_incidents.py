@@ -1,8 +1,9 @@
-"""Incident endpoints of /api/v1/incidents/ and /api/v2/incidents/ (incidents.md §4.1–§4.9).
+"""Incident endpoints of /api/v1/incidents/ and /api/v2/incidents/.
 
-The same views serve both versions; ``api_version`` (given in the URL module) only picks the
-request serializer and the response shape. Reads go through ``argus.incident.queries`` (constant
-number of queries per page), writes through ``argus.incident.services``.
+The same code serves both versions; ``api_version`` only picks the request serializer and the
+response shape. Where the shapes differ, a v1 subclass carries the v1 OpenAPI description. Reads
+go through ``argus.incident.queries`` (constant number of queries per page), writes through
+``argus.incident.services``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status
 from rest_framework.exceptions import MethodNotAllowed, PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -30,8 +35,10 @@ from argus.incident.representation import (
     source_system_to_dict,
 )
 from argus.util.ids import get_by_pk_or_404, parse_pk
+from argus.util.openapi import ERROR_DETAIL, VALIDATION_ERROR
 
-from .filters import LIST_FILTERS, MINE_FILTERS, filter_incidents
+from . import shapes
+from .filters import LIST_FILTERS, MINE_FILTERS, filter_incidents, openapi_parameters
 from .pagination import ArgusCursorPagination
 from .serializers import (
     IncidentCreateV1Serializer,
@@ -49,8 +56,30 @@ INDELIBLE_MESSAGE = "Deletion of incidents is turned off, see setting INDELIBLE_
 V1 = "v1"
 V2 = "v2"
 
-# Views render plain dicts (argus.incident.representation), so the schema describes them loosely.
-PK_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH)
+PK_PARAMETER = OpenApiParameter(
+    "id", int, OpenApiParameter.PATH, description="A unique integer value identifying this incident."
+)
+PAGE_PARAMETERS = [
+    OpenApiParameter("cursor", str, required=False, description="The pagination cursor value."),
+    OpenApiParameter(
+        "page_size", int, required=False, description="Number of results to return per page (default 100)."
+    ),
+    OpenApiParameter(
+        "count",
+        str,
+        required=False,
+        description="When present (any value, even empty), the answer is the number of incidents the "
+        "filters select instead of a page of them.",
+    ),
+]
+
+
+def _list_or_count(page_serializer) -> PolymorphicProxySerializer:
+    return PolymorphicProxySerializer(
+        component_name="IncidentListOrCount",
+        serializers=[page_serializer, shapes.IncidentCountSerializer],
+        resource_type_field_name=None,
+    )
 
 
 class VersionedIncidentView(APIView):
@@ -98,7 +127,7 @@ def _source_by_pk(value) -> SourceSystem:
 
 
 def source_for_new_incident(request) -> SourceSystem:
-    """The source a POSTed incident belongs to (§4.2): the poster's own, or a superuser's choice."""
+    """The source a POSTed incident belongs to: the poster's own, or a superuser's choice."""
     requested = _requested_source_pk(request.data)
     if requested is not None:
         if not request.user.is_superuser:
@@ -110,11 +139,9 @@ def source_for_new_incident(request) -> SourceSystem:
     return source
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
-class IncidentListView(VersionedIncidentView):
-    """GET: every incident, filtered (§5) and cursor-paginated (§6). POST: create one (§4.2)."""
-
+class _IncidentListBase(VersionedIncidentView):
     filters = LIST_FILTERS
+    pagination_class = ArgusCursorPagination
 
     def base_queryset(self, request) -> QuerySet[Incident]:
         return Incident.objects.all()
@@ -125,23 +152,24 @@ class IncidentListView(VersionedIncidentView):
             return IncidentCreateV1Serializer(*args, **kwargs)
         return IncidentCreateV2Serializer(*args, **kwargs)
 
-    @extend_schema(
-        parameters=[OpenApiParameter(name, str, required=False) for name in LIST_FILTERS]
-        + [OpenApiParameter(name, str, required=False) for name in ("count", "cursor", "page_size")],
-    )
     def get(self, request, *args, **kwargs):
+        """Incidents that match every filter given, newest first, one page at a time."""
         queryset = filter_incidents(
             self.base_queryset(request), request.query_params, user=request.user, filters=self.filters
         )
         if "count" in request.query_params:
             params = {key: request.query_params.get(key) for key in request.query_params}
             return Response({"count": queryset.count(), "params": params})
-        paginator = ArgusCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(incidents_for_representation(queryset), request, view=self)
         return paginator.get_paginated_response(self.render_incidents(page))
 
-    @extend_schema(request=IncidentCreateV2Serializer)
     def post(self, request, *args, **kwargs):
+        """Create an incident for the requester's source system.
+
+        Its first event (start, or stateless) is created with it. A superuser may name another
+        source system with ``source``.
+        """
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -152,21 +180,68 @@ class IncidentListView(VersionedIncidentView):
         return Response(self.render_incident(incident), status=status.HTTP_201_CREATED)
 
 
-class MyIncidentsView(IncidentListView):
-    """``mine/``: like the list, only the requester's source's incidents, fewer filters (§4.7)."""
-
+class _MyIncidentsBase(_IncidentListBase):
     filters = MINE_FILTERS
 
     def base_queryset(self, request) -> QuerySet[Incident]:
         return Incident.objects.filter(source__user_id=request.user.pk)
 
 
+MINE_DESCRIPTION = (
+    "The incidents of the requester's source system that match every filter given, newest first, "
+    "one page at a time. End users have none."
+)
+
+
+def _list_schema(*, filters, page, incident, create, description=None):
+    return extend_schema_view(
+        get=extend_schema(
+            description=description,
+            parameters=openapi_parameters(filters) + PAGE_PARAMETERS,
+            responses={200: _list_or_count(page), 400: VALIDATION_ERROR, 404: ERROR_DETAIL},
+        ),
+        post=extend_schema(request=create, responses={201: incident}),
+    )
+
+
+_V2_LIST = {"page": shapes.PaginatedIncidentListSerializer, "incident": shapes.IncidentSerializer}
+_V1_LIST = {"page": shapes.PaginatedIncidentListV1Serializer, "incident": shapes.IncidentV1Serializer}
+
+
+@_list_schema(filters=LIST_FILTERS, create=IncidentCreateV2Serializer, **_V2_LIST)
+class IncidentListView(_IncidentListBase):
+    """All incidents: list them, or create one."""
+
+
+@_list_schema(filters=LIST_FILTERS, create=IncidentCreateV1Serializer, **_V1_LIST)
+class IncidentListV1View(_IncidentListBase):
+    """All incidents: list them, or create one."""
+
+    api_version = V1
+
+
+@_list_schema(
+    filters=MINE_FILTERS, create=IncidentCreateV2Serializer, description=MINE_DESCRIPTION, **_V2_LIST
+)
+class MyIncidentsView(_MyIncidentsBase):
+    """The requester's own incidents (those of its source system): list them, or create one."""
+
+
+@_list_schema(
+    filters=MINE_FILTERS, create=IncidentCreateV1Serializer, description=MINE_DESCRIPTION, **_V1_LIST
+)
+class MyIncidentsV1View(_MyIncidentsBase):
+    """The requester's own incidents (those of its source system): list them, or create one."""
+
+    api_version = V1
+
+
 # --- v1 only -------------------------------------------------------------------------------------
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=shapes.IncidentV1Serializer(many=True))
 class OpenIncidentsView(VersionedIncidentView):
-    """v1 ``open/``: every open incident, a plain array, query parameters ignored (§4.8)."""
+    """Every open incident, newest first, in one unpaginated list. Query parameters are ignored."""
 
     api_version = V1
     only_unacked = False
@@ -179,12 +254,17 @@ class OpenIncidentsView(VersionedIncidentView):
 
 
 class OpenUnackedIncidentsView(OpenIncidentsView):
+    """Every open incident that is not acknowledged, newest first, in one unpaginated list.
+
+    Query parameters are ignored.
+    """
+
     only_unacked = True
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=shapes.SourceSystemMetadataSerializer)
 class SourceSystemMetadataView(APIView):
-    """v1 ``metadata/``: ``{"sourceSystems": [...]}`` in primary-key order (§4.9)."""
+    """Every source system, in id order."""
 
     def get(self, request, *args, **kwargs):
         sources = SourceSystem.objects.order_by("pk")
@@ -194,20 +274,25 @@ class SourceSystemMetadataView(APIView):
 # --- one incident --------------------------------------------------------------------------------
 
 
-@extend_schema(parameters=[PK_PARAMETER], responses=OpenApiTypes.OBJECT)
+@extend_schema(parameters=[PK_PARAMETER], responses=shapes.IncidentSerializer)
 class IncidentDetailView(VersionedIncidentView):
-    """GET, PUT/PATCH (§4.4, answered in the v2 shape by both versions) and DELETE (§4.5)."""
+    """One incident."""
 
     def get(self, request, pk, *args, **kwargs):
+        """The incident."""
         incident = get_by_pk_or_404(incidents_for_representation(), pk)
         return Response(self.render_incident(incident))
 
     @extend_schema(request=IncidentUpdateSerializer)
     def patch(self, request, pk, *args, **kwargs):
+        """Change some of the editable fields (tags, details_url, ticket_url, level, metadata,
+        description); each change is recorded as an event. The answer is in the v2 shape, also on
+        v1. Other keys are refused."""
         return self._update(request, pk, partial=True)
 
     @extend_schema(request=IncidentUpdateSerializer)
     def put(self, request, pk, *args, **kwargs):
+        """As PATCH, but ``tags`` is required and is the incident's complete new set of tags."""
         return self._update(request, pk, partial=False)
 
     def _update(self, request, pk, partial: bool):
@@ -224,7 +309,11 @@ class IncidentDetailView(VersionedIncidentView):
         incident = services.incident_update(incident=incident, actor=request.user, data=fields, tags=tags)
         return Response(incident_to_v2(_reload(incident)))
 
+    @extend_schema(responses={204: None, 405: ERROR_DETAIL})
     def delete(self, request, pk, *args, **kwargs):
+        """Delete the incident with its events, acknowledgements and tags: only superusers and
+        the incident's source system may, and only where the server allows deleting incidents
+        (otherwise 405)."""
         if settings.INDELIBLE_INCIDENTS:
             raise MethodNotAllowed(request.method, detail=INDELIBLE_MESSAGE)
         incident = get_by_pk_or_404(Incident.objects.select_related("source"), pk)
@@ -236,9 +325,9 @@ class IncidentDetailView(VersionedIncidentView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(parameters=[PK_PARAMETER], responses=OpenApiTypes.OBJECT)
+@extend_schema(parameters=[PK_PARAMETER], responses=shapes.TicketUrlSerializer)
 class IncidentTicketUrlView(APIView):
-    """PUT ``<pk>/ticket_url/``: any string, CHI event when it changes (§4.6)."""
+    """Set the incident's ticket URL (any text; empty removes it). A change is recorded as an event."""
 
     @extend_schema(request=TicketUrlUpdateSerializer)
     def put(self, request, pk, *args, **kwargs):
@@ -249,3 +338,10 @@ class IncidentTicketUrlView(APIView):
             incident=incident, actor=request.user, ticket_url=serializer.validated_data["ticket_url"]
         )
         return Response({"ticket_url": incident.ticket_url})
+
+
+@extend_schema_view(get=extend_schema(responses=shapes.IncidentV1Serializer))
+class IncidentDetailV1View(IncidentDetailView):
+    """One incident."""
+
+    api_version = V1

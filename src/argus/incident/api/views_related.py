@@ -1,15 +1,16 @@
-"""Views of the incident sub-resources (incidents.md §4.10–§4.17), shared by v1 and v2.
+"""Views of the incident sub-resources (events, acknowledgements, tags, sources, bulk changes),
+shared by v1 and v2.
 
-Versions differ only where the spec says so: the ack body shape (``request.version``) and the
-v2-only endpoints, which only the v2 URL module mounts. Views validate with the serializers of
+Versions differ only in the ack body shape (``request.version``) and in the v2-only endpoints,
+which only the v2 URL module mounts. Views validate with the serializers of
 :mod:`serializers_related`, change state through :mod:`argus.incident.services` and render with
-:mod:`argus.incident.representation`.
+:mod:`argus.incident.representation`; :mod:`shapes` declares the rendered shapes for the schema.
 """
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
@@ -19,6 +20,7 @@ from rest_framework.views import APIView
 from argus.auth.permissions import IsSuperuserOrReadOnly
 from argus.incident import services
 from argus.incident.api import serializers_related as serializers
+from argus.incident.api import shapes
 from argus.incident.api.pagination import EventCursorPagination
 from argus.incident.api.serializers import tag_error_message
 from argus.incident.models import (
@@ -35,6 +37,15 @@ from argus.incident.representation import ack_to_dict, event_to_dict, source_sys
 from argus.incident.tags import InvalidTag, parse_tag
 from argus.incident.ticket import utils as ticket_utils
 from argus.util.ids import get_by_pk_or_404, parse_pk
+from argus.util.openapi import ERROR_DETAIL, VALIDATION_ERROR
+
+INCIDENT_PK = OpenApiParameter(
+    "incident_pk", int, OpenApiParameter.PATH, description="The id of the incident."
+)
+
+
+def _pk_parameter(description: str) -> OpenApiParameter:
+    return OpenApiParameter("id", int, OpenApiParameter.PATH, description=description)
 
 
 def get_incident_or_404(incident_pk) -> Incident:
@@ -50,7 +61,7 @@ def _validated(serializer_class, request, **kwargs):
 class _WritableListView(APIView):
     """A list endpoint whose POST body is described by ``post_serializer_class``.
 
-    ``get_serializer`` lets OPTIONS describe the body under ``actions.POST`` (§0).
+    ``get_serializer`` lets OPTIONS describe the body under ``actions.POST``.
     """
 
     post_serializer_class = None
@@ -59,25 +70,32 @@ class _WritableListView(APIView):
         return self.post_serializer_class
 
     def get_serializer(self, *args, **kwargs):
-        return self.get_post_serializer_class()(*args, context={"request": self.request}, **kwargs)
+        kwargs.setdefault("context", {"request": self.request})
+        return self.get_post_serializer_class()(*args, **kwargs)
 
 
-# --- events (§4.10) ------------------------------------------------------------------------------
+# --- events ---------------------------------------------------------------------------------------
 
 
+@extend_schema(parameters=[INCIDENT_PK])
 class IncidentEventListView(_WritableListView):
-    """GET the events of an incident (plain array), POST a new event."""
+    """The events of an incident."""
 
     post_serializer_class = serializers.EventCreateSerializer
 
-    @extend_schema(responses=serializers.EventDocSerializer(many=True))
+    @extend_schema(responses=shapes.EventSerializer(many=True))
     def get(self, request, incident_pk, **kwargs):
+        """Every event of the incident, newest first, in one unpaginated list."""
         incident = get_incident_or_404(incident_pk)
         events = events_for_representation(Event.objects.filter(incident=incident))
         return Response([event_to_dict(event) for event in events])
 
-    @extend_schema(request=serializers.EventCreateSerializer, responses={201: serializers.EventDocSerializer})
+    @extend_schema(request=serializers.EventCreateSerializer, responses={201: shapes.EventSerializer})
     def post(self, request, incident_pk, **kwargs):
+        """Add an event. Source systems may post STA, END, CHI, LES and OTH; end users CLO, REO and
+        OTH (acknowledgements go through the incident's acks). ``timestamp`` is required for source
+        systems and defaults to now for end users. An event that does not fit the incident's state
+        is refused for end users and recorded without changing the state for source systems."""
         data = _validated(serializers.EventCreateSerializer, request)
         incident = get_incident_or_404(incident_pk)
         acks_url = request.build_absolute_uri(
@@ -87,63 +105,75 @@ class IncidentEventListView(_WritableListView):
         return Response(event_to_dict(event), status=status.HTTP_201_CREATED)
 
 
+@extend_schema(parameters=[INCIDENT_PK, _pk_parameter("The id of the event.")])
 class IncidentEventDetailView(APIView):
-    @extend_schema(responses=serializers.EventDocSerializer)
+    @extend_schema(responses=shapes.EventSerializer)
     def get(self, request, incident_pk, pk, **kwargs):
+        """One event of the incident."""
         event = get_by_pk_or_404(events_for_representation(), pk, incident_id=parse_pk(incident_pk) or 0)
         return Response(event_to_dict(event))
 
 
 class EventListView(GenericAPIView):
-    """v2 GET ``incidents/events/``: every event, cursor-paginated on ``-timestamp`` (§4.15)."""
+    """Every event of every incident, newest first, one page at a time."""
 
     pagination_class = EventCursorPagination
-    serializer_class = serializers.EventDocSerializer  # for the schema; rendering is representation.py
+    serializer_class = shapes.EventSerializer  # for the schema; rendering is representation.py
 
     def get_queryset(self):
         return events_for_representation()
 
+    @extend_schema(
+        operation_id="api_v2_incidents_all_events_list",
+        responses={200: shapes.EventSerializer(many=True), 404: ERROR_DETAIL},
+    )
     def get(self, request, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response([event_to_dict(event) for event in page])
 
 
-# --- acknowledgements (§4.11) ----------------------------------------------------------------------
+# --- acknowledgements ----------------------------------------------------------------------------------
 
 
+@extend_schema(parameters=[INCIDENT_PK])
 class IncidentAckListView(_WritableListView):
-    """GET the acks of an incident (plain array), POST a new ack (v1 nested / v2 flat body)."""
+    """The acknowledgements of an incident."""
 
     def get_post_serializer_class(self):
         if self.request.version == "v1":
             return serializers.AckCreateV1Serializer
         return serializers.AckCreateV2Serializer
 
-    @extend_schema(responses=serializers.AckDocSerializer(many=True))
+    @extend_schema(responses=shapes.AcknowledgementSerializer(many=True))
     def get(self, request, incident_pk, **kwargs):
+        """Every acknowledgement of the incident, newest first, in one unpaginated list."""
         incident = get_incident_or_404(incident_pk)
         acks = acks_for_representation(Acknowledgement.objects.filter(event__incident=incident))
         return Response([ack_to_dict(ack) for ack in acks])
 
-    @extend_schema(request=serializers.AckCreateV2Serializer, responses={201: serializers.AckDocSerializer})
+    # The request body is described by get_serializer(): v1 nests the event, v2 is flat.
+    @extend_schema(responses={201: shapes.AcknowledgementSerializer})
     def post(self, request, incident_pk, **kwargs):
+        """Acknowledge the incident until ``expiration`` (null: for good); the acknowledgement is an
+        ACK event."""
         data = _validated(self.get_post_serializer_class(), request)
         incident = get_incident_or_404(incident_pk)
         ack = services.acknowledgement_create(incident=incident, actor=request.user, **data)
         return Response(ack_to_dict(ack), status=status.HTTP_201_CREATED)
 
 
+@extend_schema(parameters=[INCIDENT_PK, _pk_parameter("The id of the acknowledgement.")])
 class IncidentAckDetailView(APIView):
-    """GET one ack; PUT/PATCH change its expiration (any authenticated user)."""
+    """One acknowledgement of the incident; PUT and PATCH change its expiration."""
 
     def get_object(self, incident_pk, pk) -> Acknowledgement:
         return get_by_pk_or_404(acks_for_representation(), pk, event__incident_id=parse_pk(incident_pk) or 0)
 
-    @extend_schema(responses=serializers.AckDocSerializer)
+    @extend_schema(responses=shapes.AcknowledgementSerializer)
     def get(self, request, incident_pk, pk, **kwargs):
         return Response(ack_to_dict(self.get_object(incident_pk, pk)))
 
-    @extend_schema(request=serializers.AckUpdateSerializer, responses=serializers.AckDocSerializer)
+    @extend_schema(request=serializers.AckUpdateSerializer, responses=shapes.AcknowledgementSerializer)
     def put(self, request, incident_pk, pk, **kwargs):
         ack = self.get_object(incident_pk, pk)
         data = _validated(serializers.AckUpdateSerializer, request)
@@ -153,7 +183,7 @@ class IncidentAckDetailView(APIView):
     patch = put
 
 
-# --- tags of one incident (§4.12) --------------------------------------------------------------------
+# --- tags of one incident ----------------------------------------------------------------------------
 
 
 def _incident_for_tags(incident_pk) -> Incident:
@@ -163,17 +193,22 @@ def _incident_for_tags(incident_pk) -> Incident:
     return incident
 
 
+@extend_schema(parameters=[INCIDENT_PK])
 class IncidentTagListView(_WritableListView):
+    """The tags of an incident. An unknown incident is a 400 here, not a 404."""
+
     post_serializer_class = serializers.TagSerializer
 
-    @extend_schema(responses=serializers.TagDocSerializer(many=True))
+    @extend_schema(responses={200: shapes.TagSerializer(many=True), 400: VALIDATION_ERROR})
     def get(self, request, incident_pk, **kwargs):
+        """Every tag of the incident."""
         incident = _incident_for_tags(incident_pk)
         relations = IncidentTagRelation.objects.filter(incident=incident).select_related("tag").order_by("id")
         return Response([{"tag": relation.tag.representation} for relation in relations])
 
-    @extend_schema(request=serializers.TagDocSerializer, responses={201: serializers.TagDocSerializer})
+    @extend_schema(request=shapes.TagSerializer, responses={201: shapes.TagSerializer})
     def post(self, request, incident_pk, **kwargs):
+        """Add a tag to the incident."""
         incident = _incident_for_tags(incident_pk)
         data = _validated(serializers.TagSerializer, request)
         tag = services.incident_tag_add(
@@ -182,7 +217,15 @@ class IncidentTagListView(_WritableListView):
         return Response({"tag": tag.representation}, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    parameters=[
+        INCIDENT_PK,
+        OpenApiParameter("tag", str, OpenApiParameter.PATH, description="The tag, key=value."),
+    ]
+)
 class IncidentTagDetailView(APIView):
+    """One tag of the incident. An unknown incident or a malformed tag is a 400."""
+
     def get_object(self, incident_pk, tag) -> tuple[Incident, Tag]:
         incident = _incident_for_tags(incident_pk)
         try:
@@ -198,53 +241,57 @@ class IncidentTagDetailView(APIView):
             raise NotFound("No Tag matches the given query.")
         return incident, relation.tag
 
-    @extend_schema(responses=serializers.TagDocSerializer)
+    @extend_schema(responses={200: shapes.TagSerializer, 400: VALIDATION_ERROR})
     def get(self, request, incident_pk, tag, **kwargs):
         _incident, tag_obj = self.get_object(incident_pk, tag)
         return Response({"tag": tag_obj.representation})
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, 400: VALIDATION_ERROR})
     def delete(self, request, incident_pk, tag, **kwargs):
+        """Remove the tag from the incident."""
         incident, tag_obj = self.get_object(incident_pk, tag)
         services.incident_tag_remove(incident=incident, tag=tag_obj)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-# --- source systems and types (§4.13, §4.14) -----------------------------------------------------------
+# --- source systems and types ------------------------------------------------------------------------
 
 
 class SourceSystemListView(_WritableListView):
-    """Anyone may read; superusers create (a new system user comes with each source)."""
+    """Source systems: anyone may read them, superusers create them (each with its own new user)."""
 
     post_serializer_class = serializers.SourceSystemCreateSerializer
 
     permission_classes = [IsSuperuserOrReadOnly]
 
-    @extend_schema(responses=serializers.SourceSystemDocSerializer(many=True))
+    @extend_schema(responses=shapes.SourceSystemSerializer(many=True))
     def get(self, request, **kwargs):
+        """Every source system, in id order."""
         sources = SourceSystem.objects.order_by("pk")
         return Response([source_system_to_dict(source) for source in sources])
 
     @extend_schema(
         request=serializers.SourceSystemCreateSerializer,
-        responses={201: serializers.SourceSystemDocSerializer},
+        responses={201: shapes.SourceSystemSerializer},
     )
     def post(self, request, **kwargs):
+        """Create a source system and its user (named ``username``, by default the source's name)."""
         data = _validated(serializers.SourceSystemCreateSerializer, request)
         source = services.source_system_create(**data)
         return Response(source_system_to_dict(source), status=status.HTTP_201_CREATED)
 
 
+@extend_schema(parameters=[_pk_parameter("The id of the source system.")])
 class SourceSystemDetailView(APIView):
+    """One source system: anyone may read it, superusers rename it (other fields are ignored)."""
+
     permission_classes = [IsSuperuserOrReadOnly]
 
-    @extend_schema(responses=serializers.SourceSystemDocSerializer)
+    @extend_schema(responses=shapes.SourceSystemSerializer)
     def get(self, request, pk, **kwargs):
         return Response(source_system_to_dict(get_by_pk_or_404(SourceSystem.objects.all(), pk)))
 
-    @extend_schema(
-        request=serializers.SourceSystemUpdateSerializer, responses=serializers.SourceSystemDocSerializer
-    )
+    @extend_schema(request=serializers.SourceSystemUpdateSerializer, responses=shapes.SourceSystemSerializer)
     def put(self, request, pk, **kwargs):
         source = get_by_pk_or_404(SourceSystem.objects.all(), pk)
         partial = request.method == "PATCH"
@@ -257,15 +304,17 @@ class SourceSystemDetailView(APIView):
 
 
 class SourceSystemTypeListView(_WritableListView):
+    """Source system types (the kind of monitoring system a source is)."""
+
     post_serializer_class = serializers.SourceSystemTypeSerializer
 
-    @extend_schema(responses=serializers.SourceSystemTypeDocSerializer(many=True))
+    @extend_schema(responses=serializers.SourceSystemTypeSerializer(many=True))
     def get(self, request, **kwargs):
         return Response([{"name": name} for name in SourceSystemType.objects.values_list("name", flat=True)])
 
     @extend_schema(
         request=serializers.SourceSystemTypeSerializer,
-        responses={201: serializers.SourceSystemTypeDocSerializer},
+        responses={201: serializers.SourceSystemTypeSerializer},
     )
     def post(self, request, **kwargs):
         data = _validated(serializers.SourceSystemTypeSerializer, request)
@@ -273,14 +322,23 @@ class SourceSystemTypeListView(_WritableListView):
         return Response({"name": source_type.name}, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "name", str, OpenApiParameter.PATH, pattern=r"^[^/.]+$", description="The type's name."
+        )
+    ]
+)
 class SourceSystemTypeDetailView(APIView):
-    @extend_schema(responses=serializers.SourceSystemTypeDocSerializer)
+    """One source system type."""
+
+    @extend_schema(responses=serializers.SourceSystemTypeSerializer)
     def get(self, request, name, **kwargs):
         source_type = get_object_or_404(SourceSystemType, name=name)
         return Response({"name": source_type.name})
 
 
-# --- v2 bulk endpoints (§4.16) -------------------------------------------------------------------------
+# --- v2 bulk endpoints ---------------------------------------------------------------------------------
 
 
 class _BulkView(APIView):
@@ -296,9 +354,6 @@ class _BulkView(APIView):
     def apply(self, request, incidents: list[Incident], data: dict) -> dict:
         raise NotImplementedError
 
-    @extend_schema(
-        responses={201: serializers.BulkResultDocSerializer, 400: serializers.BulkResultDocSerializer}
-    )
     def post(self, request, **kwargs):
         data = _validated(self.serializer_class, request)
         ids = list(dict.fromkeys(data["ids"]))
@@ -325,7 +380,24 @@ class _BulkView(APIView):
         return Response({"changes": changes}, status=http_status)
 
 
+def _bulk_schema(result_serializer):
+    """201 when at least one incident was changed; 400 with the same shape when none was."""
+    return extend_schema(
+        responses={
+            201: result_serializer,
+            400: OpenApiResponse(
+                OpenApiTypes.ANY,
+                description="No incident was changed (the body has the answer's shape), or the "
+                "request was not accepted (field errors).",
+            ),
+        }
+    )
+
+
+@_bulk_schema(shapes.BulkAckResultSerializer)
 class BulkAckView(_BulkView):
+    """Acknowledge several incidents at once; the answer has one entry per incident id."""
+
     serializer_class = serializers.BulkAckSerializer
     key = "ack"
 
@@ -334,7 +406,10 @@ class BulkAckView(_BulkView):
         return {pk: ack_to_dict(ack) for pk, ack in acks.items()}
 
 
+@_bulk_schema(shapes.BulkEventResultSerializer)
 class BulkEventView(_BulkView):
+    """Add the same event to several incidents; the answer has one entry per incident id."""
+
     serializer_class = serializers.BulkEventSerializer
     key = "event"
 
@@ -345,7 +420,10 @@ class BulkEventView(_BulkView):
         return {pk: event_to_dict(event) for pk, event in events.items()}
 
 
+@_bulk_schema(shapes.BulkTicketUrlResultSerializer)
 class BulkTicketUrlView(_BulkView):
+    """Set the same ticket URL on several incidents; the answer has one entry per incident id."""
+
     serializer_class = serializers.BulkTicketUrlSerializer
     key = "ticket_url"
 
@@ -355,13 +433,27 @@ class BulkTicketUrlView(_BulkView):
         )
 
 
-# --- v2 automatic ticket (§4.17) -------------------------------------------------------------------------
+# --- v2 automatic ticket -------------------------------------------------------------------------------
+
+_TICKET_ERROR = OpenApiResponse(
+    {"type": "string"}, description="The ticket could not be made (the message says why)."
+)
 
 
+@extend_schema(parameters=[INCIDENT_PK])
 class AutomaticTicketView(APIView):
-    """PUT: create a ticket with the configured plugin unless the incident already has one."""
+    """Create a ticket with the server's ticket plugin unless the incident already has one, and
+    answer its URL."""
 
-    @extend_schema(request=None, responses=serializers.TicketUrlDocSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: shapes.TicketUrlSerializer,
+            400: _TICKET_ERROR,
+            403: _TICKET_ERROR,
+            503: _TICKET_ERROR,
+        },
+    )
     def put(self, request, incident_pk, **kwargs):
         incident = get_incident_or_404(incident_pk)
         if incident.ticket_url:

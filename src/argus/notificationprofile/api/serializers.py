@@ -1,13 +1,15 @@
 """Serializers shared by v1 and v2 (timeslots, media, destinations) and the v2 filters and profiles.
 
-Shapes and messages follow notifications.md §3-§8; key order is part of the contract. The
-serializers shape and validate input, then call :mod:`argus.notificationprofile.services`, where
+Shapes and messages are part of the contract, key order included; where the answer differs from
+the request body (destinations, profiles), a separate serializer declares the answer's shape and
+renders it. The serializers shape and validate input, then call :mod:`argus.notificationprofile.services`, where
 the rules are: a refusal there is a domain error that ``api/errors.py`` answers. A taken name is
 also checked here, early, so that it is reported together with the other field errors.
 """
 
 import datetime
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -36,7 +38,7 @@ def request_user(serializer):
 
 
 class IndexedErrorsListSerializer(serializers.ListSerializer):
-    """A list of nested objects whose item errors are keyed by the item's index (§0)."""
+    """A list of nested objects whose item errors are keyed by the item's index."""
 
     def to_internal_value(self, data):
         if not isinstance(data, list):
@@ -53,7 +55,7 @@ class IndexedErrorsListSerializer(serializers.ListSerializer):
         return validated
 
 
-# --- timeslots (§3) ------------------------------------------------------------------------------
+# --- timeslots ------------------------------------------------------------------------------------
 
 
 class DaysField(serializers.MultipleChoiceField):
@@ -71,10 +73,18 @@ class DaysField(serializers.MultipleChoiceField):
         return sorted(set(value))
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$", "example": "08:00:00"}
+)
+class WallClockTimeField(serializers.TimeField):
+    """A time of day without time zone (read in the server's zone): not OpenAPI's ``time``, which
+    requires an offset."""
+
+
 class TimeRecurrenceSerializer(serializers.Serializer):
     days = DaysField()
-    start = serializers.TimeField(required=False)
-    end = serializers.TimeField(required=False)
+    start = WallClockTimeField(required=False)
+    end = WallClockTimeField(required=False)
     all_day = serializers.BooleanField(required=False, write_only=True)
 
     class Meta:
@@ -132,11 +142,13 @@ class TimeslotSerializer(serializers.ModelSerializer):
         )
 
 
-# --- filters, v2 (§4) -----------------------------------------------------------------------------
+# --- filters, v2 -----------------------------------------------------------------------------------
 
 
 class FilterSerializer(serializers.ModelSerializer):
-    """v2 filter: ``{"pk", "name", "filter"}``, the blob validated by the v2 rules."""
+    """A named filter: which incidents (and events) a notification profile is about."""
+
+    api_version = "v2"
 
     filter = FilterBlobSerializer(required=False)
 
@@ -167,7 +179,7 @@ class FilterSerializer(serializers.ModelSerializer):
         )
 
 
-# --- media and destinations (§6, §7) --------------------------------------------------------------
+# --- media and destinations ------------------------------------------------------------------------
 
 
 class MediaSerializer(serializers.ModelSerializer):
@@ -195,11 +207,24 @@ def destination_to_dict(destination: DestinationConfig) -> dict:
     }
 
 
+class DestinationSerializer(serializers.Serializer):
+    """Where a notification is sent: a medium and its settings (e.g. an email address)."""
+
+    pk = serializers.IntegerField()
+    media = MediaSerializer()
+    label = serializers.CharField(allow_null=True)
+    suggested_label = serializers.CharField()
+    settings = serializers.JSONField(help_text="As the medium's JSON schema describes them.")
+
+    def to_representation(self, instance):
+        return destination_to_dict(instance)
+
+
 MEDIA_NOT_UPDATABLE = "Media cannot be updated, only settings."
 
 
 class DestinationConfigSerializer(serializers.ModelSerializer):
-    """v2 destinations (§7): the medium's plugin validates and cleans the settings."""
+    """A destination to create or change; the medium's plugin validates and cleans the settings."""
 
     media = serializers.PrimaryKeyRelatedField(queryset=Media.objects.all())
     label = serializers.CharField(max_length=50, required=False, allow_null=True, allow_blank=True)
@@ -251,7 +276,7 @@ class DestinationConfigSerializer(serializers.ModelSerializer):
         return services.destination_update(destination=instance, data=validated_data)
 
 
-# --- notification profiles, v2 (§8) ----------------------------------------------------------------
+# --- notification profiles, v2 ---------------------------------------------------------------------
 
 
 class OwnedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -278,6 +303,29 @@ class NotificationProfileSerializer(serializers.ModelSerializer):
         return name or None
 
     def to_representation(self, instance):
+        return NotificationProfileShapeSerializer(instance, context=self.context).data
+
+    def create(self, validated_data):
+        return services.profile_create(user=request_user(self), **validated_data)
+
+    def update(self, instance, validated_data):
+        return services.profile_update(profile=instance, data=validated_data)
+
+
+class NotificationProfileShapeSerializer(serializers.Serializer):
+    """A notification profile: when (timeslot), about what (filters) and where (destinations)."""
+
+    api_version = "v2"
+    schema_name = "NotificationProfile"
+
+    pk = serializers.IntegerField()
+    name = serializers.CharField(allow_null=True)
+    timeslot = TimeslotSerializer()
+    filters = FilterSerializer(many=True)
+    destinations = DestinationSerializer(many=True)
+    active = serializers.BooleanField()
+
+    def to_representation(self, instance):
         return {
             "pk": instance.pk,
             "name": instance.name,
@@ -286,9 +334,3 @@ class NotificationProfileSerializer(serializers.ModelSerializer):
             "destinations": [destination_to_dict(d) for d in instance.destinations.all()],
             "active": instance.active,
         }
-
-    def create(self, validated_data):
-        return services.profile_create(user=request_user(self), **validated_data)
-
-    def update(self, instance, validated_data):
-        return services.profile_update(profile=instance, data=validated_data)

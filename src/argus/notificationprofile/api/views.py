@@ -1,22 +1,29 @@
 """Viewsets shared by /api/v1/notificationprofiles/ and /api/v2/notificationprofiles/.
 
-Every queryset is scoped to the requesting user: another user's object is a 404, like a missing one
-(notifications.md §0). Every write is one call of :mod:`argus.notificationprofile.services` (one
-transaction); what a service refuses is answered by the exception handler.
+Every queryset is scoped to the requesting user: another user's object is a 404, like a missing one.
+Every write is one call of :mod:`argus.notificationprofile.services` (one transaction); what a
+service refuses is answered by the exception handler.
 """
 
 from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from argus.incident.api.shapes import IncidentSerializer
 from argus.incident.models import Incident
 from argus.incident.queries import incidents_for_representation
 from argus.incident.representation import incidents_to_v2
 from argus.notificationprofile import services
 from argus.notificationprofile.api.serializers import TimeslotSerializer
-from argus.notificationprofile.filterblob import FilterBlobSerializer, InvalidFilterBlob, validate_filter_blob
+from argus.notificationprofile.filterblob import (
+    FilterBlobSerializer,
+    FilterBlobV1Serializer,
+    InvalidFilterBlob,
+    validate_filter_blob,
+)
 from argus.notificationprofile.matching import incidents_for_blob, incidents_for_profile
 from argus.notificationprofile.models import (
     DestinationConfig,
@@ -25,6 +32,7 @@ from argus.notificationprofile.models import (
     Timeslot,
 )
 from argus.util.ids import parse_pk
+from argus.util.openapi import VALIDATION_ERROR
 
 
 def render_incidents(queryset):
@@ -52,7 +60,7 @@ class FreshResponseMixin:
         return Response(self.get_serializer(instance).data)
 
 
-# --- timeslots (§3) -------------------------------------------------------------------------------
+# --- timeslots ------------------------------------------------------------------------------------
 
 
 def timeslots_for(user):
@@ -60,6 +68,8 @@ def timeslots_for(user):
 
 
 class TimeslotViewSet(FreshResponseMixin, viewsets.ModelViewSet):
+    """The requester's timeslots: weekly times (days, start, end) when a profile sends notifications."""
+
     serializer_class = TimeslotSerializer
     queryset = Timeslot.objects.none()  # for the schema; requests use get_queryset()
 
@@ -70,10 +80,13 @@ class TimeslotViewSet(FreshResponseMixin, viewsets.ModelViewSet):
         services.timeslot_delete(timeslot=instance)
 
 
-# --- filters (§4, §5) -----------------------------------------------------------------------------
+# --- filters --------------------------------------------------------------------------------------
 
 
+@extend_schema_view(destroy=extend_schema(responses={204: None, 400: VALIDATION_ERROR}))
 class FilterViewSetBase(FreshResponseMixin, viewsets.ModelViewSet):
+    """The requester's filters. A filter that a profile uses cannot be deleted."""
+
     queryset = Filter.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
@@ -83,15 +96,18 @@ class FilterViewSetBase(FreshResponseMixin, viewsets.ModelViewSet):
         services.filter_delete(filter=instance)
 
 
-# --- preview (§11.2) ------------------------------------------------------------------------------
+# --- preview --------------------------------------------------------------------------------------
 
 
 class FilterPreviewView(GenericAPIView):
-    """POST a blob, get the incidents it selects. ``blob_version`` picks the validation rules."""
+    """The incidents a filter would select (newest first, in the v2 shape, unpaginated)."""
 
     blob_version = 2
-    serializer_class = FilterBlobSerializer  # documents the body in the schema
 
+    def get_serializer_class(self):  # documents the body in the schema
+        return FilterBlobV1Serializer if self.blob_version == 1 else FilterBlobSerializer
+
+    @extend_schema(responses={200: IncidentSerializer(many=True)})
     def post(self, request, *args, **kwargs):
         try:
             blob = validate_filter_blob(request.data, version=self.blob_version, strict_tags=True)
@@ -100,7 +116,7 @@ class FilterPreviewView(GenericAPIView):
         return Response(render_incidents(incidents_for_blob(Incident.objects.all(), blob)))
 
 
-# --- notification profiles (§8, §9) ---------------------------------------------------------------
+# --- notification profiles -------------------------------------------------------------------------
 
 
 def profiles_for(user):
@@ -119,6 +135,8 @@ def profiles_for(user):
 
 
 class NotificationProfileViewSetBase(FreshResponseMixin, viewsets.ModelViewSet):
+    """The requester's notification profiles: when, about which incidents, and where to notify."""
+
     queryset = NotificationProfile.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
@@ -127,8 +145,11 @@ class NotificationProfileViewSetBase(FreshResponseMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.profile_delete(profile=instance)
 
+    @extend_schema(responses={200: IncidentSerializer(many=True), 400: VALIDATION_ERROR})
     @action(detail=True, methods=["get"])
     def incidents(self, request, pk=None):
+        """The incidents the profile's filters select (newest first, in the v2 shape, unpaginated).
+        An unknown profile is a 400."""
         profile = None
         if (profile_pk := parse_pk(pk)) is not None:
             profile = (

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "knox",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "phonenumber_field",
     "django_tasks",
     "django_tasks_db",
@@ -302,7 +303,7 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "DEFAULT_VERSION": "v2",
     "ALLOWED_VERSIONS": ("v1", "v2"),
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "argus.util.openapi.ArgusAutoSchema",
     "DEFAULT_PAGINATION_CLASS": None,
     "EXCEPTION_HANDLER": "argus.site.exceptions.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
@@ -320,6 +321,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.0.0",
     "SERVE_INCLUDE_SCHEMA": True,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc come with the server (drf-spectacular-sidecar), not from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "EventTypeEnum": "argus.incident.choices.EventType",
+        "LevelEnum": "argus.incident.choices.Level",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "argus.auth.schema.mark_v1_deprecated",

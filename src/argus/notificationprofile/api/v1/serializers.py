@@ -1,4 +1,4 @@
-"""The v1 view of filters and notification profiles (notifications.md §5, §9).
+"""The v1 view of filters and notification profiles .
 
 Same rows as v2: a v1 filter adds the legacy ``filter_string``; a v1 profile shows its destinations
 as ``media`` codes plus one ``phone_number`` (an SMS destination) and has no ``name``.
@@ -6,6 +6,7 @@ as ``media`` codes plus one ``phone_number`` (an SMS destination) and has no ``n
 
 from rest_framework import serializers
 
+from argus.auth.api.serializers import PhoneNumberSerializer
 from argus.notificationprofile import services
 from argus.notificationprofile.api.serializers import (
     FilterSerializer,
@@ -30,6 +31,11 @@ MEDIA_CODES = {EMAIL: EMAIL_MEDIA_SLUG, SMS: SMS_MEDIA_SLUG}
 
 
 class FilterV1Serializer(FilterSerializer):
+    """A named filter, with its legacy ``filter_string`` form (source ids and tags as JSON text)."""
+
+    api_version = "v1"
+    schema_name = "Filter"
+
     filter_string = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     filter = FilterBlobV1Serializer(required=False)
 
@@ -95,6 +101,12 @@ class PhoneNumberField(OwnedPrimaryKeyRelatedField):
 
 
 class NotificationProfileV1Serializer(serializers.ModelSerializer):
+    """A profile to create or change: ``media`` names the kinds of destination (EM email, SM SMS);
+    SMS needs ``phone_number`` (the id of one of the user's phone numbers)."""
+
+    api_version = "v1"
+    schema_name = "NotificationProfile"
+
     timeslot = serializers.PrimaryKeyRelatedField(queryset=Timeslot.objects.all())
     filters = OwnedPrimaryKeyRelatedField(queryset=Filter.objects.all(), many=True, allow_empty=False)
     media = MediaCodesField(required=False)
@@ -108,16 +120,7 @@ class NotificationProfileV1Serializer(serializers.ModelSerializer):
         fields = ["pk", "timeslot", "filters", "media", "active", "phone_number"]
 
     def to_representation(self, instance):
-        destinations = list(instance.destinations.all())
-        phones = sorted((d for d in destinations if d.media_id == SMS_MEDIA_SLUG), key=lambda d: d.pk)
-        return {
-            "pk": instance.pk,
-            "timeslot": TimeslotSerializer(instance.timeslot, context=self.context).data,
-            "filters": [FilterV1Serializer(f, context=self.context).data for f in instance.filters.all()],
-            "media": media_codes(destinations),
-            "active": instance.active,
-            "phone_number": phone_number_to_dict(phones[0]) if phones else None,
-        }
+        return NotificationProfileV1ShapeSerializer(instance, context=self.context).data
 
     def validate(self, attrs):
         if self.instance is None or not self.partial:
@@ -139,3 +142,29 @@ class NotificationProfileV1Serializer(serializers.ModelSerializer):
 
     def update(self, instance, validated_data):
         return services.profile_update_with_media(profile=instance, data=validated_data)
+
+
+class NotificationProfileV1ShapeSerializer(serializers.Serializer):
+    """A notification profile as v1 shows it: kinds of destination (``media``) and one phone number."""
+
+    api_version = "v1"
+    schema_name = "NotificationProfile"
+
+    pk = serializers.IntegerField()
+    timeslot = TimeslotSerializer()
+    filters = FilterV1Serializer(many=True)
+    media = serializers.ListField(child=serializers.ChoiceField(choices=[(EMAIL, "Email"), (SMS, "SMS")]))
+    active = serializers.BooleanField()
+    phone_number = PhoneNumberSerializer(allow_null=True)
+
+    def to_representation(self, instance):
+        destinations = list(instance.destinations.all())
+        phones = sorted((d for d in destinations if d.media_id == SMS_MEDIA_SLUG), key=lambda d: d.pk)
+        return {
+            "pk": instance.pk,
+            "timeslot": TimeslotSerializer(instance.timeslot, context=self.context).data,
+            "filters": [FilterV1Serializer(f, context=self.context).data for f in instance.filters.all()],
+            "media": media_codes(destinations),
+            "active": instance.active,
+            "phone_number": phone_number_to_dict(phones[0]) if phones else None,
+        }

@@ -1,15 +1,18 @@
-"""/api/v2/notificationprofiles/ (notifications.md §2-§8, §11.2)."""
+"""/api/v2/notificationprofiles/: the v2 shapes of filters and profiles, media and destinations."""
 
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from argus.notificationprofile import services
 from argus.notificationprofile.api.serializers import (
     DestinationConfigSerializer,
+    DestinationSerializer,
     FilterSerializer,
     MediaSerializer,
     NotificationProfileSerializer,
+    NotificationProfileShapeSerializer,
 )
 from argus.notificationprofile.api.views import (
     FilterViewSetBase,
@@ -19,31 +22,50 @@ from argus.notificationprofile.api.views import (
 from argus.notificationprofile.media import api_safely_get_medium_object, installed_media, medium_json_schema
 from argus.notificationprofile.models import DestinationConfig, Media
 from argus.util.ids import parse_pk
+from argus.util.openapi import VALIDATION_ERROR, model_viewset_schema
 
 
 class FilterViewSet(FilterViewSetBase):
+    """The requester's filters. A filter that a profile uses cannot be deleted."""
+
     serializer_class = FilterSerializer
 
 
+@model_viewset_schema(NotificationProfileShapeSerializer)
 class NotificationProfileViewSet(NotificationProfileViewSetBase):
+    """The requester's notification profiles: when, about which incidents, and where to notify."""
+
     serializer_class = NotificationProfileSerializer
 
 
 class MediaViewSet(viewsets.ReadOnlyModelViewSet):
-    """Installed notification media (§6)."""
+    """The notification media (email, SMS...) and whether the server has their plugin."""
 
     serializer_class = MediaSerializer
     queryset = Media.objects.order_by("slug")
     lookup_field = "slug"
 
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "MediumJsonSchema",
+                {"json_schema": serializers.JSONField(help_text="The JSON schema of the settings.")},
+            ),
+            400: VALIDATION_ERROR,
+        }
+    )
     @action(detail=True, methods=["get"], url_path="json_schema")
     def json_schema(self, request, slug=None):
+        """The JSON schema of a destination's ``settings`` for this medium; 400 when the server has
+        no plugin for it."""
         medium = api_safely_get_medium_object(slug)
         return Response({"json_schema": medium_json_schema(request, medium)})
 
 
+@model_viewset_schema(DestinationSerializer, destroy_refusal=True)
 class DestinationConfigViewSet(FreshResponseMixin, viewsets.ModelViewSet):
-    """The user's destinations (§7). No PUT: only label and settings can change."""
+    """The requester's destinations. No PUT: only label and settings can change. A destination the
+    server depends on (e.g. the user's own email address) cannot be deleted."""
 
     serializer_class = DestinationConfigSerializer
     queryset = DestinationConfig.objects.none()  # for the schema; requests use get_queryset()
@@ -55,8 +77,15 @@ class DestinationConfigViewSet(FreshResponseMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.destination_delete(destination=instance)
 
+    @extend_schema(
+        responses={
+            200: inline_serializer("DestinationDuplicate", {"is_duplicate": serializers.BooleanField()}),
+            400: OpenApiResponse(VALIDATION_ERROR.response, description="No such destination."),
+        }
+    )
     @action(detail=True, methods=["get"])
     def duplicate(self, request, pk=None):
+        """Whether another user has a destination with the same settings."""
         destination = None
         if (destination_pk := parse_pk(pk)) is not None:
             destination = self.get_queryset().filter(pk=destination_pk).first()
