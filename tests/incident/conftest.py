@@ -5,7 +5,7 @@ from contextlib import contextmanager
 import pytest
 from django.db import connection
 
-from argus.ws import broadcast
+from argus.incident import broadcast
 
 
 class Broadcasts(list):

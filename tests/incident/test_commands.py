@@ -85,10 +85,10 @@ class TestCreateSource:
         assert again.user.check_password("defaultpassword")
         assert SourceSystem.objects.filter(name="nro_src").count() == 1
 
-    def test_the_source_gets_an_api_token_once(self):
+    def test_the_source_gets_no_api_token_as_in_argus_1_37(self):
         run("create_source", "nro_src")
         run("create_source", "nro_src")
-        assert Token.objects.filter(user__source_system__name="nro_src").count() == 1
+        assert not Token.objects.filter(user__source_system__name="nro_src").exists()
 
     def test_a_name_that_cannot_be_a_username_is_refused_without_creating_anything(self):
         with pytest.raises(CommandError, match='"nro src" cannot be a username: Enter a valid username.'):

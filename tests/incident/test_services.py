@@ -185,7 +185,7 @@ def nav():
 
 
 class TestSourceSystemCreate:
-    def test_makes_the_source_its_user_and_its_token(self, nav):
+    def test_makes_the_source_and_its_user(self, nav):
         source = services.source_system_create(name="zabbix", type=nav, base_url="https://z/")
         user = source.user
         assert (source.name, source.type, source.base_url, user.username) == (
@@ -195,7 +195,11 @@ class TestSourceSystemCreate:
             "zabbix",
         )
         assert not user.has_usable_password() and not user.is_staff and not user.is_superuser
-        assert Token.objects.filter(user=user).exists()
+        assert not Token.objects.filter(user=user).exists()
+
+    def test_issues_the_token_when_asked(self, nav):
+        source = services.source_system_create(name="zabbix", type=nav, with_token=True)
+        assert Token.objects.filter(user=source.user).exists()
 
     def test_a_taken_username_gets_a_suffix(self, nav):
         EndUserFactory(username="zabbix")
@@ -229,7 +233,7 @@ class TestSourceSystemEnsure:
     def test_creates_once_and_then_leaves_the_source_alone(self):
         source = services.source_system_ensure(name="s", type_name="First", base_url="https://a/")
         assert (source.type_id, source.base_url, source.user.username) == ("first", "https://a/", "s")
-        assert Token.objects.filter(user=source.user).exists()
+        assert not Token.objects.filter(user=source.user).exists()
         again = services.source_system_ensure(name="s", type_name="second", base_url="https://b/")
         assert (again.pk, again.type_id, again.base_url) == (source.pk, "first", "https://a/")
         assert SourceSystemType.objects.filter(name="second").exists()

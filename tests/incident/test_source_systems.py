@@ -1,4 +1,4 @@
-"""Every way of adding a source system gives it a user and a token by the same rules.
+"""Every way of adding a source system gives it a user by the same rules; the admin also a token.
 
 The API, the admin and ``create_source`` all end in ``services.source_system_create``;
 ``initial_setup`` makes Argus' own source with ``services.argus_source_ensure``.
@@ -49,13 +49,20 @@ def nav():
 
 
 @pytest.mark.parametrize("add", WAYS)
-def test_the_user_is_named_like_the_source_and_gets_a_token(add):
+def test_the_user_is_named_like_the_source(add):
     add("zabbix", None)
     source = SourceSystem.objects.get(name="zabbix")
     user = source.user
     assert user.username == "zabbix" and user.is_source_system
     assert not user.is_staff and not user.is_superuser and user.is_active
-    assert Token.objects.filter(user=user).count() == 1
+    assert Token.objects.filter(user=user).count() == (1 if add is via_admin else 0)
+
+
+@pytest.mark.parametrize("add", WAYS)
+def test_the_user_has_the_notification_defaults_of_every_user(add):
+    add("zabbix", None)
+    user = SourceSystem.objects.get(name="zabbix").user
+    assert list(user.timeslots.values_list("name", flat=True)) == ["All the time"]
 
 
 @pytest.mark.parametrize("add", WAYS)

@@ -9,9 +9,10 @@ from channels.testing import HttpCommunicator
 from django.core import signals
 from django.db import connection
 
+from argus.incident.broadcast import run_on_server_loop
 from argus.site.asgi import application
-from argus.site.asgi_http import ThreadPoolASGIHandler, server_event_loop
-from argus.ws.broadcast import run_on_server_loop
+from argus.site.asgi_http import ThreadPoolASGIHandler
+from argus.util.server_loop import server_event_loop, serving_for
 
 
 @pytest.fixture(autouse=True)
@@ -128,13 +129,12 @@ def in_a_request_thread(function):
     """Run ``function(loop)`` in a pool thread of a handler, as a request would, inside a loop."""
 
     async def main():
-        from argus.site import asgi_http
 
         handler = ThreadPoolASGIHandler(threads=1)
         loop = asyncio.get_running_loop()
 
         def in_request_thread():
-            with asgi_http._serving_for(loop):
+            with serving_for(loop):
                 return function(loop)
 
         return await loop.run_in_executor(handler.executor, in_request_thread)

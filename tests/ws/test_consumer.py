@@ -201,7 +201,7 @@ def test_subscribe_query_count_does_not_grow_with_incidents(end_user_headers):
 
 
 def test_subscribing_twice_answers_twice_without_duplicate_deliveries(end_user_headers):
-    from argus.ws.broadcast import broadcast_now
+    from argus.incident.broadcast import broadcast_now
 
     incident = IncidentFactory()
 
@@ -287,7 +287,7 @@ def test_bad_frames_get_an_error_and_the_connection_stays_open(end_user_headers,
 def test_unsubscribed_connection_receives_nothing(end_user_headers):
     from asgiref.sync import sync_to_async
 
-    from argus.ws.broadcast import broadcast_now
+    from argus.incident.broadcast import broadcast_now
 
     incident = IncidentFactory()
 
@@ -307,7 +307,7 @@ def test_subscription_outlives_the_layers_group_expiry(settings, end_user_header
 
     from asgiref.sync import sync_to_async
 
-    from argus.ws.broadcast import broadcast_now
+    from argus.incident.broadcast import broadcast_now
 
     settings.CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"group_expiry": 1}}

@@ -15,8 +15,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from rest_framework.authtoken.admin import TokenAdmin as DRFTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from argus.auth import services
+from argus.auth import services, tokens
 from argus.auth.models import Preferences, User
+from argus.incident.queries import user_is_in_use
 
 
 class PreferencesInline(admin.StackedInline):
@@ -37,7 +38,7 @@ class UserAdmin(DjangoUserAdmin):
         return actions
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.is_used():
+        if obj is not None and user_is_in_use(obj):
             return False
         return super().has_delete_permission(request, obj)
 
@@ -47,12 +48,12 @@ class TokenAdmin(DRFTokenAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        services.token_changed(user=obj.user)
+        tokens.token_changed(user=obj.user)
 
     def delete_model(self, request, obj):
         user = obj.user
         super().delete_model(request, obj)
-        services.token_changed(user=user)
+        tokens.token_changed(user=user)
 
 
 if admin.site.is_registered(TokenProxy):

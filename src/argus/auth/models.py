@@ -18,14 +18,6 @@ class User(AbstractUser):
     def is_end_user(self) -> bool:
         return not self.is_source_system
 
-    def is_used(self) -> bool:
-        """A user that has caused events, or whose source has incidents, must not be deleted."""
-        from argus.incident.models import Event, Incident
-
-        if Event.objects.filter(actor=self).exists():
-            return True
-        return Incident.objects.filter(source__user=self).exists()
-
 
 class Preferences(models.Model):
     """Per-user preference namespaces (backs the HTMX frontend upstream; no REST API)."""

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from rest_framework.authtoken.models import Token
 
 from argus.notificationprofile import services as notification_services
 from argus.notificationprofile.choices import SMS_MEDIA_SLUG
@@ -63,47 +62,6 @@ def user_set_superuser(*, user, superuser: bool):
 def user_set_password(*, user, password: str):
     user.set_password(password)
     return user_save(user=user, update_fields=["password"])
-
-
-# --- tokens --------------------------------------------------------------------------------------
-
-
-def token_changed(*, user) -> None:
-    """A user's DRF token was created, replaced or deleted (auth.md §7).
-
-    For a source system this ends its open token-expiry incident: the warning was about the old
-    token. End users have no such incidents.
-    """
-    from argus.incident.models import SourceSystem
-    from argus.incident.token_expiry import end_token_expiry_incidents
-
-    source_id = SourceSystem.objects.filter(user=user).values_list("pk", flat=True).first()
-    if source_id is not None:
-        end_token_expiry_incidents(source_id=source_id)
-
-
-@transaction.atomic
-def token_replace(*, user) -> Token:
-    """Delete the user's DRF token (if any) and issue a new one: the 14-day clock restarts."""
-    Token.objects.filter(user=user).delete()
-    token = Token.objects.create(user=user)
-    token_changed(user=user)
-    return token
-
-
-@transaction.atomic
-def token_get_or_create(*, user) -> Token:
-    token, created = Token.objects.get_or_create(user=user)
-    if created:
-        token_changed(user=user)
-    return token
-
-
-@transaction.atomic
-def token_delete(*, user) -> None:
-    deleted, _ = Token.objects.filter(user=user).delete()
-    if deleted:
-        token_changed(user=user)
 
 
 # --- v1 phone numbers (SMS destinations) ---------------------------------------------------------

@@ -23,7 +23,7 @@ from social_core.exceptions import AuthInputError, AuthSessionError, SocialAuthB
 from social_django.utils import psa
 from social_django.views import _do_login
 
-from argus.auth import services
+from argus.auth import services, tokens
 from argus.auth.authentication import token_is_expired
 from argus.auth.oauth2 import split_full_name
 
@@ -101,9 +101,9 @@ def oauth2_login(request, backend):
 
 def _token_response(user):
     """Redirect to the frontend with the user's DRF token in the cookie the SPA reads."""
-    token = services.token_get_or_create(user=user)
+    token = tokens.token_get_or_create(user=user)
     if token_is_expired(token):
-        token = services.token_replace(user=user)
+        token = tokens.token_replace(user=user)
     response = HttpResponsePermanentRedirect(settings.FRONTEND_URL or "/")
     response.set_cookie(settings.ARGUS_SPA_TOKEN_COOKIE_NAME, token.key, domain=settings.COOKIE_DOMAIN)
     return response

@@ -56,6 +56,14 @@ def open_incidents(queryset: QuerySet | None = None, now=None) -> QuerySet:
     return queryset.filter(open_q(now))
 
 
+def user_is_in_use(user) -> bool:
+    """Whether incidents' history refers to ``user``: it caused events, or its source has incidents.
+
+    Such a user must not be deleted (the admin offers no delete for it).
+    """
+    return Event.objects.filter(actor=user).exists() or Incident.objects.filter(source__user=user).exists()
+
+
 def incident_is_acked(incident: Incident, now=None) -> bool:
     acked = getattr(incident, "acked", None)
     if acked is not None:

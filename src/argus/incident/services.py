@@ -32,7 +32,9 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from argus.auth.services import user_save
 from argus.incident.acks import refresh_acked_until, refresh_acked_until_of
+from argus.incident.broadcast import broadcast_after_commit
 from argus.incident.choices import (
     ALLOWED_TYPES_FOR_END_USERS,
     ALLOWED_TYPES_FOR_SOURCE_SYSTEMS,
@@ -66,7 +68,6 @@ from argus.incident.representation import incident_to_v2
 from argus.incident.tags import check_tag, parse_tag
 from argus.notificationprofile.dispatch import enqueue_after_commit
 from argus.util.datetime_utils import INFINITY, datetime_to_api, is_infinite
-from argus.ws.broadcast import broadcast_after_commit
 
 # --- side effects --------------------------------------------------------------------------------
 
@@ -819,8 +820,7 @@ def _system_user_create(*, username: str, superuser: bool = False):
             user.set_unusable_password()
         try:
             with transaction.atomic():
-                user.save(force_insert=True)
-            return user
+                return user_save(user=user)
         except IntegrityError:  # a concurrent request took the name between the check and now
             if attempt == _USERNAME_ATTEMPTS - 1:
                 raise
@@ -842,21 +842,28 @@ def _source_system_insert(
 
 
 def source_system_create(
-    *, name: str, type: SourceSystemType, username: str | None = None, base_url: str = ""
+    *,
+    name: str,
+    type: SourceSystemType,
+    username: str | None = None,
+    base_url: str = "",
+    with_token: bool = False,
 ) -> SourceSystem:
-    """A source system, its system user and the user's API token: the one way to add a source.
+    """A source system and its system user (and, ``with_token``, the user's API token): the one way
+    to add a source.
 
     Used by the API, the admin and ``create_source`` alike. The user is called ``username``
     (default: the source's name), or ``username_XXXXXX`` when that is taken; it cannot log in with
-    a password and authenticates with the DRF token issued here (14 days, then renewed like any
-    source's token). Refused, creating nothing: a name+type that exists
-    (:class:`SourceSystemExists`), an invalid username (:class:`InvalidSystemUsername`).
+    a password. The API and ``create_source`` issue no token, as Argus 1.37 (an operator issues
+    one in the admin, or the source logs in through ``token-auth/``); the admin's add form does
+    (``with_token``), so the operator can copy it at once. Refused, creating nothing: a name+type
+    that exists (:class:`SourceSystemExists`), an invalid username (:class:`InvalidSystemUsername`).
     """
     with transaction.atomic():
         source = _source_system_insert(name=name, type=type, username=username, base_url=base_url)
-        # A new user, so none of argus.auth.services' token rules has anything to do (no token to
-        # replace, no token-expiry warning to end); those rules end incidents, so they import us.
-        Token.objects.create(user=source.user)
+        if with_token:
+            # A new user: there is no token to replace and no token-expiry warning to end.
+            Token.objects.create(user=source.user)
     return source
 
 

@@ -17,12 +17,12 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from argus.auth import authentication
+from argus.incident.broadcast import broadcast_after_commit
 from argus.incident.models import Incident, IncidentTagRelation, SourceSystem
 from argus.incident.queries import open_q
 from argus.incident.services import argus_source_ensure, get_or_create_tags, incident_end
 from argus.util.datetime_utils import INFINITY
 from argus.util.ids import parse_pk
-from argus.ws.broadcast import broadcast_after_commit
 
 PROBLEM_TYPE = "token_expiry"
 SOURCE_TAG_KEY = "source_system_id"

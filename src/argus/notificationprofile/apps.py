@@ -3,13 +3,6 @@ from django.conf import settings
 from django.db.models.signals import post_migrate, post_save
 
 
-def sync_media_after_migrate(sender, **kwargs):
-    """Keep the Media table in step with ``MEDIA_PLUGINS`` after every ``migrate`` (§1.4)."""
-    from argus.notificationprofile.media import sync_media_table
-
-    sync_media_table()
-
-
 class NotificationprofileConfig(AppConfig):
     name = "argus.notificationprofile"
     label = "argus_notificationprofile"
@@ -18,6 +11,7 @@ class NotificationprofileConfig(AppConfig):
 
     def ready(self):
         from argus.notificationprofile import checks  # noqa: F401  (registers the system checks)
+        from argus.notificationprofile.media import sync_media_after_migrate
         from argus.notificationprofile.signals import user_saved
 
         # Users written outside our services (createsuperuser, a shell): see signals.py.

@@ -3,11 +3,12 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
+from argus.notificationprofile.filterblob import InvalidFilterBlob, validate_filter_blob
+from argus.notificationprofile.media import load_plugin
+
 
 @register(Tags.compatibility)
 def check_media_plugins(app_configs=None, **kwargs):
-    from argus.notificationprofile.media import load_plugin
-
     if not hasattr(settings, "MEDIA_PLUGINS"):
         return [
             Error(
@@ -54,8 +55,6 @@ def check_media_plugins(app_configs=None, **kwargs):
 
 @register(Tags.compatibility)
 def check_fallback_filter(app_configs=None, **kwargs):
-    from argus.notificationprofile.filterblob import InvalidFilterBlob, validate_filter_blob
-
     fallback = getattr(settings, "ARGUS_FALLBACK_FILTER", None)
     if fallback in (None, {}):
         return []

@@ -12,42 +12,27 @@ middleware chain once and runs ``request_started`` → middleware → view → `
 thread of a fixed pool (``ARGUS_HTTP_THREADS``, default 4). Threads live as long as the process,
 so their database connections are reused (``CONN_MAX_AGE``), and the event loop only reads the
 body and writes the response. Code running in a request thread can reach the server's event loop
-with :func:`server_event_loop` (the websocket broadcast uses it to talk to the channel layer).
+with ``argus.util.server_loop.server_event_loop`` (the websocket broadcast uses it to talk to
+the channel layer).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import django
 from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers import base
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import FileResponse
-from django.urls import set_script_prefix
+from django.urls import get_resolver, set_script_prefix
 
-_thread_state = threading.local()
-
-
-def server_event_loop() -> asyncio.AbstractEventLoop | None:
-    """The ASGI server's event loop when called from one of its request threads, else ``None``."""
-    return getattr(_thread_state, "loop", None)
-
-
-@contextlib.contextmanager
-def _serving_for(loop):
-    """Mark the current (pool) thread as serving a request of the server running ``loop``."""
-    _thread_state.loop = loop
-    try:
-        yield
-    finally:
-        _thread_state.loop = None
+from argus.util.server_loop import serving_for
 
 
 class ThreadPoolASGIHandler(ASGIHandler):
@@ -91,7 +76,7 @@ class ThreadPoolASGIHandler(ASGIHandler):
 
     def _respond(self, loop, scope, body_file):
         """In a pool thread: the whole synchronous Django request cycle up to a response."""
-        with _serving_for(loop):
+        with serving_for(loop):
             set_script_prefix(get_script_prefix(scope))
             signals.request_started.send(sender=self.__class__, scope=scope)
             request, error_response = self.create_request(scope, body_file)
@@ -105,14 +90,11 @@ class ThreadPoolASGIHandler(ASGIHandler):
 
     def _close(self, loop, response) -> None:
         """In a pool thread: ``response.close()``, which sends ``request_finished``."""
-        with _serving_for(loop):
+        with serving_for(loop):
             response.close()
 
 
 def get_http_application() -> ThreadPoolASGIHandler:
-    import django
-    from django.urls import get_resolver
-
     django.setup(set_prefix=False)
     handler = ThreadPoolASGIHandler()
     get_resolver().check()  # imports every URL module now, not during the first request

@@ -14,6 +14,7 @@ import time; ``argus.site.urls`` calls :func:`url_patterns`.
 """
 
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import include, path
 
 MIDDLEWARE_POSITIONS = ("start", "end")
 
@@ -49,9 +50,9 @@ def installed_apps(overriding: list[dict], argus_apps: list[str], extra: list[di
 def middleware(base: list[str], apps: list[dict]) -> list[str]:
     start, end = [], []
     for app in apps:
-        for path, position in (app.get("middleware") or {}).items():
-            if path not in base and path not in start and path not in end:
-                (start if position == "start" else end).append(path)
+        for dotted_path, position in (app.get("middleware") or {}).items():
+            if dotted_path not in base and dotted_path not in start and dotted_path not in end:
+                (start if position == "start" else end).append(dotted_path)
     return start + list(base) + end
 
 
@@ -75,8 +76,6 @@ def app_settings(apps: list[dict]) -> dict:
 
 
 def url_patterns(apps: list[dict]) -> list:
-    from django.urls import include, path
-
     patterns = []
     for app in apps:
         urls = app.get("urls")

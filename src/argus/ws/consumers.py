@@ -1,8 +1,8 @@
-"""The ``/ws/open/`` consumer: the realtime incident feed (realtime.md §3, §10).
+"""The ``/ws/open/`` consumer: the realtime incident feed .
 
 Protocol: the client sends ``{"action": "subscribe"}``; the server answers ``subscribed`` with the
 connection's channel name and the newest open incidents, then relays every ``created`` /
-``modified`` / ``deleted`` frame broadcast to the group (see :mod:`argus.ws.broadcast`). Anything else
+``modified`` / ``deleted`` frame broadcast to the group (see :mod:`argus.incident.broadcast`). Anything else
 the client sends gets an ``error`` frame and the connection stays open.
 """
 
@@ -18,7 +18,9 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.conf import settings
 
-from argus.ws.broadcast import GROUP_NAME
+from argus.incident.broadcast import GROUP_NAME
+from argus.incident.queries import incidents_for_representation, open_incidents
+from argus.incident.representation import incidents_to_v2
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +37,12 @@ ERROR_UNAVAILABLE = "subscription failed: the realtime feed is unavailable, try 
 
 
 def unknown_action_error(action) -> str:
-    # str(None) == "None": the reference spells a missing action this way (realtime.md §3.1).
+    # str(None) == "None": Argus 1.37 spells a missing action this way.
     return f"unknown action {action}"
 
 
 def start_incidents() -> list[dict]:
     """The newest open incidents, newest ``start_time`` first, in the v2 representation."""
-    from argus.incident.queries import incidents_for_representation, open_incidents
-    from argus.incident.representation import incidents_to_v2
-
     incidents = incidents_for_representation(open_incidents()).order_by("-start_time", "-pk")
     return incidents_to_v2(incidents[:START_INCIDENTS_COUNT])
 

@@ -20,7 +20,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from argus.auth import services
+from argus.auth import services, tokens
 from argus.auth.api.serializers import (
     PHONE_NUMBER_EXISTS_MESSAGE,
     CurrentUserV1Serializer,
@@ -48,7 +48,7 @@ class ObtainNewAuthTokenView(ObtainAuthToken):
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token = services.token_replace(user=serializer.validated_data["user"])
+        token = tokens.token_replace(user=serializer.validated_data["user"])
         return Response({"token": token.key})
 
 
@@ -118,7 +118,7 @@ class RefreshTokenView(APIView):
                 f"No token for the user '{user.get_username()}' exists, "
                 "one needs to be created in the admin interface."
             )
-        token = services.token_replace(user=user)
+        token = tokens.token_replace(user=user)
         return Response({"token": token.key})
 
 
@@ -130,7 +130,7 @@ class LogoutView(APIView):
     @extend_schema(request=None, responses={200: OpenApiResponse(description="Empty body")})
     def post(self, request, format=None):
         if request.user.is_authenticated:
-            services.token_delete(user=request.user)
+            tokens.token_delete(user=request.user)
         django_logout(request._request)
         response = HttpResponse(status=status.HTTP_200_OK)
         del response["Content-Type"]

@@ -2,7 +2,7 @@
 
 A source system is added by ``services.source_system_create``, the same service the API and
 ``create_source`` use: the same username rule (default: the source's name; ``_XXXXXX`` appended
-when taken) and the user's API token issued with it. Changes and deletes go through the services
+when taken); here the user's API token is issued with it, so the operator can copy it at once. Changes and deletes go through the services
 too; a refusal is shown on the form or page (see :mod:`argus.incident.admin.refusals`).
 """
 
@@ -69,6 +69,7 @@ class SourceSystemAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
             type=form.cleaned_data["type"],
             username=form.cleaned_data.get("username") or None,
             base_url=form.cleaned_data.get("base_url") or "",
+            with_token=True,
         )
         obj.pk, obj.user = created.pk, created.user
         obj._state.adding, obj._state.db = False, created._state.db

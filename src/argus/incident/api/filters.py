@@ -26,6 +26,8 @@ from argus.incident.models import Incident, IncidentTagRelation, SourceSystemTyp
 from argus.incident.queries import acked_q, closed_q, open_q
 from argus.incident.tags import KEY_TOO_LONG, VALUE_TOO_LONG, InvalidTag, parse_tag
 from argus.incident.token_expiry import token_expiry_q
+from argus.notificationprofile.matching import incidents_for_filter, incidents_for_profile
+from argus.notificationprofile.models import Filter, NotificationProfile
 from argus.util.datetime_utils import INFINITY
 from argus.util.ids import MAX_DATABASE_ID, parse_pk
 
@@ -207,9 +209,6 @@ def filter_search(queryset, value, context):
 
 
 def filter_by_filter_pk(queryset, value, context):
-    from argus.notificationprofile.matching import incidents_for_filter
-    from argus.notificationprofile.models import Filter
-
     pk = parse_pk(parse_whole_number(value))
     filter_obj = Filter.objects.filter(pk=pk, user_id=context["user"].pk).first() if pk else None
     if filter_obj is None:
@@ -218,9 +217,6 @@ def filter_by_filter_pk(queryset, value, context):
 
 
 def filter_by_notificationprofile_pk(queryset, value, context):
-    from argus.notificationprofile.matching import incidents_for_profile
-    from argus.notificationprofile.models import NotificationProfile
-
     pk = parse_pk(parse_whole_number(value))
     profile = NotificationProfile.objects.filter(pk=pk, user_id=context["user"].pk).first() if pk else None
     if profile is None:

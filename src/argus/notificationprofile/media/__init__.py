@@ -100,6 +100,11 @@ def get_notification_media(destinations: Iterable) -> dict[str, type[Notificatio
     }
 
 
+def sync_media_after_migrate(sender, **kwargs) -> None:
+    """``post_migrate`` receiver: the Media table follows ``MEDIA_PLUGINS`` after every ``migrate``."""
+    sync_media_table()
+
+
 def sync_media_table() -> None:
     """Insert a Media row for every plugin and flag rows without a plugin (§1.4, after ``migrate``)."""
     from argus.notificationprofile.models import Media

@@ -18,6 +18,10 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from argus.incident.queries import incidents_for_representation
+from argus.incident.representation import incident_to_v2
+from argus.util.server_loop import server_event_loop
+
 logger = logging.getLogger(__name__)
 
 GROUP_NAME = "subscribed_open_incidents"
@@ -94,9 +98,6 @@ def build_frames(change: str, incident_ids, payloads: dict | None = None) -> lis
     by_pk = dict(payloads or {})
     missing = [pk for pk in incident_ids if pk not in by_pk]
     if missing:
-        from argus.incident.queries import incidents_for_representation
-        from argus.incident.representation import incident_to_v2
-
         for incident in incidents_for_representation().filter(pk__in=missing):
             by_pk[incident.pk] = incident_to_v2(incident)
     return [{"type": change, "payload": by_pk[pk]} for pk in incident_ids if pk in by_pk]
@@ -123,13 +124,11 @@ async def _await(coroutine):
 def run_on_server_loop(coroutine, timeout: float | None = None) -> None:
     """Run ``coroutine`` to completion from synchronous code.
 
-    In a request thread of :mod:`argus.site.asgi_http` it runs on the server's event loop, where
+    In a request thread of the ASGI server (``argus.site.asgi_http``) it runs on the server's event loop, where
     the channel layer keeps its Redis connections, and the thread waits at most ``timeout``
     seconds (a loop that is shutting down never finishes it); elsewhere (commands, tests,
     Django's own handlers) ``async_to_sync`` finds or makes a loop.
     """
-    from argus.site.asgi_http import server_event_loop
-
     loop = server_event_loop()
     if loop is not None and loop.is_running():
         future = asyncio.run_coroutine_threadsafe(coroutine, loop)

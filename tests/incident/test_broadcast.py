@@ -7,9 +7,8 @@ import time
 import pytest
 from django.utils import timezone
 
-from argus.incident import services
+from argus.incident import broadcast, services
 from argus.incident.models import Incident
-from argus.ws import broadcast
 from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,25 +56,25 @@ def create(source_system):
 
 def test_unreachable_redis_is_logged_and_the_change_is_kept(settings, source_system, caplog):
     use_layer(settings, "channels_redis.core.RedisChannelLayer", {"hosts": [("127.0.0.1", 1)]})
-    with caplog.at_level(logging.ERROR, logger="argus.ws.broadcast"):
+    with caplog.at_level(logging.ERROR, logger="argus.incident.broadcast"):
         incident = create(source_system)
     assert Incident.objects.filter(pk=incident.pk).exists()
     assert "Could not broadcast created of incidents" in caplog.text
 
 
 def test_failing_layer_is_logged_and_the_change_is_kept(settings, source_system, caplog):
-    use_layer(settings, "tests.ws.test_broadcast.BrokenChannelLayer")
-    with caplog.at_level(logging.ERROR, logger="argus.ws.broadcast"):
+    use_layer(settings, "tests.incident.test_broadcast.BrokenChannelLayer")
+    with caplog.at_level(logging.ERROR, logger="argus.incident.broadcast"):
         incident = create(source_system)
     assert Incident.objects.filter(pk=incident.pk).exists()
     assert "layer is broken" in caplog.text
 
 
 def test_hanging_layer_is_given_up_on_after_the_timeout(settings, source_system, caplog):
-    use_layer(settings, "tests.ws.test_broadcast.HangingChannelLayer")
+    use_layer(settings, "tests.incident.test_broadcast.HangingChannelLayer")
     settings.ARGUS_WS_BROADCAST_TIMEOUT = 0.2
     started = time.monotonic()
-    with caplog.at_level(logging.ERROR, logger="argus.ws.broadcast"):
+    with caplog.at_level(logging.ERROR, logger="argus.incident.broadcast"):
         incident = create(source_system)
     assert time.monotonic() - started < 2
     assert Incident.objects.filter(pk=incident.pk).exists()
@@ -84,7 +83,7 @@ def test_hanging_layer_is_given_up_on_after_the_timeout(settings, source_system,
 
 def test_frames_keep_the_given_order_and_skip_vanished_incidents(settings):
     RecordingChannelLayer.sent = []
-    use_layer(settings, "tests.ws.test_broadcast.RecordingChannelLayer")
+    use_layer(settings, "tests.incident.test_broadcast.RecordingChannelLayer")
     first, second = IncidentFactory(), IncidentFactory()
     broadcast.broadcast_now("modified", [second.pk, first.pk, 999999])
     assert [m["content"]["payload"]["pk"] for _, m in RecordingChannelLayer.sent] == [second.pk, first.pk]
@@ -94,7 +93,7 @@ def test_frames_keep_the_given_order_and_skip_vanished_incidents(settings):
 
 def test_broadcast_waits_for_commit_and_dedupes(settings):
     RecordingChannelLayer.sent = []
-    use_layer(settings, "tests.ws.test_broadcast.RecordingChannelLayer")
+    use_layer(settings, "tests.incident.test_broadcast.RecordingChannelLayer")
     incident = IncidentFactory()
     from django.db import transaction
 
@@ -106,7 +105,7 @@ def test_broadcast_waits_for_commit_and_dedupes(settings):
 
 def test_rolled_back_change_sends_nothing(settings):
     RecordingChannelLayer.sent = []
-    use_layer(settings, "tests.ws.test_broadcast.RecordingChannelLayer")
+    use_layer(settings, "tests.incident.test_broadcast.RecordingChannelLayer")
     incident = IncidentFactory()
     from django.db import transaction
 
@@ -126,7 +125,7 @@ def recorded():
 @pytest.fixture
 def recording(settings):
     RecordingChannelLayer.sent = []
-    use_layer(settings, "tests.ws.test_broadcast.RecordingChannelLayer")
+    use_layer(settings, "tests.incident.test_broadcast.RecordingChannelLayer")
 
 
 def test_created_then_tagged_in_one_transaction_is_one_fresh_created_frame(recording, source_system):
