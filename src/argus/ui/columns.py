@@ -313,12 +313,7 @@ def render_cells(
     for column in columns:
         content = column.render(incident, ctx)
         if column.link and not linked:
-            content = format_html(
-                '<a href="{}" class="row-link"><span class="visually-hidden">Incident {}: </span>{}</a>',
-                detail_url,
-                incident.pk,
-                content,
-            )
+            content = format_html('<a href="{}" class="row-link">{}</a>', detail_url, content)
             linked = True
         cells.append(format_html('<td class="{}" data-col="{}">{}</td>', column.css, column.name, content))
     return cells

@@ -556,7 +556,7 @@
       }
       const pk = frame.payload && frame.payload.pk;
       if (!pk || !["created", "modified", "deleted"].includes(frame.type)) return;
-      document.body.dataset.lastFrameAt = String(performance.now());
+      document.dispatchEvent(new CustomEvent("argus:frame", { detail: { type: frame.type, pk: pk, at: performance.now() } }));
       const previous = this.pending.get(String(pk));
       this.pending.set(String(pk), previous === "created" && frame.type === "modified" ? "created" : frame.type);
       this.flushSoon();
@@ -660,6 +660,9 @@
       this.showBanner();
       if (inserted) updateSelection();
       this.announce();
+      // Observable by tests and extensions: which rows the page has just shown.
+      const pks = data.rows.map((row) => row.pk).concat(data.missing || []);
+      document.dispatchEvent(new CustomEvent("argus:applied", { detail: { pks: pks, at: performance.now() } }));
     },
 
     // Replace the cells that changed; the row element, its selection box and the focus stay.
@@ -757,6 +760,7 @@
       await this.replaceFromServer("#incident-detail");
       this.summary.updated += 1;
       this.announce();
+      document.dispatchEvent(new CustomEvent("argus:applied", { detail: { pks: [Number(pk)], at: performance.now() } }));
     },
 
     async replaceFromServer(selector) {
