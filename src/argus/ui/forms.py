@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from argus.incident.choices import TAG_KEY_PATTERN
+from argus.incident.models import SourceSystemType, validate_lowercase
 from argus.ui import conf
 from argus.ui.columns import layouts
 from argus.ui.preferences import timezone_names
@@ -156,3 +158,39 @@ class PreferencesForm(forms.Form):
             for name in self.fields
             if name in self.data and self.data.get(name) != ""
         }
+
+
+class SourceForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=1000)
+    type = forms.ModelChoiceField(
+        label="Type", queryset=SourceSystemType.objects.order_by("name"), to_field_name="name"
+    )
+    base_url = forms.CharField(
+        label="Base URL",
+        required=False,
+        max_length=2000,
+        help_text="Relative details URLs of its incidents are resolved against it.",
+    )
+    username = forms.CharField(
+        label="Username",
+        required=False,
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="Of the source's system user; the source's name when left empty.",
+    )
+
+
+class SourceRenameForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=1000)
+
+
+class SourceTypeForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200, help_text="Lower-case letters.")
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        try:
+            validate_lowercase(name)
+        except ValidationError:
+            raise ValidationError("Use lower-case letters only.") from None
+        return name

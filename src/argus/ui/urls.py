@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from argus.ui.views import accounts, actions, incidents, user
+from argus.ui.views import accounts, actions, incidents, sources, user
 
 app_name = "argus_ui"
 
@@ -23,4 +23,10 @@ urlpatterns = [
     path("user/", user.preferences_page, name="preferences"),
     path("user/update/<str:namespace>/", user.update_preferences, name="preferences-update"),
     path("user/incident-table-preview/", user.table_preview, name="table-preview"),
+    path("sources/", sources.source_list, name="sources"),
+    path("sources/create/", sources.source_create, name="source-create"),
+    path("sources/<int:pk>/update/", sources.source_update, name="source-update"),
+    path("sources/<int:pk>/token/", sources.source_token, name="source-token"),
+    path("sources/types/", sources.type_list, name="source-types"),
+    path("sources/types/create/", sources.type_create, name="source-type-create"),
 ]

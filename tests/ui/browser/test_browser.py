@@ -38,7 +38,7 @@ AXE_OPTIONS = {
 
 
 def seed_data() -> dict:
-    alice = EndUserFactory(username="alice", password=PASSWORD)
+    alice = EndUserFactory(username="alice", password=PASSWORD, is_staff=True)
     EndUserFactory(username="bob", password=PASSWORD)
     EndUserFactory(username="carol", password=PASSWORD)
     source = SourceSystemFactory(name="browser-src")
@@ -167,6 +167,10 @@ def test_a_rest_incident_appears_and_one_closed_through_the_api_is_greyed(
     _base, seed = live_server_url
     carol = session_factory("carol")
     carol.goto("/incidents/?open=1")
+    page_loads = []
+    carol.page.on(
+        "request", lambda request: page_loads.append(request.url) if "/incidents/?" in request.url else None
+    )
     doomed = seed["incidents"][3]
     assert row(carol.page, doomed).is_visible()
     record_live_updates(carol.page)
@@ -195,6 +199,7 @@ def test_a_rest_incident_appears_and_one_closed_through_the_api_is_greyed(
     shown_within_limit(carol.page, doomed, closed_at)
     assert "stale" in row(carol.page, doomed).get_attribute("class")
     assert "no longer matches the filter" in row(carol.page, doomed).inner_text()
+    assert page_loads == []  # live: rows are fetched, the page is never polled
 
 
 def test_the_keyboard_alone_filters_sorts_selects_three_acks_opens_one_and_reopens_it(session_factory):
@@ -271,8 +276,14 @@ def test_axe_finds_no_serious_violation_on_the_list_detail_and_preferences_pages
     alice.page.wait_for_selector(".toast-success")
     axe = Axe()
     found = {}
-    for path in ["/incidents/", f"/incidents/{seed['incidents'][5]}/", "/user/", "/incidents/kiosk/"]:
-        alice.goto(path, live=path != "/user/")
+    for path in [
+        "/incidents/",
+        f"/incidents/{seed['incidents'][5]}/",
+        "/user/",
+        "/incidents/kiosk/",
+        "/sources/",
+    ]:
+        alice.goto(path, live=path.startswith("/incidents/"))
         assert alice.page.evaluate("document.documentElement.dataset.theme") == theme
         violations = axe.run(alice.page, options=AXE_OPTIONS).response["violations"]
         serious = [

@@ -12,6 +12,7 @@
   "use strict";
 
   const FLUSH_INTERVAL_MS = 1000;
+  const GATHER_MS = 50; // the frames of one change (a bulk action's, say) arrive together
   const ANNOUNCE_INTERVAL_MS = 10000;
   const RECONNECT_MIN_MS = 1000;
   const RECONNECT_MAX_MS = 30000;
@@ -475,11 +476,11 @@
     reconnectDelay: RECONNECT_MIN_MS,
     pollTimer: null,
     flushTimer: null,
-    lastFlush: 0,
+    lastFlush: -Infinity,
     pending: new Map(), // pk -> "created" | "modified" | "deleted"
     newCount: 0,
     summary: { updated: 0, created: 0, stale: 0 },
-    lastAnnounce: 0,
+    lastAnnounce: -Infinity,
     announceTimer: null,
 
     start() {
@@ -572,10 +573,11 @@
       this.pollTimer = null;
     },
 
-    // At most one update per second: the first frame after a quiet second is shown at once.
+    // At most one update per second: the first frames after a quiet second are shown at once
+    // (after gathering the others of the same change for a moment).
     flushSoon() {
       if (this.flushTimer) return;
-      const wait = Math.max(0, this.lastFlush + FLUSH_INTERVAL_MS - performance.now());
+      const wait = Math.max(GATHER_MS, this.lastFlush + FLUSH_INTERVAL_MS - performance.now());
       this.flushTimer = setTimeout(() => {
         this.flushTimer = null;
         this.flush();
