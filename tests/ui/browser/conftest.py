@@ -16,6 +16,7 @@ import shutil
 import httpx
 import pytest
 from django.core.management import call_command
+from django.db import connections
 
 from tests.integration.conftest import database_url_for_server, start_servers, stop_servers
 
@@ -77,6 +78,10 @@ def browser(live_server_url):
                 yield chromium
             finally:
                 chromium.close()
+                # pytest-django's per-test database work ran while Playwright's loop was running,
+                # on a connection of that context: close it here, or the test database cannot be
+                # dropped at the end of the run.
+                connections.close_all()
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -616,16 +616,17 @@
       const params = new URLSearchParams(region.dataset.liveParams || "");
       params.set("ids", Array.from(batch.keys()).join(","));
       if (region.dataset.kiosk === "1") params.set("kiosk", "1");
-      let data;
+      let response;
       try {
-        const response = await fetch("/incidents/rows/?" + params, { headers: { Accept: "application/json" } });
-        if (!response.ok) throw new Error(String(response.status));
-        data = await response.json();
-      } catch (error) {
+        response = await fetch("/incidents/rows/?" + params, { headers: { Accept: "application/json" } });
+      } catch (error) {  // the server is unreachable: try these rows again with the next update
         batch.forEach((kind, pk) => this.pending.set(pk, kind));
         this.flushSoon();
         return;
       }
+      // Refused, or sent to the login page after the session ended: retrying would not help.
+      if (!response.ok || !(response.headers.get("Content-Type") || "").includes("json")) return;
+      const data = await response.json();
       this.applyRows(region, batch, data);
       if (this.pending.size) this.flushSoon();
     },
