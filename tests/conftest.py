@@ -70,3 +70,11 @@ def source_client(source_user):
 @pytest.fixture
 def client_for():
     return _client_for
+
+
+@pytest.fixture
+def ui_off(settings):
+    """The site as it is with ARGUS_UI=false: no UI paths, the 1.37 home page at /."""
+    settings.ARGUS_UI = False
+    settings.LOGIN_URL = "/admin/login/"
+    settings.ROOT_URLCONF = "tests.ui.urls_ui_off"

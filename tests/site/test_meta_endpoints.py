@@ -27,7 +27,7 @@ def test_api_metadata_refuses_post(api_client, db):
     assert response.json() == {"detail": 'Method "POST" not allowed.'}
 
 
-def test_home_page_is_html(client, db):
+def test_home_page_is_html(client, ui_off, db):
     response = client.get("/")
     assert response.status_code == 200
     assert b"<title>Argus Server: Home</title>" in response.content
@@ -70,7 +70,7 @@ def test_api_metadata_makes_no_database_query(api_client, django_assert_num_quer
         assert api_client.get("/api/").status_code == 200
 
 
-def test_home_page_links(client, settings, db):
+def test_home_page_links(client, settings, ui_off, db):
     settings.FRONTEND_URL = "https://argus.example.org/"
     html = client.get("/").content.decode()
     for href in [

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
-from django.templatetags.static import static
 from django.utils.html import escape
 from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
@@ -109,7 +108,8 @@ class SwaggerView(SpectacularSwaggerView):
 
 
 def favicon(request):
-    return HttpResponsePermanentRedirect(static("favicon.svg"))
+    # The plain name, not the hashed one the manifest storage would give: the address is public.
+    return HttpResponsePermanentRedirect(f"{settings.STATIC_URL}favicon.svg")
 
 
 @require_safe

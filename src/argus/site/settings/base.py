@@ -53,11 +53,13 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "django_tasks",
     "django_tasks_db",
+    "django_htmx",
     "argus.auth",
     "argus.incident",
     "argus.notificationprofile",
     "argus.ws",
     "argus.dev",
+    "argus.ui",
 ]
 INSTALLED_APPS = extra_apps.installed_apps(OVERRIDING_APPS, INSTALLED_APPS, EXTRA_APPS)
 
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "social_django.middleware.SocialAuthExceptionMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 MIDDLEWARE = extra_apps.middleware(MIDDLEWARE, OVERRIDING_APPS + EXTRA_APPS)
@@ -92,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "social_django.context_processors.backends",
                 "argus.site.context_processors.login_redirect",
+                "argus.ui.context_processors.ui",
             ],
         },
     }
@@ -150,10 +154,13 @@ TIME_FORMAT = "H:i:s"
 STATIC_URL = get_str_env("STATIC_URL", "/static/")
 STATIC_ROOT = get_str_env("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [SRC_DIR / "argus" / "site" / "static"]
+# Hashed names (served with a one-year cache lifetime) once `collectstatic` has run; a file missing
+# from the manifest is served under its plain name instead of failing the page.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+WHITENOISE_MANIFEST_STRICT = False
 
 # Email
 EMAIL_HOST = get_str_env("EMAIL_HOST", "localhost")
@@ -172,7 +179,9 @@ FRONTEND_URL = get_str_env("ARGUS_FRONTEND_URL", "")
 COOKIE_DOMAIN = get_str_env("ARGUS_SPA_COOKIE_DOMAIN", get_str_env("ARGUS_COOKIE_DOMAIN", None))
 SPA_COOKIE_DOMAIN = COOKIE_DOMAIN
 ARGUS_SPA_TOKEN_COOKIE_NAME = "token"
-LOGIN_URL = "/admin/login/"
+# Built-in web UI (argus.ui, docs/ui.md): on unless ARGUS_UI is false.
+ARGUS_UI = get_bool_env("ARGUS_UI", True)
+LOGIN_URL = "/accounts/login/" if ARGUS_UI else "/admin/login/"
 LOGOUT_URL = "/logout/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -268,6 +277,25 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Web UI (docs/ui.md). Page sizes, update intervals and column layouts are Django settings; the
+# banner, the default theme and the theme list are also read from the environment.
+ARGUS_INCIDENTS_PAGE_SIZES = [10, 20, 50, 100]
+ARGUS_INCIDENTS_DEFAULT_PAGE_SIZE = 10
+# "live": pushed over the websocket; "never"; or seconds between polls.
+ARGUS_INCIDENTS_UPDATE_INTERVALS = ["live", "never", 5, 30, 60]
+ARGUS_INCIDENTS_UPDATE_INTERVAL_DEFAULT = "live"
+ARGUS_INCIDENTS_TABLE_LAYOUT_DEFAULT = "compact"
+# Extra or replaced column layouts of the incident table: {"name": ["column", ...]}.
+INCIDENT_TABLE_COLUMN_LAYOUTS = {}
+ARGUS_BANNER_MESSAGE = get_str_env("ARGUS_BANNER_MESSAGE", "")
+ARGUS_THEME_DEFAULT = get_str_env("ARGUS_THEME_DEFAULT", "argus")
+DAISYUI_THEMES = get_json_env("DAISYUI_THEMES", ["light", "dark", "argus"])
+ARGUS_FRONTEND_DATETIME_FORMAT = "LOCALE"
+ARGUS_OIDC_METHOD_NAME = "OIDC"
+ARGUS_REMOTE_USER_METHOD_NAME = "REMOTE_USER"
+# Members of this group (unset: nobody) may read everything in the UI and change nothing.
+ARGUS_UI_READONLY_GROUP = get_str_env("ARGUS_UI_READONLY_GROUP", None)
 
 # HTTP: threads per ASGI process that run requests (argus.site.asgi_http).
 ARGUS_HTTP_THREADS = get_int_env("ARGUS_HTTP_THREADS", 4)

@@ -16,6 +16,7 @@ COOKIE_DOMAIN = SPA_COOKIE_DOMAIN = "localhost"
 FRONTEND_URL = get_str_env("ARGUS_FRONTEND_URL", "http://localhost:3000/")
 SEND_NOTIFICATIONS = True
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+WHITENOISE_USE_FINDERS = True  # test servers (browser tests) serve static files without collectstatic
 if not get_str_env("DATABASE_URL"):
     DATABASES["default"]["NAME"] = ":memory:"  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405
