@@ -29,8 +29,6 @@ CREATED = "created"
 MODIFIED = "modified"
 DELETED = "deleted"
 
-DEFAULT_BROADCAST_TIMEOUT = 2.0  # seconds; a REST call never waits longer than this for Redis
-
 
 def broadcast_after_commit(change: str, incident_ids, payloads: dict | None = None) -> None:
     """Send one ``change`` frame per incident once the current transaction commits.
@@ -104,7 +102,7 @@ def build_frames(change: str, incident_ids, payloads: dict | None = None) -> lis
 
 
 def broadcast_timeout() -> float:
-    return float(getattr(settings, "ARGUS_WS_BROADCAST_TIMEOUT", DEFAULT_BROADCAST_TIMEOUT))
+    return float(settings.ARGUS_WS_BROADCAST_TIMEOUT)
 
 
 async def send_frames(channel_layer, frames: list[dict], timeout: float) -> None:

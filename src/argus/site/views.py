@@ -57,8 +57,8 @@ class MetadataView(APIView):
                     "v1": "/api/v1/schema/",
                     "v2": "/api/v2/schema/",
                 },
-                "ticket_plugin": getattr(settings, "TICKET_PLUGIN", None),
-                "destination_plugins": list(getattr(settings, "MEDIA_PLUGINS", [])),
+                "ticket_plugin": settings.TICKET_PLUGIN,
+                "destination_plugins": list(settings.MEDIA_PLUGINS),
             }
         )
 

@@ -26,9 +26,6 @@ logger = logging.getLogger(__name__)
 
 START_INCIDENTS_COUNT = 25
 SUBSCRIBE = "subscribe"
-# Channel layers forget group members after ``group_expiry`` (a day by default); a subscription
-# re-joins the group this often so dashboards left open for weeks keep receiving frames.
-DEFAULT_GROUP_REFRESH_SECONDS = 3600
 
 ERROR_NOT_JSON = "invalid frame: not valid JSON"
 ERROR_NOT_OBJECT = "invalid frame: expected a JSON object"
@@ -48,7 +45,7 @@ def start_incidents() -> list[dict]:
 
 
 def group_refresh_seconds() -> float:
-    return float(getattr(settings, "ARGUS_WS_GROUP_REFRESH_SECONDS", DEFAULT_GROUP_REFRESH_SECONDS))
+    return float(settings.ARGUS_WS_GROUP_REFRESH_SECONDS)
 
 
 def encode(frame: dict) -> str:

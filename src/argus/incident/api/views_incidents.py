@@ -1,7 +1,8 @@
 """Incident endpoints of /api/v1/incidents/ and /api/v2/incidents/.
 
-The same code serves both versions; ``api_version`` only picks the request serializer and the
-response shape. Where the shapes differ, a v1 subclass carries the v1 OpenAPI description. Reads
+The same code serves both versions; ``request.version`` (the URL namespace) only picks the
+request serializer and the response shape. Where the shapes differ, a v1 subclass carries the v1
+OpenAPI description and nothing else. Reads
 go through ``argus.incident.queries`` (constant number of queries per page), writes through
 ``argus.incident.services``.
 """
@@ -83,16 +84,16 @@ def _list_or_count(page_serializer) -> PolymorphicProxySerializer:
 
 
 class VersionedIncidentView(APIView):
-    api_version = V2
+    """Renders incidents in the shape of the request's API version (``request.version``)."""
 
     def render_incidents(self, incidents) -> list[dict]:
         now = timezone.now()
-        if self.api_version == V1:
+        if self.request.version == V1:
             return incidents_to_v1(incidents, now)
         return incidents_to_v2(incidents, now)
 
     def render_incident(self, incident: Incident) -> dict:
-        if self.api_version == V1:
+        if self.request.version == V1:
             return incident_to_v1(incident)
         return incident_to_v2(incident)
 
@@ -148,7 +149,7 @@ class _IncidentListBase(VersionedIncidentView):
 
     def get_serializer(self, *args, **kwargs):
         """The create serializer; also gives OPTIONS its ``actions.POST`` description."""
-        if self.api_version == V1:
+        if self.request.version == V1:
             return IncidentCreateV1Serializer(*args, **kwargs)
         return IncidentCreateV2Serializer(*args, **kwargs)
 
@@ -217,8 +218,6 @@ class IncidentListView(_IncidentListBase):
 class IncidentListV1View(_IncidentListBase):
     """All incidents: list them, or create one."""
 
-    api_version = V1
-
 
 @_list_schema(
     filters=MINE_FILTERS, create=IncidentCreateV2Serializer, description=MINE_DESCRIPTION, **_V2_LIST
@@ -233,8 +232,6 @@ class MyIncidentsView(_MyIncidentsBase):
 class MyIncidentsV1View(_MyIncidentsBase):
     """The requester's own incidents (those of its source system): list them, or create one."""
 
-    api_version = V1
-
 
 # --- v1 only -------------------------------------------------------------------------------------
 
@@ -243,7 +240,6 @@ class MyIncidentsV1View(_MyIncidentsBase):
 class OpenIncidentsView(VersionedIncidentView):
     """Every open incident, newest first, in one unpaginated list. Query parameters are ignored."""
 
-    api_version = V1
     only_unacked = False
 
     def get(self, request, *args, **kwargs):
@@ -343,5 +339,3 @@ class IncidentTicketUrlView(APIView):
 @extend_schema_view(get=extend_schema(responses=shapes.IncidentV1Serializer))
 class IncidentDetailV1View(IncidentDetailView):
     """One incident."""
-
-    api_version = V1

@@ -38,9 +38,9 @@ class TicketPlugin(ABC):
     def import_settings(cls) -> tuple[str | None, object, object]:
         """``(TICKET_ENDPOINT, TICKET_AUTHENTICATION_SECRET, TICKET_INFORMATION)``."""
         return (
-            getattr(settings, "TICKET_ENDPOINT", None),
-            getattr(settings, "TICKET_AUTHENTICATION_SECRET", None),
-            getattr(settings, "TICKET_INFORMATION", None),
+            settings.TICKET_ENDPOINT,
+            settings.TICKET_AUTHENTICATION_SECRET,
+            settings.TICKET_INFORMATION,
         )
 
     @classmethod

@@ -9,7 +9,7 @@ TICKET_PLUGIN_CHECK_ID = "argus_incident.E001"
 
 @register()
 def check_ticket_plugin(app_configs=None, **kwargs):
-    path = getattr(settings, "TICKET_PLUGIN", None)
+    path = settings.TICKET_PLUGIN
     if not path:
         return []
     try:

@@ -42,7 +42,7 @@ class AutomaticTicketError(Exception):
 
 
 def get_ticket_plugin_path() -> str | None:
-    return getattr(settings, "TICKET_PLUGIN", None) or None
+    return settings.TICKET_PLUGIN or None
 
 
 def import_ticket_plugin(path: str):
@@ -62,7 +62,7 @@ def serialize_incident_for_ticket(incident: Incident, user) -> dict:
     """The v2 incident plus ``argus_url`` (the incident in the frontend) and ``user`` (full name)."""
     incident = incidents_for_representation().get(pk=incident.pk)
     serialized = incident_to_v2(incident)
-    serialized["argus_url"] = urljoin(getattr(settings, "FRONTEND_URL", "") or "", f"incidents/{incident.pk}")
+    serialized["argus_url"] = urljoin(settings.FRONTEND_URL or "", f"incidents/{incident.pk}")
     serialized["user"] = user.get_full_name()
     return serialized
 

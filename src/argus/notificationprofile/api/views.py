@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -102,18 +103,28 @@ class FilterViewSetBase(FreshResponseMixin, viewsets.ModelViewSet):
 class FilterPreviewView(GenericAPIView):
     """The incidents a filter would select (newest first, in the v2 shape, unpaginated)."""
 
-    blob_version = 2
+    def blob_version(self) -> int:
+        """``filterpreview/`` reads the filter by the v2 rules, on v1 too (as Argus 1.37)."""
+        return 2
 
     def get_serializer_class(self):  # documents the body in the schema
-        return FilterBlobV1Serializer if self.blob_version == 1 else FilterBlobSerializer
+        return FilterBlobV1Serializer if self.blob_version() == 1 else FilterBlobSerializer
 
     @extend_schema(responses={200: IncidentSerializer(many=True)})
     def post(self, request, *args, **kwargs):
         try:
-            blob = validate_filter_blob(request.data, version=self.blob_version, strict_tags=True)
+            blob = validate_filter_blob(request.data, version=self.blob_version(), strict_tags=True)
         except InvalidFilterBlob as error:
-            return Response(error.detail, status=status.HTTP_400_BAD_REQUEST)
+            raise ValidationError(error.detail) from None
         return Response(render_incidents(incidents_for_blob(Incident.objects.all(), blob)))
+
+
+class PreviewView(FilterPreviewView):
+    """The incidents a filter would select (newest first, in the v2 shape, unpaginated)."""
+
+    def blob_version(self) -> int:
+        """``preview/`` reads the filter by the rules of the request's API version."""
+        return 1 if self.request.version == "v1" else 2
 
 
 # --- notification profiles -------------------------------------------------------------------------

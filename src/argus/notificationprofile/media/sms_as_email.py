@@ -69,7 +69,7 @@ class SMSNotification(AddressMedium):
 
     @classmethod
     def send(cls, event: Event, destinations: Iterable[DestinationConfig], **kwargs: Any) -> bool:
-        gateway = getattr(settings, "SMS_GATEWAY_ADDRESS", None)
+        gateway = settings.SMS_GATEWAY_ADDRESS
         if not gateway:
             logger.error(
                 "SMS_GATEWAY_ADDRESS is not set, cannot dispatch SMS notifications using this plugin"

@@ -300,7 +300,11 @@ ARGUS_UI_READONLY_GROUP = get_str_env("ARGUS_UI_READONLY_GROUP", None)
 # HTTP: threads per ASGI process that run requests (argus.site.asgi_http).
 ARGUS_HTTP_THREADS = get_int_env("ARGUS_HTTP_THREADS", 4)
 
-# Realtime: Redis channel layer when ARGUS_REDIS_SERVER is set, else in-process memory.
+# Realtime: how long (seconds) an incident change waits for the channel layer before giving up on
+# the push, and how often a websocket subscription re-joins the group (groups expire after a day).
+ARGUS_WS_BROADCAST_TIMEOUT = 2.0
+ARGUS_WS_GROUP_REFRESH_SECONDS = 3600
+# Redis channel layer when ARGUS_REDIS_SERVER is set, else in-process memory.
 REDIS_SERVER = get_str_env("ARGUS_REDIS_SERVER", None)
 if REDIS_SERVER:
     CHANNEL_LAYERS = {

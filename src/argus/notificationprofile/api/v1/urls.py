@@ -1,10 +1,10 @@
-"""URLs under /api/v1/notificationprofiles/ (notifications.md §2)."""
+"""URLs under /api/v1/notificationprofiles/."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from argus.notificationprofile.api.v1 import views
-from argus.notificationprofile.api.views import FilterPreviewView, TimeslotViewSet
+from argus.notificationprofile.api.views import FilterPreviewView, PreviewView, TimeslotViewSet
 
 router = SimpleRouter()
 router.register("timeslots", TimeslotViewSet, basename="timeslot")
@@ -13,8 +13,8 @@ router.register("filters", views.FilterViewSet, basename="filter")
 router.register("", views.NotificationProfileViewSet, basename="notificationprofile")
 
 urlpatterns = [
-    # filterpreview/ validates with the v2 blob rules even on v1; preview/ with the v1 rules (§11.2).
+    # filterpreview/ validates with the v2 blob rules even on v1; preview/ with the v1 rules.
     path("filterpreview/", FilterPreviewView.as_view(), name="filter-preview"),
-    path("preview/", FilterPreviewView.as_view(blob_version=1), name="preview"),
+    path("preview/", PreviewView.as_view(), name="preview"),
     *router.urls,
 ]

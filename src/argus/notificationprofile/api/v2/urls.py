@@ -1,10 +1,10 @@
-"""URLs under /api/v2/notificationprofiles/ (notifications.md §2)."""
+"""URLs under /api/v2/notificationprofiles/."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from argus.notificationprofile.api.v2 import views
-from argus.notificationprofile.api.views import FilterPreviewView, TimeslotViewSet
+from argus.notificationprofile.api.views import FilterPreviewView, PreviewView, TimeslotViewSet
 
 router = SimpleRouter()
 router.register("timeslots", TimeslotViewSet, basename="timeslot")
@@ -16,6 +16,6 @@ router.register("", views.NotificationProfileViewSet, basename="notificationprof
 
 urlpatterns = [
     path("filterpreview/", FilterPreviewView.as_view(), name="filter-preview"),
-    path("preview/", FilterPreviewView.as_view(), name="preview"),
+    path("preview/", PreviewView.as_view(), name="preview"),
     *router.urls,
 ]
