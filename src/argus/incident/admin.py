@@ -48,6 +48,7 @@ from argus.incident.services import (
     incident_tag_remove,
     incident_update,
 )
+from argus.notificationprofile.delivery_admin import incident_deliveries_link
 from argus.util.datetime_utils import INFINITY, INFINITY_REPR, is_infinite
 from argus.ws.broadcast import broadcast_after_commit
 
@@ -361,6 +362,7 @@ class IncidentAdmin(admin.ModelAdmin):
         "details_url",
     ]
     raw_id_fields = ["source"]
+    readonly_fields = ["notifications"]
     list_per_page = 100
     show_full_result_count = False  # a COUNT(*) over a million rows on every page is not worth it
 
@@ -426,6 +428,10 @@ class IncidentAdmin(admin.ModelAdmin):
     @admin.display(description="Shown", boolean=True)
     def shown_display(self, incident):
         return incident.open and not incident.acked
+
+    @admin.display(description="Notifications")
+    def notifications(self, incident):
+        return incident_deliveries_link(incident)
 
     # --- saving through the services ---
 

@@ -8,6 +8,7 @@ from django.db.models import Case, Prefetch, Value, When
 from django.utils.html import format_html_join
 from django.utils.text import slugify
 
+from argus.notificationprofile import delivery_admin  # noqa: F401  (registers the delivery log)
 from argus.notificationprofile.models import (
     DestinationConfig,
     Filter,
