@@ -59,7 +59,7 @@ PENDING, SENT, FAILED = Delivery.State.PENDING, Delivery.State.SENT, Delivery.St
 
 
 def lease() -> datetime.timedelta:
-    return datetime.timedelta(seconds=max(1.0, float(getattr(settings, "NOTIFICATION_LEASE", DEFAULT_LEASE))))
+    return datetime.timedelta(seconds=float(getattr(settings, "NOTIFICATION_LEASE", DEFAULT_LEASE)))
 
 
 def max_attempts() -> int:

@@ -59,7 +59,11 @@ def wake_workers() -> None:
     """Make sure a run starts after now: enqueue one unless the one enqueued last is still to start."""
     global _covered_until
     window = batch_window()
-    if window <= 0 or not process_notifications.get_backend().supports_defer:
+    try:
+        defers = process_notifications.get_backend().supports_defer
+    except Exception:  # a broken TASKS setting: enqueue_run logs why
+        defers = False
+    if window <= 0 or not defers:
         enqueue_run()
         return
     now = time.monotonic()
