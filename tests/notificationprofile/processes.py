@@ -18,6 +18,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
 from django.db import connection
@@ -74,13 +75,22 @@ class Relay:
         return self.handler.tokens()
 
 
+def database_url() -> str:
+    """The URL of the test database (the one pytest-django made), for the child processes."""
+    settings = connection.settings_dict
+    credentials = quote(settings["USER"] or "", safe="")
+    if settings["PASSWORD"]:
+        credentials += ":" + quote(settings["PASSWORD"], safe="")
+    host = settings["HOST"] or "127.0.0.1"
+    return f"postgres://{credentials}@{host}:{settings['PORT'] or 5432}/{settings['NAME']}"
+
+
 class Processes:
     """Workers and the periodic-jobs process; everything still running is killed on ``stop_all``."""
 
     def __init__(self, log_dir: Path, smtp_port: int, lease: float, sweep: float):
         self.log_dir = log_dir
-        settings = connection.settings_dict
-        url = f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+        url = database_url()
         self.env = {
             key: value
             for key, value in os.environ.items()
