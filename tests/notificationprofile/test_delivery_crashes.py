@@ -104,7 +104,7 @@ def test_killing_the_worker_twice_loses_no_mail(source_system, processes, relay,
 
 
 def test_a_running_worker_takes_over_the_work_of_a_killed_one(source_system, processes, relay):
-    relay.handler.delay = 0.05  # the first worker is still sending when it is killed
+    relay.handler.delay = 0.2  # the first worker is still sending when it is killed
     add_subscriber(source_system, "alice")
     create_incidents(source_system, 40, "takeover")  # one batch: the first worker takes them all
     processes.periodic_jobs()
@@ -114,6 +114,7 @@ def test_a_running_worker_takes_over_the_work_of_a_killed_one(source_system, pro
     processes.wait_for_log("second", "Starting worker")
     processes.kill(first)
     killed_at = timezone.now()
+    relay.handler.delay = 0.01
     held = {
         delivery.pk: delivery.due_at
         for delivery in Delivery.objects.filter(state=Delivery.State.PENDING, due_at__gt=killed_at)
