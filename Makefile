@@ -27,7 +27,7 @@ run: migrate
 	$(PY) manage.py initial_setup
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Argus on http://$(HOST):$(PORT)/  (admin: /admin/, API: /api/v2/)"
-	$(PY) manage.py db_worker --queue-name '*' --no-reload & WORKER=$$!; \
+	$(PY) manage.py run_task_worker & WORKER=$$!; \
 	$(PY) manage.py run_periodic_jobs & PERIODIC=$$!; \
 	trap "kill $$WORKER $$PERIODIC 2>/dev/null" EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) argus.site.asgi:application

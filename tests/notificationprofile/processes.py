@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -75,22 +76,99 @@ class Relay:
         return self.handler.tokens()
 
 
-def database_url() -> str:
-    """The URL of the test database (the one pytest-django made), for the child processes."""
+def database_address() -> tuple[str, int]:
+    settings = connection.settings_dict
+    return settings["HOST"] or "127.0.0.1", int(settings["PORT"] or 5432)
+
+
+def database_url(port: int | None = None) -> str:
+    """The URL of the test database (the one pytest-django made), for the child processes.
+
+    ``port``: reach it through a proxy on that loopback port instead.
+    """
     settings = connection.settings_dict
     credentials = quote(settings["USER"] or "", safe="")
     if settings["PASSWORD"]:
         credentials += ":" + quote(settings["PASSWORD"], safe="")
-    host = settings["HOST"] or "127.0.0.1"
-    return f"postgres://{credentials}@{host}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    host, default_port = database_address()
+    if port is not None:
+        host = "127.0.0.1"
+    return f"postgres://{credentials}@{host}:{port or default_port}/{settings['NAME']}"
+
+
+class DatabaseProxy:
+    """A TCP proxy to PostgreSQL on a loopback port; ``outage()`` drops every connection and
+    refuses new ones for a while, as a database restart does to its clients."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.target = database_address()
+        self.accepting = True
+        self.writers: set = set()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.server = None
+
+    def __enter__(self):
+        self.thread.start()
+        self.server = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self._client, "127.0.0.1", self.port), self.loop
+        ).result(10)
+        return self
+
+    def __exit__(self, *exc):
+        async def close():
+            self.server.close()
+            self._drop_all()
+
+        asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    async def _client(self, reader, writer):
+        if not self.accepting:
+            writer.transport.abort()
+            return
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self.writers.update([writer, upstream_writer])
+        await asyncio.gather(self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer))
+
+    @staticmethod
+    async def _pipe(reader, writer):
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (OSError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.transport.abort()
+
+    def _drop_all(self):
+        for writer in list(self.writers):
+            writer.transport.abort()
+        self.writers.clear()
+
+    def outage(self, seconds: float) -> None:
+        async def down():
+            self.accepting = False
+            self._drop_all()
+
+        asyncio.run_coroutine_threadsafe(down(), self.loop).result(10)
+        time.sleep(seconds)
+        self.accepting = True
 
 
 class Processes:
     """Workers and the periodic-jobs process; everything still running is killed on ``stop_all``."""
 
-    def __init__(self, log_dir: Path, smtp_port: int, lease: float, sweep: float):
+    def __init__(self, log_dir: Path, smtp_port: int, lease: float, sweep: float, database_port=None):
         self.log_dir = log_dir
-        url = database_url()
+        url = database_url(database_port)
         self.env = {
             key: value
             for key, value in os.environ.items()
@@ -124,6 +202,9 @@ class Processes:
         return self.start(
             name, "db_worker", "--queue-name", "*", "--no-reload", "--interval", "0.2", "--no-startup-delay"
         )
+
+    def task_worker(self, name: str) -> subprocess.Popen:
+        return self.start(name, "run_task_worker", "--interval", "0.2")
 
     def periodic_jobs(self) -> subprocess.Popen:
         return self.start("periodic", "run_periodic_jobs")

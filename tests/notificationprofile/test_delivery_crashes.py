@@ -18,7 +18,7 @@ from argus.incident import services
 from argus.notificationprofile import dispatch
 from argus.notificationprofile.models import Delivery, PendingEvent
 from tests.notificationprofile.delivery import add_subscriber, free_port
-from tests.notificationprofile.processes import Processes, Relay
+from tests.notificationprofile.processes import DatabaseProxy, Processes, Relay
 
 pytestmark = [pytest.mark.integration]
 
@@ -130,3 +130,23 @@ def test_a_running_worker_takes_over_the_work_of_a_killed_one(source_system, pro
     assert {delivery.state for delivery in taken_over} == {"sent"}
     # Taken again only once the dead worker's lease had run out, never while it was held.
     assert all(delivery.last_attempt_at >= held[delivery.pk] for delivery in taken_over)
+
+
+def test_workers_get_through_a_database_restart(source_system, postgres, relay, tmp_path):
+    """The processes reach PostgreSQL through a proxy that drops every connection for a while."""
+    relay.handler.delay = 0.05
+    add_subscriber(source_system, "alice")
+    create_incidents(source_system, 60, "restart")
+    with DatabaseProxy(free_port()) as proxy:
+        processes = Processes(tmp_path, relay.port, lease=LEASE, sweep=SWEEP, database_port=proxy.port)
+        try:
+            processes.periodic_jobs()
+            worker = processes.task_worker("worker")
+            relay.wait_for_tokens(10, DEADLINE)
+            proxy.outage(3)
+            received = relay.wait_for_tokens(60, DEADLINE)
+            assert worker.poll() is None  # the same worker, never restarted from outside
+        finally:
+            processes.stop_all()
+    assert received == {f"restart-{n}" for n in range(60)}
+    assert "Task worker lost the database" in processes.log("worker")

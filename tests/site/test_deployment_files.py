@@ -25,7 +25,7 @@ def test_compose_has_the_five_services():
 
 def test_compose_worker_runs_the_task_worker_on_every_queue():
     worker = compose()["services"]["worker"]
-    assert worker["command"] == ["python", "manage.py", "db_worker", "--queue-name", "*", "--no-reload"]
+    assert worker["command"] == ["python", "manage.py", "run_task_worker"]
     assert worker["image"] == compose()["services"]["api"]["image"]
 
 
