@@ -87,4 +87,11 @@ def test_a_delivery_timing_that_is_not_a_positive_number_is_an_error(settings, n
 def test_short_test_timings_are_fine(settings):
     settings.NOTIFICATION_LEASE = 0.5
     settings.NOTIFICATION_SWEEP_INTERVAL = 0.2
+    settings.EMAIL_TIMEOUT = 0.2
     assert check_delivery_settings() == []
+
+
+def test_a_lease_shorter_than_two_smtp_timeouts_is_a_warning(settings):
+    settings.NOTIFICATION_LEASE = 15
+    settings.EMAIL_TIMEOUT = 10
+    assert ids(check_delivery_settings()) == ["argus_notificationprofile.W003"]

@@ -81,7 +81,7 @@ DELIVERY_TIMINGS = {
 
 @register(Tags.compatibility)
 def check_delivery_settings(app_configs=None, **kwargs):
-    """Lease, sweep interval and backoff are positive numbers of seconds."""
+    """Lease, sweep interval and backoff are positive numbers of seconds; the lease outlasts a slow send."""
     problems = []
     values = {}
     for name, env in DELIVERY_TIMINGS.items():
@@ -100,4 +100,15 @@ def check_delivery_settings(app_configs=None, **kwargs):
                     id="argus_notificationprofile.E004",
                 )
             )
+    lease, timeout = values.get("NOTIFICATION_LEASE"), getattr(settings, "EMAIL_TIMEOUT", None)
+    if lease and lease > 0 and isinstance(timeout, (int, float)) and lease < 2 * timeout:
+        problems.append(
+            Warning(
+                f"NOTIFICATION_LEASE ({lease:g} s) is shorter than twice EMAIL_TIMEOUT ({timeout:g} s): "
+                "a worker waiting on a slow mail server may lose its lease, and the mails it holds "
+                "may be sent twice.",
+                hint="Make ARGUS_NOTIFICATION_LEASE_SECONDS at least twice EMAIL_TIMEOUT.",
+                id="argus_notificationprofile.W003",
+            )
+        )
     return problems
