@@ -3,8 +3,9 @@
 #   docker build -t argus .
 #   docker run -e SECRET_KEY=... -e DATABASE_URL=postgresql://... -p 8000:8000 argus
 #
-# The same image runs the notification worker:
-#   docker run ... argus python manage.py db_worker --queue-name '*' --no-reload
+# The same image runs the notification worker and the periodic jobs:
+#   docker run ... argus python manage.py run_task_worker
+#   docker run ... argus python manage.py run_periodic_jobs
 # See docker-compose.yml for the whole set (postgres, redis, api, worker) and
 # docs/configuration.md for every environment variable.
 FROM python:3.11-slim

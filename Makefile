@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine with Python 3.11:
-#   make run   -> venv, install, migrate, initial_setup, task worker + ASGI server on :8000 (SQLite)
+#   make run   -> venv, install, migrate, initial_setup, task worker, periodic jobs + ASGI server on :8000 (SQLite)
 #   make test  -> venv if needed, then the test suite
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -27,8 +27,9 @@ run: migrate
 	$(PY) manage.py initial_setup
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Argus on http://$(HOST):$(PORT)/  (admin: /admin/, API: /api/v2/)"
-	$(PY) manage.py db_worker --queue-name '*' --no-reload & WORKER=$$!; \
-	trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
+	$(PY) manage.py run_task_worker & WORKER=$$!; \
+	$(PY) manage.py run_periodic_jobs & PERIODIC=$$!; \
+	trap "kill $$WORKER $$PERIODIC 2>/dev/null" EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) argus.site.asgi:application
 
 test: venv

@@ -2,8 +2,8 @@
 
     python bench/notifications.py [--seconds 15] [--rate 50] [--rounds 3] [--processes 2] [--workers 1]
 
-Self-contained: creates a fresh PostgreSQL database (``argus_notifengine_bench_<hex>`` on
-127.0.0.1:5432, user postgres), migrates it, seeds ``--users`` (200) users with ``--profiles`` (5)
+Self-contained: creates a fresh PostgreSQL database (``<--database-prefix>_<hex>``, by default
+``argus_notifengine_bench_<hex>``, on 127.0.0.1:5432, user postgres), migrates it, seeds ``--users`` (200) users with ``--profiles`` (5)
 active profiles each (the user's "All the time" timeslot, the user's synced email destination,
 one tag filter ``bench_group=g<k>`` per profile, ``--groups`` (500) distinct groups, so each group is
 watched by users*profiles/groups profiles of different users) and ``--sources`` (8) source systems.
@@ -21,7 +21,8 @@ are pooled (one run's p95 moves by about 15% from run to run); every line carrie
   on with the workers running on the same cores: creations/s, and how long after the load the
   last expected mail arrived (``drain_after_s_by_round``).
 * ``ingest-on-queue-only`` (first round): the same with notifications on but no worker running
-  yet: the cost of notifications on the request path (one task row in the incident's transaction).
+  yet: the cost of notifications on the request path (one pending-event row in the incident's
+  transaction, and at most one wake-up task per server process per batch window).
 * ``worker-drain``: the workers start and work off that backlog alone: events/s and mails/s.
 * ``rate-off`` / ``latency``: incidents at a steady ``--rate``, notifications off, then on with
   the workers running: the POST latency of both; for every mail the sink receives, the time from
@@ -361,7 +362,7 @@ class SinkProcess:
 class Stack:
     def __init__(self, args):
         self.args = args
-        self.db_name = f"argus_notifengine_bench_{secrets.token_hex(4)}"
+        self.db_name = f"{args.database_prefix}_{secrets.token_hex(4)}"
         smtp_port, *self.server_ports = free_ports(1 + args.processes)
         self.smtp_port = smtp_port
         self.sink = SinkProcess(smtp_port, args.worker_cpus, args.sink_nice, args.sink)
@@ -657,6 +658,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--drain-timeout", type=float, default=180)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--database-prefix", default="argus_notifengine_bench")
     parser.add_argument("--latency-only", action="store_true", help="skip the ingest phases")
     args = parser.parse_args(argv)
     stack = Stack(args)

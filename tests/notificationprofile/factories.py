@@ -6,17 +6,20 @@ Other test packages (the notification engine's tests among them) import these; k
 import datetime
 
 import factory
+from django.utils import timezone
 
 from argus.notificationprofile.choices import BUILTIN_MEDIA, EMAIL_MEDIA_SLUG, SMS_MEDIA_SLUG
 from argus.notificationprofile.models import (
+    Delivery,
     DestinationConfig,
     Filter,
     Media,
     NotificationProfile,
+    PendingEvent,
     TimeRecurrence,
     Timeslot,
 )
-from tests.factories import EndUserFactory
+from tests.factories import EndUserFactory, EventFactory
 
 
 def media_for(slug: str) -> Media:
@@ -97,3 +100,26 @@ class NotificationProfileFactory(factory.django.DjangoModelFactory):
     def destinations(self, create, extracted, **kwargs):
         if create and extracted:
             self.destinations.set(extracted)
+
+
+class PendingEventFactory(factory.django.DjangoModelFactory):
+    """An event waiting for a worker (due now)."""
+
+    class Meta:
+        model = PendingEvent
+
+    event = factory.SubFactory(EventFactory)
+    due_at = factory.LazyFunction(timezone.now)
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    """A pending delivery of an email, free to take now."""
+
+    class Meta:
+        model = Delivery
+
+    event = factory.SubFactory(EventFactory)
+    medium = "email"
+    address = factory.Sequence(lambda n: f"user{n}@example.org")
+    recipients = factory.Sequence(lambda n: f"user{n}")
+    due_at = factory.LazyFunction(timezone.now)

@@ -1,7 +1,11 @@
 import pytest
 from django.test import override_settings
 
-from argus.notificationprofile.checks import check_fallback_filter, check_media_plugins, check_yield_settings
+from argus.notificationprofile.checks import (
+    check_delivery_settings,
+    check_fallback_filter,
+    check_media_plugins,
+)
 
 EMAIL = "argus.notificationprofile.media.email.EmailNotification"
 SMS = "argus.notificationprofile.media.sms_as_email.SMSNotification"
@@ -14,7 +18,7 @@ def ids(messages):
 def test_default_configuration_is_fine():
     assert check_media_plugins() == []
     assert check_fallback_filter() == []
-    assert check_yield_settings() == []
+    assert check_delivery_settings() == []
 
 
 @override_settings(MEDIA_PLUGINS=[EMAIL, "argus.notificationprofile.media.nope.Fax"])
@@ -60,26 +64,34 @@ def test_checks_are_registered():
     from django.core.checks import registry
 
     names = {check.__name__ for check in registry.registry.get_checks()}
-    assert {"check_media_plugins", "check_fallback_filter", "check_yield_settings"} <= names
+    assert {"check_media_plugins", "check_fallback_filter", "check_delivery_settings"} <= names
 
 
-@pytest.mark.parametrize("name", ["NOTIFICATION_YIELD_CPU", "NOTIFICATION_YIELD_SECONDS"])
-def test_yield_setting_that_is_not_a_number_is_an_error(settings, name):
-    setattr(settings, name, "lots")
-    (error,) = check_yield_settings()
+@pytest.mark.parametrize(
+    "name",
+    [
+        "NOTIFICATION_LEASE",
+        "NOTIFICATION_SWEEP_INTERVAL",
+        "NOTIFICATION_RETRY_DELAY",
+        "NOTIFICATION_MAX_RETRY_DELAY",
+    ],
+)
+@pytest.mark.parametrize("value", ["lots", 0, -5])
+def test_a_delivery_timing_that_is_not_a_positive_number_is_an_error(settings, name, value):
+    setattr(settings, name, value)
+    (error,) = check_delivery_settings()
     assert error.id == "argus_notificationprofile.E004"
     assert name in error.msg
 
 
-def test_yield_share_0_holds_every_notification_back_warning(settings):
-    settings.NOTIFICATION_YIELD_CPU = 0
-    settings.NOTIFICATION_YIELD_SECONDS = 30
-    assert ids(check_yield_settings()) == ["argus_notificationprofile.W002"]
-    settings.NOTIFICATION_YIELD_SECONDS = 0
-    assert check_yield_settings() == []
+def test_short_test_timings_are_fine(settings):
+    settings.NOTIFICATION_LEASE = 0.5
+    settings.NOTIFICATION_SWEEP_INTERVAL = 0.2
+    settings.EMAIL_TIMEOUT = 0.2
+    assert check_delivery_settings() == []
 
 
-def test_production_yield_settings_are_fine(settings):
-    settings.NOTIFICATION_YIELD_CPU = 0.8
-    settings.NOTIFICATION_YIELD_SECONDS = 30
-    assert check_yield_settings() == []
+def test_a_lease_shorter_than_two_smtp_timeouts_is_a_warning(settings):
+    settings.NOTIFICATION_LEASE = 15
+    settings.EMAIL_TIMEOUT = 10
+    assert ids(check_delivery_settings()) == ["argus_notificationprofile.W003"]

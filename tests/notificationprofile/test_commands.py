@@ -1,3 +1,4 @@
+import datetime
 import os
 import subprocess
 import sys
@@ -5,7 +6,8 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from argus.notificationprofile.models import NotificationProfile
 from tests.notificationprofile.factories import FilterFactory, NotificationProfileFactory
@@ -107,3 +109,70 @@ def test_list_filters_pk_and_name_together_is_a_usage_error():
     result = run_process("list_filters", "-n", "x", "-p", "1")
     assert result.returncode == 2
     assert "argument -p/--pk: not allowed with argument -n/--name" in result.stderr
+
+
+# --- the periodic jobs of the delivery log ---------------------------------------------------------
+
+
+@pytest.fixture
+def database_queue(settings):
+    from argus.notificationprofile import tasks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    tasks._last_sweep_run = None
+    yield
+    tasks._last_sweep_run = None
+
+
+def queued_runs():
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(status="READY").count()
+
+
+def test_sweep_with_nothing_due_enqueues_nothing(db, database_queue):
+    from tests.notificationprofile.factories import DeliveryFactory
+
+    DeliveryFactory(due_at=timezone.now() + datetime.timedelta(seconds=30))  # held by a worker
+    assert run("sweep_notifications", "-v", "2")[0] == "Nothing due.\n"
+    assert queued_runs() == 0
+
+
+def test_sweep_enqueues_one_run_for_work_left_due(db, database_queue):
+    from tests.notificationprofile.factories import DeliveryFactory, PendingEventFactory
+
+    DeliveryFactory(due_at=timezone.now() - datetime.timedelta(seconds=1))  # its worker died
+    assert run("sweep_notifications", "-v", "2")[0] == "Enqueued a notification run.\n"
+    run("sweep_notifications")
+    assert queued_runs() == 1  # the first is still waiting: no second one
+    PendingEventFactory()
+    assert queued_runs() == 1
+
+
+def test_sweep_with_the_immediate_backend_runs_the_work(db):
+    from tests.notificationprofile.factories import DeliveryFactory
+
+    delivery = DeliveryFactory(due_at=timezone.now() - datetime.timedelta(seconds=1))
+    run("sweep_notifications")
+    delivery.refresh_from_db()
+    assert delivery.state == "failed"  # taken and worked on (its destinations are gone)
+    assert delivery.last_error == "No destination has this address any more."
+
+
+def test_prune_notification_deliveries_keeps_the_retention(db, settings):
+    from argus.notificationprofile.models import Delivery
+    from tests.notificationprofile.factories import DeliveryFactory
+
+    now = timezone.now()
+    for days in (2, 10, 40):
+        DeliveryFactory(state="sent", due_at=None, created_at=now - datetime.timedelta(days=days))
+    settings.NOTIFICATION_LOG_RETENTION_DAYS = 30
+    assert run("prune_notification_deliveries") == ("Deleted 1 deliveries older than 30 days.\n", "")
+    assert (
+        run("prune_notification_deliveries", "--days", "5")[0] == "Deleted 1 deliveries older than 5 days.\n"
+    )
+    settings.NOTIFICATION_LOG_RETENTION_DAYS = 0
+    run("prune_notification_deliveries")
+    assert Delivery.objects.count() == 1
+    with pytest.raises(CommandError, match="--days must be 0 or more"):
+        run("prune_notification_deliveries", "--days", "-1")

@@ -5,15 +5,13 @@ the immediate backend of the test settings, and the database backend run by ``db
 as in production, including SMTP being down and coming back.
 """
 
-import datetime
 import time
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.test import override_settings
-from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
+from argus.notificationprofile.models import Delivery, PendingEvent
 from tests.factories import EndUserFactory
 from tests.notificationprofile.delivery import (
     DB_TASKS,
@@ -79,37 +77,42 @@ def test_database_queue_delivers_through_db_worker(subscriber, source_system, so
     port = free_port()
     with SMTPSink(port) as sink, smtp_settings(port), DB_TASKS:
         post_incident(source_client)
-        assert sink.messages == []  # only enqueued: the request did not send anything
-        assert DBTaskResult.objects.filter(status="READY").count() == 1
+        assert sink.messages == []  # only recorded: the request did not send anything
+        assert PendingEvent.objects.count() == 1
         run_worker()
         ((recipients, message),) = sink.wait_for(1)
     assert_is_the_start_mail(recipients, message, source_system)
-    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    (delivery,) = Delivery.objects.all()
+    assert (delivery.state, delivery.attempts, delivery.address) == ("sent", 1, "alice@example.org")
+    assert message["Message-ID"] == f"<{delivery.message_id}@argus.example>"
+    assert not PendingEvent.objects.exists()
 
 
-def test_smtp_down_then_up_delivers_exactly_once(subscriber, source_system, source_client, caplog):
+def test_smtp_down_then_up_delivers_exactly_once_with_the_same_message_id(
+    subscriber, source_system, source_client, caplog
+):
     add_subscriber(source_system, "bob")
     port = free_port()
     with smtp_settings(port), DB_TASKS:
         post_incident(source_client)
-        run_worker()  # SMTP is down: both deliveries fail and are rescheduled
-        retries = DBTaskResult.objects.filter(status="READY")
-        assert retries.count() == 2
-        assert all(result.run_after > timezone.now() - datetime.timedelta(seconds=1) for result in retries)
-        assert "retrying in" in caplog.text and "alice@example.org" in caplog.text
+        run_worker()  # SMTP is down: both deliveries fail and are due again after the backoff
+        log = Delivery.objects.order_by("address")
+        assert [(d.address, d.state, d.attempts) for d in log] == [
+            ("alice@example.org", "pending", 1),
+            ("bob@example.org", "pending", 1),
+        ]
+        assert all("Connection refused" in d.last_error and d.due_at > d.last_attempt_at for d in log)
+        assert "retrying at" in caplog.text and "alice@example.org" in caplog.text
         with SMTPSink(port) as sink:
             time.sleep(0.6)  # the backoff
             run_worker()
             run_worker()  # nothing left to do: no second copy
             messages = sink.wait_for(2)
             time.sleep(0.2)
-            assert sorted(recipients[0] for recipients, _ in messages) == [
-                "alice@example.org",
-                "bob@example.org",
-            ]
             assert len(sink.messages) == 2
-    assert not DBTaskResult.objects.filter(status="READY").exists()
-    assert not DBTaskResult.objects.filter(status="FAILED").exists()
+    by_address = {recipients[0]: message["Message-ID"] for recipients, message in messages}
+    assert by_address == {d.address: f"<{d.message_id}@argus.example>" for d in log}
+    assert [(d.state, d.attempts) for d in Delivery.objects.order_by("address")] == [("sent", 2), ("sent", 2)]
 
 
 def test_one_failing_address_does_not_hold_back_the_others(subscriber, source_system, source_client):
@@ -131,7 +134,9 @@ def test_one_failing_address_does_not_hold_back_the_others(subscriber, source_sy
         post_incident(source_client)
         run_worker()
         assert [recipients for recipients, _ in sink.wait_for(1)] == [["alice@example.org"]]
-        assert DBTaskResult.objects.filter(status="READY").count() == 1
+    states = dict(Delivery.objects.values_list("address", "state"))
+    assert states == {"alice@example.org": "sent", "bob@example.org": "pending"}
+    assert "550" in Delivery.objects.get(address="bob@example.org").last_error
 
 
 def test_gives_up_after_the_last_attempt_without_crashing_the_worker(subscriber, source_client, caplog):
@@ -139,27 +144,22 @@ def test_gives_up_after_the_last_attempt_without_crashing_the_worker(subscriber,
     with (
         smtp_settings(port),
         DB_TASKS,
-        override_settings(NOTIFICATION_MAX_ATTEMPTS=3, NOTIFICATION_RETRY_DELAY=0),
+        override_settings(NOTIFICATION_MAX_ATTEMPTS=3, NOTIFICATION_RETRY_DELAY=0.01),
     ):
         post_incident(source_client)
-        run_worker()  # dispatch (attempt 1) and two deliver retries, all due at once
-    assert not DBTaskResult.objects.filter(status="READY").exists()
-    assert not DBTaskResult.objects.filter(status="FAILED").exists()
-    assert DBTaskResult.objects.filter(task_path__endswith="deliver").count() == 2
+        for _ in range(3):
+            time.sleep(0.05)
+            run_worker()
+    (delivery,) = Delivery.objects.all()
+    assert (delivery.state, delivery.attempts, delivery.due_at) == ("failed", 3, None)
+    assert delivery.last_error  # connection refused (unless something came to listen meanwhile)
     assert "failed 3 times, giving up" in caplog.text
 
 
-def test_backoff_doubles():
-    from argus.notificationprofile.tasks import retry_delay
-
-    with override_settings(NOTIFICATION_RETRY_DELAY=10, NOTIFICATION_MAX_RETRY_DELAY=60):
-        assert [retry_delay(attempt) for attempt in (1, 2, 3, 4, 5)] == [10, 20, 40, 60, 60]
-
-
-def test_a_failing_match_is_retried_as_a_whole(subscriber, source_client, monkeypatch, caplog):
+def test_a_failing_match_is_retried(subscriber, source_client, monkeypatch, caplog):
     from argus.notificationprofile import tasks
 
-    real = tasks.deliveries_for_events
+    real = tasks.destinations_for_events
     calls = []
 
     def flaky(events):
@@ -168,14 +168,21 @@ def test_a_failing_match_is_retried_as_a_whole(subscriber, source_client, monkey
             raise ConnectionError("database went away")
         return real(events)
 
-    monkeypatch.setattr(tasks, "deliveries_for_events", flaky)
+    monkeypatch.setattr(tasks, "destinations_for_events", flaky)
     port = free_port()
-    with SMTPSink(port) as sink, smtp_settings(port), DB_TASKS, override_settings(NOTIFICATION_RETRY_DELAY=0):
+    with (
+        SMTPSink(port) as sink,
+        smtp_settings(port),
+        DB_TASKS,
+        override_settings(NOTIFICATION_RETRY_DELAY=0.01),
+    ):
         post_incident(source_client)
+        run_worker()
+        time.sleep(0.05)
         run_worker()
         assert [recipients for recipients, _ in sink.wait_for(1)] == [["alice@example.org"]]
     assert len(calls) == 2
-    assert "matching event" in caplog.text and "database went away" in caplog.text
+    assert "working out the notifications of event" in caplog.text and "database went away" in caplog.text
 
 
 def test_sms_goes_to_the_gateway_over_smtp(transactional_db, source_system, source_client):
@@ -228,4 +235,6 @@ def test_after_a_refusal_the_next_messages_still_go(
         run_worker()
         received = sorted(recipients[0] for recipients, _ in sink.wait_for(2))
         assert received == ["bob@example.org", "carol@example.org"]
-        assert DBTaskResult.objects.filter(status="READY").count() == 1  # alice's retry
+    assert list(Delivery.objects.filter(state="pending").values_list("address", flat=True)) == [
+        "alice@example.org"
+    ]

@@ -1,5 +1,7 @@
 """The whole pipeline in-process: services → after commit → task → matching → media (locmem mail)."""
 
+import datetime
+
 import pytest
 from django.core import mail
 from django.test import override_settings
@@ -8,8 +10,8 @@ from django.utils import timezone
 from argus.incident import services
 from argus.incident.models import Event
 from argus.notificationprofile import dispatch
-from argus.notificationprofile.models import DestinationConfig, NotificationProfile
-from argus.notificationprofile.tasks import dispatch_event
+from argus.notificationprofile.models import Delivery, DestinationConfig, NotificationProfile, PendingEvent
+from argus.notificationprofile.tasks import process_notifications
 from tests.factories import EndUserFactory, IncidentFactory, SourceSystemFactory
 from tests.notificationprofile.factories import (
     FilterFactory,
@@ -142,24 +144,52 @@ def test_rolled_back_changes_do_not_notify(worked_example, source, django_captur
 @override_settings(SEND_NOTIFICATIONS=False)
 def test_the_gate_stops_everything(worked_example, source, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        incident = services.incident_create(actor=source.user, source=source, start_time=timezone.now())
+        services.incident_create(actor=source.user, source=source, start_time=timezone.now())
     assert mail.outbox == []
-    assert not any(getattr(c, "__qualname__", "").startswith("enqueue") for c in callbacks)
-    assert dispatch_event.enqueue(incident.events.get().pk).return_value == 0
+    assert dispatch.wake_workers not in callbacks
+    assert not PendingEvent.objects.exists() and not Delivery.objects.exists()
+
+
+def test_every_message_is_in_the_delivery_log(worked_example, source, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = services.incident_create(actor=source.user, source=source, start_time=timezone.now())
+    event = incident.events.get()
+    log = Delivery.objects.filter(event=event).order_by("address")
+    assert [(d.medium, d.address, d.recipients, d.state, d.attempts) for d in log] == [
+        ("email", f"{name}@example.org", name, "sent", 1) for name in "abcd"
+    ]
+    assert all(d.sent_at is not None and d.due_at is None and d.last_error == "" for d in log)
+    assert not PendingEvent.objects.exists()
+    # Each mail carries its delivery's id, so receivers can drop a repeated one.
+    by_address = {message.to[0]: message.extra_headers["Message-ID"] for message in mail.outbox}
+    assert by_address == {d.address: f"<{d.message_id}@argus.example>" for d in log} or by_address == {
+        d.address: f"<{d.message_id}@localhost>" for d in log
+    }
 
 
 @override_settings(TASKS={"default": {"BACKEND": "no.such.TaskBackend"}})
-def test_enqueue_errors_are_logged_not_raised(caplog):
-    assert dispatch.enqueue_now([1, 2]) == 0
-    assert "could not enqueue dispatch of event 1" in caplog.text
+def test_a_wake_up_that_cannot_be_enqueued_is_logged_and_the_record_stays(
+    source, caplog, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = services.incident_create(actor=source.user, source=source, start_time=timezone.now())
+    assert "could not enqueue a notification run" in caplog.text
+    assert list(PendingEvent.objects.values_list("event_id", flat=True)) == [incident.events.get().pk]
 
 
-def test_a_deleted_event_is_skipped(db, caplog):
-    assert dispatch_event.enqueue(987654).return_value == 0
-    assert "no longer exists" in caplog.text
+def test_a_run_with_nothing_due_does_nothing(db):
+    assert process_notifications.enqueue().return_value == 0
 
 
-def test_module_level_api_of_1_37(worked_example, source):
+def test_a_deleted_event_takes_its_records_along(worked_example, source):
+    with override_settings(SEND_NOTIFICATIONS=True, TASKS=DATABASE_TASKS):
+        incident = services.incident_create(actor=source.user, source=source, start_time=timezone.now())
+    assert PendingEvent.objects.count() == 1
+    services.incident_delete(incident=incident)
+    assert not PendingEvent.objects.exists()
+
+
+def test_module_level_api_of_1_37(worked_example, source, django_capture_on_commit_callbacks):
     from argus.notificationprofile.media import (
         find_destinations_for_event,
         send_notification,
@@ -180,78 +210,76 @@ def test_module_level_api_of_1_37(worked_example, source):
     assert recipients() == ["a"]
     send_notifications_to_users(event, send=send_notification)
     assert recipients() == ["a", "b", "c", "d"]
-    send_notifications_to_users(event)  # through the (immediate) task queue
+    with django_capture_on_commit_callbacks(execute=True):
+        send_notifications_to_users(event)  # through the records and the (immediate) task queue
     assert recipients() == ["a", "b", "c", "d"]
 
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
-@override_settings(TASKS=DATABASE_TASKS)
-def test_database_queue_enqueues_in_the_events_own_transaction(source, django_capture_on_commit_callbacks):
+@pytest.fixture
+def database_queue(settings):
+    settings.TASKS = DATABASE_TASKS
+    settings.NOTIFICATION_BATCH_WINDOW = 0.5
+    dispatch.forget_wake_up()
+    yield
+    dispatch.forget_wake_up()
+
+
+def test_the_request_writes_one_small_row_per_event_in_its_own_transaction(
+    database_queue, source, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
     from django_tasks_db.models import DBTaskResult
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        incident = services.incident_create(actor=source.user, source=source, start_time=timezone.now())
-    # Written before commit (no on_commit hook needed), one task for the STA event.
-    assert not any("enqueue" in getattr(c, "__qualname__", "") for c in callbacks)
-    (task,) = DBTaskResult.objects.all()
-    assert task.args_kwargs["args"] == [incident.events.get().pk]
+    incidents = [IncidentFactory(source=source) for _ in range(3)]
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        CaptureQueriesContext(connection) as queries,
+    ):
+        services.bulk_event_create(
+            incidents=incidents, actor=source.user, type=Event.Type.CLOSE, timestamp=timezone.now()
+        )
+    inserts = [q["sql"] for q in queries.captured_queries if "pendingevent" in q["sql"]]
+    assert len(inserts) == 1 and inserts[0].startswith("INSERT")
+    assert PendingEvent.objects.count() == 3
+    assert not DBTaskResult.objects.exists()  # the workers are woken after the commit
+    assert dispatch.wake_workers in callbacks
 
 
-@override_settings(TASKS=DATABASE_TASKS)
-def test_database_queue_rolls_back_with_the_event(source):
+def test_a_rolled_back_change_leaves_no_record(database_queue, source):
     from django.db import transaction
-    from django_tasks_db.models import DBTaskResult
 
     with pytest.raises(RuntimeError), transaction.atomic():
         services.incident_create(actor=source.user, source=source, start_time=timezone.now())
         raise RuntimeError
-    assert not DBTaskResult.objects.exists()
+    assert not PendingEvent.objects.exists()
 
 
-COMPARED_FIELDS = [
-    "status",
-    "priority",
-    "task_path",
-    "queue_name",
-    "backend_name",
-    "run_after",
-    "worker_ids",
-    "return_value",
-    "exception_class_path",
-    "traceback",
-    "started_at",
-    "finished_at",
-]
-
-
-@override_settings(TASKS=DATABASE_TASKS)
-def test_written_task_rows_are_what_enqueue_writes(db):
+def test_one_wake_up_per_window_however_many_commits(
+    database_queue, source, django_capture_on_commit_callbacks
+):
     from django_tasks_db.models import DBTaskResult
 
-    enqueued = dispatch_event.enqueue(41).id
-    dispatch.write_dispatch_tasks(dispatch_event.get_backend(), [42])
-    by_args = {row.args_kwargs["args"][0]: row for row in DBTaskResult.objects.all()}
-    assert str(by_args[41].pk) == enqueued and by_args[42].pk != by_args[41].pk
-    for field in COMPARED_FIELDS:
-        assert getattr(by_args[42], field) == getattr(by_args[41], field), field
-    assert by_args[42].args_kwargs == {"args": [42], "kwargs": {}}
-    assert by_args[42].enqueued_at is not None
-    assert by_args[42].task_result.task.func is dispatch_event.func  # readable by db_worker
+    before = timezone.now()
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.incident_create(actor=source.user, source=source, start_time=timezone.now())
+    (run,) = DBTaskResult.objects.all()
+    assert run.task_path == process_notifications.module_path
+    assert run.run_after >= before + datetime.timedelta(seconds=0.5)  # after every commit it covers
+    assert PendingEvent.objects.count() == 5
 
 
-@override_settings(TASKS=DATABASE_TASKS, SEND_NOTIFICATIONS=True)
-@pytest.mark.parametrize("count", [1, 5])
-def test_a_change_with_many_events_writes_its_tasks_in_one_insert(db, source, count):
-    from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
+def test_without_a_window_every_commit_wakes_the_workers(
+    database_queue, settings, source, django_capture_on_commit_callbacks
+):
     from django_tasks_db.models import DBTaskResult
 
-    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
-        dispatch.enqueue_after_commit(list(range(1, count + 1)))
-    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
-    assert len(inserts) == 1 and "dbtaskresult" in inserts[0]
-    assert sorted(row.args_kwargs["args"][0] for row in DBTaskResult.objects.all()) == list(
-        range(1, count + 1)
-    )
+    settings.NOTIFICATION_BATCH_WINDOW = 0
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.incident_create(actor=source.user, source=source, start_time=timezone.now())
+    assert DBTaskResult.objects.count() == 2

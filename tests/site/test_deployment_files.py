@@ -14,9 +14,9 @@ def compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def test_compose_has_the_four_services():
+def test_compose_has_the_five_services():
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "api", "worker"}
+    assert set(services) == {"postgres", "redis", "api", "worker", "periodic"}
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
     assert services["api"]["build"] == "."
@@ -25,13 +25,20 @@ def test_compose_has_the_four_services():
 
 def test_compose_worker_runs_the_task_worker_on_every_queue():
     worker = compose()["services"]["worker"]
-    assert worker["command"] == ["python", "manage.py", "db_worker", "--queue-name", "*", "--no-reload"]
+    assert worker["command"] == ["python", "manage.py", "run_task_worker"]
     assert worker["image"] == compose()["services"]["api"]["image"]
+
+
+def test_compose_periodic_runs_the_periodic_jobs_from_the_same_image():
+    periodic = compose()["services"]["periodic"]
+    assert periodic["command"] == ["python", "manage.py", "run_periodic_jobs"]
+    assert periodic["image"] == compose()["services"]["api"]["image"]
+    assert periodic["restart"] == "always"
 
 
 def test_compose_api_and_worker_share_a_production_environment():
     services = compose()["services"]
-    for name in ("api", "worker"):
+    for name in ("api", "worker", "periodic"):
         env = services[name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "argus.site.settings.prod"
         assert env["DATABASE_URL"].startswith("postgresql://argus:")

@@ -20,7 +20,10 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.text import slugify
 
-from argus.notificationprofile import services
+from argus.notificationprofile import (
+    delivery_admin,  # noqa: F401  (registers the delivery log)
+    services,
+)
 from argus.notificationprofile.models import (
     DestinationConfig,
     Filter,

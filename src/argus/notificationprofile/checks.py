@@ -70,34 +70,44 @@ def check_fallback_filter(app_configs=None, **kwargs):
     return []
 
 
+DELIVERY_TIMINGS = {
+    "NOTIFICATION_LEASE": "ARGUS_NOTIFICATION_LEASE_SECONDS",
+    "NOTIFICATION_SWEEP_INTERVAL": "ARGUS_NOTIFICATION_SWEEP_SECONDS",
+    "NOTIFICATION_RETRY_DELAY": "ARGUS_NOTIFICATION_RETRY_DELAY_SECONDS",
+    "NOTIFICATION_MAX_RETRY_DELAY": "ARGUS_NOTIFICATION_MAX_RETRY_DELAY_SECONDS",
+}
+
+
 @register(Tags.compatibility)
-def check_yield_settings(app_configs=None, **kwargs):
-    """The worker's stepping aside (``yielding.py``) needs numbers; a share of 0 always waits."""
+def check_delivery_settings(app_configs=None, **kwargs):
+    """Lease, sweep interval and backoff are positive numbers of seconds; the lease outlasts a slow send."""
     problems = []
     values = {}
-    for name in ("NOTIFICATION_YIELD_CPU", "NOTIFICATION_YIELD_SECONDS"):
+    for name, env in DELIVERY_TIMINGS.items():
         value = getattr(settings, name, None)
         if value is None:
             continue
         try:
             values[name] = float(value)
         except (TypeError, ValueError):
+            values[name] = -1.0
+        if not values[name] > 0:
             problems.append(
                 Error(
-                    f"{name} must be a number, not {value!r}.",
-                    hint="ARGUS_NOTIFICATION_YIELD_CPU_PERCENT and ARGUS_NOTIFICATION_YIELD_SECONDS "
-                    "take whole numbers.",
+                    f"{name} must be a positive number of seconds, not {value!r}.",
+                    hint=f"Set {env} to a number greater than 0.",
                     id="argus_notificationprofile.E004",
                 )
             )
-    if values.get("NOTIFICATION_YIELD_CPU", 1) <= 0 and values.get("NOTIFICATION_YIELD_SECONDS", 1) > 0:
+    lease, timeout = values.get("NOTIFICATION_LEASE"), getattr(settings, "EMAIL_TIMEOUT", None)
+    if lease and lease > 0 and isinstance(timeout, (int, float)) and lease < 2 * timeout:
         problems.append(
             Warning(
-                "NOTIFICATION_YIELD_CPU is 0: every notification is held back "
-                "NOTIFICATION_YIELD_SECONDS, whatever the CPUs do.",
-                hint="Use a share such as 0.8 (ARGUS_NOTIFICATION_YIELD_CPU_PERCENT=80), or "
-                "ARGUS_NOTIFICATION_YIELD_SECONDS=0 to never hold notifications back.",
-                id="argus_notificationprofile.W002",
+                f"NOTIFICATION_LEASE ({lease:g} s) is shorter than twice EMAIL_TIMEOUT ({timeout:g} s): "
+                "a worker waiting on a slow mail server may lose its lease, and the mails it holds "
+                "may be sent twice.",
+                hint="Make ARGUS_NOTIFICATION_LEASE_SECONDS at least twice EMAIL_TIMEOUT.",
+                id="argus_notificationprofile.W003",
             )
         )
     return problems

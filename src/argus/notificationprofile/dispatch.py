@@ -1,84 +1,82 @@
 """Entry point the incident services call for every event they create.
 
-Each event id becomes one :func:`argus.notificationprofile.tasks.dispatch_event` task. Only
-committed events notify, and the request that caused them never waits for (or fails because of)
-sending: with the database task backend the task rows are written in the events' own transaction
-(one commit, and event and task exist together or not at all), all of a change's events in one
-``INSERT``; with any other backend the tasks are enqueued once the transaction commits. ``settings.SEND_NOTIFICATIONS``
-(env ``ARGUS_SEND_NOTIFICATIONS``) gates everything.
+:func:`enqueue_after_commit` writes one :class:`~argus.notificationprofile.models.PendingEvent`
+row per event in the caller's own transaction: one small ``INSERT`` for all the events of a
+change, no matching, and the events and what must be done about them are committed together or
+not at all. Once the transaction has committed, the workers are woken (:func:`wake_workers`).
+
+Waking is cheap and batched: a process enqueues at most one (deferred) run per
+``NOTIFICATION_BATCH_WINDOW``, due at the end of the window, and every event it commits in the
+meantime is picked up by that run (it cannot start before the events are committed). So a busy
+server enqueues a few task rows per second whatever its request rate, and the events of one window
+are matched and sent together. If the wake-up is lost (the process died between the commit and the
+enqueue, the queue was unreachable), the rows are still there: the sweep finds them. Backends that
+cannot defer tasks (the immediate backend of the tests) get one run per commit.
+
+``settings.SEND_NOTIFICATIONS`` (env ``ARGUS_SEND_NOTIFICATIONS``) gates everything.
 """
 
+from __future__ import annotations
+
+import datetime
 import logging
+import threading
+import time
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+
+from argus.notificationprofile.models import PendingEvent
+from argus.notificationprofile.tasks import enqueue_run, process_notifications
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_BATCH_WINDOW = 0.5  # seconds
+#: Hosts' clocks may differ this much: a run due sooner than this is not relied on.
+CLOCK_MARGIN = 0.1
+
+_lock = threading.Lock()
+_covered_until = 0.0  # monotonic time until which the run this process enqueued last has not started
+
 
 def enqueue_after_commit(event_ids: list[int]) -> None:
-    """Schedule notification processing of these events once the current transaction commits."""
+    """Record these events for notification in the current transaction; wake workers after commit."""
     if not event_ids or not getattr(settings, "SEND_NOTIFICATIONS", False):
         return
-    from argus.notificationprofile.batch import database_backend
-    from argus.notificationprofile.tasks import dispatch_event
-
-    ids = [int(event_id) for event_id in event_ids]
-    # A database backend writes to the default database, inside the caller's transaction (a
-    # misconfigured backend counts as not one: enqueue_now's log reports it).
-    backend = database_backend(dispatch_event)
-    if backend is not None and transaction.get_connection().in_atomic_block:
-        # Part of the caller's transaction: a failure here fails (and rolls back) the change.
-        write_dispatch_tasks(backend, ids)
-    else:
-        transaction.on_commit(lambda: enqueue_now(ids), robust=True)
-
-
-def write_dispatch_tasks(backend, event_ids: list[int]) -> None:
-    """One ``INSERT`` of a ``dispatch_event`` task row per event, as the database backend writes them.
-
-    ``dispatch_event.enqueue`` costs the request ~0.7 ms of CPU per task (a model save, then two
-    ``TaskResult`` conversions for the return value and the ``task_enqueued`` signal, which only
-    logs); these rows are the same (state READY, arguments ``[event_id]``, the task's priority,
-    path and queue, the backend's id function, "run after" = no delay, as the backend's
-    ``pre_save`` handler sets it) for ~0.4 ms, and a bulk change of N incidents costs one
-    ``INSERT`` instead of N.
-    """
-    from django_tasks_db.models import DBTaskResult, get_date_max
-
-    from argus.notificationprofile.tasks import dispatch_event
-
-    no_delay = get_date_max()
-    DBTaskResult.objects.bulk_create(
-        [
-            DBTaskResult(
-                id=backend._get_id(),
-                args_kwargs={"args": [event_id], "kwargs": {}},
-                priority=dispatch_event.priority,
-                task_path=dispatch_event.module_path,
-                queue_name=dispatch_event.queue_name,
-                backend_name=backend.alias,
-                run_after=no_delay,
-            )
-            for event_id in event_ids
-        ]
+    now = timezone.now()
+    PendingEvent.objects.bulk_create(
+        [PendingEvent(event_id=int(event_id), due_at=now) for event_id in event_ids]
     )
-    logger.debug("Notification: dispatch of event(s) %s queued", event_ids)
+    transaction.on_commit(wake_workers, robust=True)
 
 
-def enqueue_now(event_ids: list[int]) -> int:
-    """Enqueue one dispatch task per event; returns how many were enqueued.
+def batch_window() -> float:
+    return max(0.0, float(getattr(settings, "NOTIFICATION_BATCH_WINDOW", DEFAULT_BATCH_WINDOW)))
 
-    Enqueue errors are logged, never raised: the caller's change is already committed.
-    """
-    from argus.notificationprofile.tasks import dispatch_event
 
-    enqueued = 0
-    for event_id in event_ids:
-        try:
-            dispatch_event.enqueue(event_id)
-        except Exception:
-            logger.exception("Notification: could not enqueue dispatch of event %s", event_id)
-        else:
-            enqueued += 1
-    return enqueued
+def wake_workers() -> None:
+    """Make sure a run starts after now: enqueue one unless the one enqueued last is still to start."""
+    global _covered_until
+    window = batch_window()
+    try:
+        defers = process_notifications.get_backend().supports_defer
+    except Exception:  # a broken TASKS setting: enqueue_run logs why
+        defers = False
+    if window <= 0 or not defers:
+        enqueue_run()
+        return
+    now = time.monotonic()
+    with _lock:
+        if now < _covered_until - min(CLOCK_MARGIN, window / 2):
+            return
+        _covered_until = now + window
+    if not enqueue_run(run_after=timezone.now() + datetime.timedelta(seconds=window)):
+        with _lock:
+            _covered_until = 0.0
+
+
+def forget_wake_up() -> None:
+    """Forget the run this process enqueued last (tests)."""
+    global _covered_until
+    _covered_until = 0.0

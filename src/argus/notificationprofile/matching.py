@@ -455,7 +455,7 @@ def destinations_for_events(events: Sequence[Event], *, now=None) -> list[list[D
         return [[] for _event in events]
     links = NotificationProfile.destinations.through.objects.filter(
         notificationprofile_id__in=sorted(profile_ids)
-    ).select_related("destinationconfig__media")
+    ).select_related("destinationconfig__media", "destinationconfig__user")
     by_profile: dict[int, list[DestinationConfig]] = {}
     for link in links:
         by_profile.setdefault(link.notificationprofile_id, []).append(link.destinationconfig)

@@ -1,9 +1,11 @@
 """Timeslots, filters, media, destinations and notification profiles (notifications.md §1)."""
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from argus.util.jsonb import JsonbOrderedJSONField
 
@@ -138,3 +140,70 @@ class MatchingConfigStamp(models.Model):
 
     def __str__(self):
         return f"matching configuration {self.token}"
+
+
+# --- delivery: what must be sent, and what became of it (argus.notificationprofile.deliveries) ---
+
+
+class PendingEvent(models.Model):
+    """An event whose notifications are still to be worked out: written in the event's transaction.
+
+    A worker claims it (``due_at`` moves to the end of its lease), matches the event and replaces
+    it with the event's :class:`Delivery` records in one transaction. A row whose ``due_at`` has
+    passed is waiting for a worker: new, left by a worker that died, or backing off after a
+    failed match.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    event = models.ForeignKey(
+        "argus_incident.Event", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    due_at = models.DateTimeField(db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claim = models.CharField(max_length=16, blank=True, default="")
+
+    def __str__(self):
+        return f"event {self.event_id} to notify (due {self.due_at})"
+
+
+class Delivery(models.Model):
+    """One message about one event to one address of one medium, and what became of it.
+
+    ``pending`` until the medium accepted it (``sent``) or the last attempt failed (``failed``).
+    A pending delivery whose ``due_at`` has passed is waiting for a worker: ``due_at`` is the end of
+    the lease of the worker holding it, or of the backoff after a failed attempt. ``message_id``
+    is what receivers see (the email ``Message-ID``), the same on every attempt.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed for good"
+
+    id = models.BigAutoField(primary_key=True)
+    message_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.ForeignKey("argus_incident.Event", on_delete=models.CASCADE, related_name="deliveries")
+    medium = models.CharField(max_length=20)
+    address = models.CharField(max_length=500)
+    recipients = models.CharField(
+        max_length=500, blank=True, help_text="Usernames of the destinations' owners."
+    )
+    destination_ids = models.JSONField(default=list)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    due_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=16, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(fields=["due_at"], condition=models.Q(state="pending"), name="delivery_pending_due"),
+            models.Index(fields=["created_at"], name="delivery_created_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.medium} to {self.address} about event {self.event_id}: {self.get_state_display()}"

@@ -1,164 +1,193 @@
-"""Durable notification delivery through django-tasks (notifications.md §12, §16.3).
+"""The notification worker: turns pending events into deliveries and sends what is due.
 
-``dispatch_event`` runs once per committed event: it finds the firing profiles and their
-destinations (:mod:`argus.notificationprofile.matching`) and sends one message per (medium,
-address) through the medium's plugin. A failure (SMTP down, refused, timeout, any plugin error) is
-logged with the destination and that one message becomes a ``deliver`` task scheduled with
-exponential backoff, retried up to ``NOTIFICATION_MAX_ATTEMPTS`` attempts in all; the other
-addresses of the same event are neither held back nor repeated. With the database
-backend the queue lives in the same database, so nothing is lost when a worker restarts.
+The task queue only says "there is work": :func:`process_notifications` takes no arguments and
+works on our own records (:mod:`argus.notificationprofile.deliveries`), so any django-tasks
+backend will do and a lost, duplicated or stuck task row loses nothing. One run:
+
+1. claims up to ``NOTIFICATION_BATCH_SIZE`` due pending events, matches them (one read of the
+   matching tables, one destinations query) and replaces them with their deliveries, held by
+   this worker (:func:`deliveries.record_deliveries`);
+2. claims up to as many due deliveries (retries after a backoff, and deliveries left by a
+   worker that died);
+3. sends each delivery through its medium, with its own message id, the mails of the whole batch
+   over one SMTP conversation, and records each outcome (sent; due again after the backoff;
+   failed for good).
+
+When a batch was full, more may be waiting: the run enqueues another run first, so an idle
+worker can share a backlog. A failed attempt enqueues a run for when the earliest retry is due
+(on backends that can defer). Anything else that is due (a worker died, an enqueue was lost) is
+found by the sweep (:func:`sweep`, a periodic job).
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.mail import get_connection
-from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
 
-from argus.notificationprofile import batch, pruning, yielding
-from argus.notificationprofile.matching import destinations_for_events, load_event, load_events
+from argus.incident.models import Event
+from argus.notificationprofile import deliveries
+from argus.notificationprofile.deliveries import PlannedDelivery
+from argus.notificationprofile.matching import destinations_for_events, load_events
 from argus.notificationprofile.media import get_notification_media, installed_media
 from argus.notificationprofile.media.rendering import prefetch_search_texts
-from argus.notificationprofile.models import DestinationConfig
+from argus.notificationprofile.models import Delivery, DestinationConfig
 
 logger = logging.getLogger(__name__)
 
 QUEUE_NAME = "default"
-DEFAULT_MAX_ATTEMPTS = 8
-DEFAULT_RETRY_DELAY = 10  # seconds before the 2nd attempt; doubles each time
-MAX_RETRY_DELAY = 3600
-DEFAULT_BATCH_SIZE = 50
-DEFAULT_BATCH_WINDOW = 0.5  # seconds
+#: Outcomes of sends are written to the database at least this often (so a worker killed
+#: mid-batch repeats at most this many accepted messages).
+RECORD_EVERY = 10
+
+_local = threading.local()
 
 
-def max_attempts() -> int:
-    return max(1, int(getattr(settings, "NOTIFICATION_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)))
+@task(queue_name=QUEUE_NAME)
+def process_notifications() -> int:
+    """Work on the notification records that are due; returns the number of messages attempted.
 
-
-def retry_delay(attempt: int) -> float:
-    """Seconds to wait after failed attempt number ``attempt`` (1-based): base * 2**(attempt-1)."""
-    base = float(getattr(settings, "NOTIFICATION_RETRY_DELAY", DEFAULT_RETRY_DELAY))
-    return min(
-        base * 2 ** (attempt - 1), float(getattr(settings, "NOTIFICATION_MAX_RETRY_DELAY", MAX_RETRY_DELAY))
-    )
-
-
-def deliveries_for_events(events: list) -> list[list[tuple[str, str, list[DestinationConfig]]]]:
-    """(medium slug, address, destinations) for every message each event causes (§12.4).
-
-    The events are matched together: one read of the matching tables, one destinations query.
+    A backend that runs tasks in the enqueuing thread (the immediate backend) would run the
+    follow-up this run enqueues inside it; such a nested run only asks the outer one to go on,
+    so a backlog is worked off in a loop, not a recursion.
     """
-    result = []
-    for destinations in destinations_for_events(events):
-        deliveries = []
-        for slug, medium in get_notification_media(destinations).items():
-            for address, group in medium.group_by_address(destinations).items():
-                deliveries.append((slug, address, group))
-        result.append(deliveries)
-    return result
-
-
-@task(queue_name=QUEUE_NAME, takes_context=True)
-def dispatch_event(context, event_id: int, attempt: int = 1) -> int:
-    """Match one event and send its messages; returns the number of messages attempted.
-
-    With the database backend the task first claims up to ``NOTIFICATION_BATCH_SIZE - 1`` other
-    ``dispatch_event`` tasks waiting in the queue, now and, if that is fewer, once more after
-    ``NOTIFICATION_BATCH_WINDOW`` seconds (:mod:`argus.notificationprofile.batch`), and dispatches
-    all those events together: loaded, matched and mailed in one go, each claimed task finished
-    with its own event's count. Each (medium, address) is sent on its own; one that
-    fails is handed to a :func:`deliver` task scheduled after a backoff, so it never holds back or
-    repeats the others. If matching itself fails (e.g. the database is unreachable), the
-    dispatch of each event is retried the same way. Afterwards the worker may delete old
-    finished task rows (:mod:`argus.notificationprofile.pruning`).
-
-    Before all that, a database-backend worker waits while other processes keep the machine's
-    CPUs busy, at most ``NOTIFICATION_YIELD_SECONDS`` after the task was queued
-    (:mod:`argus.notificationprofile.yielding`).
-    """
-    if not settings.SEND_NOTIFICATIONS:
+    if getattr(_local, "running", False):
+        _local.again = True
         return 0
-    queued = batch.database_backend(context.task_result) is not None  # run by a db_worker
-    if queued:
-        yielding.wait_while_cpus_busy(context.task_result.enqueued_at.timestamp())
-    claimed = batch.gather_queued_dispatches(
-        dispatch_event, context.task_result, batch_size() - 1, batch_window()
-    )
+    _local.running = True
     try:
-        counts = dispatch_events([(event_id, attempt), *((c.event_id, c.attempt) for c in claimed)])
-    except BaseException as error:
-        batch.finish_failed(claimed, error)
-        raise
-    batch.finish_successful(claimed, counts[1:])
-    if queued:
-        pruning.prune_if_due(context.task_result.backend)
-    return counts[0]
-
-
-def batch_size() -> int:
-    return max(1, int(getattr(settings, "NOTIFICATION_BATCH_SIZE", DEFAULT_BATCH_SIZE)))
-
-
-def batch_window() -> float:
-    return max(0.0, float(getattr(settings, "NOTIFICATION_BATCH_WINDOW", DEFAULT_BATCH_WINDOW)))
-
-
-def dispatch_events(pairs: list[tuple[int, int]]) -> list[int]:
-    """Dispatch each (event id, attempt); returns the number of messages attempted for each."""
-    try:
-        events = load_events([event_id for event_id, _attempt in pairs])
-        found = [events[event_id] for event_id, _attempt in pairs if event_id in events]
-        planned = dict(zip((event.pk for event in found), deliveries_for_events(found), strict=True))
-        prefetch_search_texts([events[event_id] for event_id, deliveries in planned.items() if deliveries])
-    except Exception as error:
-        for event_id, attempt in pairs:
-            _retry_later(dispatch_event, (event_id,), attempt, f"matching event {event_id}", error)
-        return [0] * len(pairs)
-    connection = _shared_mail_connection([d for deliveries in planned.values() for d in deliveries])
-    counts = []
-    try:
-        for event_id, _attempt in pairs:
-            event = events.get(event_id)
-            if event is None:
-                logger.warning("Notification: event %s no longer exists, nothing to send", event_id)
-                counts.append(0)
-                continue
-            deliveries = planned[event_id]
-            for slug, _address, destinations in deliveries:
-                sent = _send(event, slug, destinations, attempt=1, mail_connection=connection)
-                if not sent and connection is not None:
-                    # Whatever went wrong may have left the conversation unusable: the remaining
-                    # messages each open their own, as they would without sharing.
-                    _close_quietly(connection)
-                    connection = None
-            logger.debug("Notification: event %s → %d message(s)", event_id, len(deliveries))
-            counts.append(len(deliveries))
+        attempted = 0
+        while True:
+            _local.again = False
+            attempted += process_batch()
+            if not _local.again:
+                return attempted
     finally:
-        if connection is not None:
-            _close_quietly(connection)
-    return counts
+        _local.running = False
 
 
-def _shared_mail_connection(deliveries):
-    """One open mail connection for these messages, when two or more go by mail.
+def enqueue_run(*, run_after: datetime.datetime | None = None) -> bool:
+    """Enqueue a :func:`process_notifications` run (deferred if ``run_after`` and the backend can).
 
-    Returns ``None`` (each message connects on its own, and fails and retries on its own) when
-    sharing cannot help or the server cannot be reached now.
+    Errors are logged, not raised (returns ``False``): what the run would do stays due, and the
+    sweep finds it. A backend that cannot defer gets no deferred run: the sweep does the retries.
     """
-    media = installed_media()
-    by_mail = [slug for slug, _address, _destinations in deliveries if _uses_mail(media.get(slug))]
-    if len(by_mail) < 2:
-        return None
-    connection = get_connection(fail_silently=False)
     try:
-        connection.open()
+        if run_after is None:
+            process_notifications.enqueue()
+        elif process_notifications.get_backend().supports_defer:
+            process_notifications.using(run_after=run_after).enqueue()
+        else:
+            return False
     except Exception:
-        return None
-    return connection
+        logger.exception("Notification: could not enqueue a notification run; the sweep will find the work")
+        return False
+    return True
+
+
+def process_batch() -> int:
+    """One batch: match due pending events, take due deliveries, send them all; returns messages attempted."""
+    limit = deliveries.batch_size()
+    claim, rows = deliveries.claim_pending_events(limit)
+    if len(rows) == limit:
+        enqueue_run()  # more events may be waiting: another worker may start on them now
+    new = match_events(claim, rows) if rows else []
+    retry_claim, retried = deliveries.claim_due_deliveries(limit)
+    if len(retried) == limit and len(rows) < limit:
+        enqueue_run()
+    return send_all([(claim, new), (retry_claim, _load_for_sending(retried) if retried else [])])
+
+
+@dataclass
+class Sending:
+    """A delivery held by this worker, with what sending it needs."""
+
+    delivery: Delivery
+    event: Event | None
+    destinations: list[DestinationConfig]
+
+
+def match_events(claim: str, rows) -> list[Sending]:
+    """Work out the deliveries of the claimed pending events and record them (held by ``claim``)."""
+    try:
+        events = load_events([row.event_id for row in rows])
+        found = [events[row.event_id] for row in rows if row.event_id in events]
+        plans = {}
+        for event, destinations in zip(found, destinations_for_events(found), strict=True):
+            plans[event.pk] = [
+                PlannedDelivery(slug, address, group)
+                for slug, medium in get_notification_media(destinations).items()
+                for address, group in medium.group_by_address(destinations).items()
+            ]
+        prefetch_search_texts([events[event_id] for event_id, planned in plans.items() if planned])
+        recorded = deliveries.record_deliveries(claim, rows, plans)
+    except Exception as error:
+        due_again = deliveries.release_pending_events(claim, rows, error)
+        if due_again is not None:
+            enqueue_run(run_after=due_again)
+        return []
+    return [Sending(delivery, events[delivery.event_id], plan.destinations) for delivery, plan in recorded]
+
+
+def _load_for_sending(held: Sequence[Delivery]) -> list[Sending]:
+    """Events (with what rendering reads) and destinations of deliveries taken for another attempt."""
+    events = load_events(sorted({delivery.event_id for delivery in held}))
+    prefetch_search_texts(list(events.values()))
+    destination_ids = {pk for delivery in held for pk in delivery.destination_ids}
+    destinations = DestinationConfig.objects.select_related("media").in_bulk(destination_ids)
+    return [
+        Sending(
+            delivery,
+            events.get(delivery.event_id),
+            [destinations[pk] for pk in delivery.destination_ids if pk in destinations],
+        )
+        for delivery in held
+    ]
+
+
+# --- sending ---------------------------------------------------------------------------------------
+
+
+class SharedMailConnection:
+    """One SMTP conversation for the mails of a batch, opened when the first mail needs it.
+
+    If it cannot be opened, every mail of the batch fails its attempt with that error at once
+    (the relay is down: trying each mail would wait ``EMAIL_TIMEOUT`` per mail). After a failed
+    send it is closed (the conversation may be unusable) and the next mail opens it again, once.
+    """
+
+    def __init__(self, wanted: bool):
+        self.wanted = wanted
+        self.connection = None
+        self.error: Exception | None = None
+
+    def get(self):
+        """(connection or ``None``, the error that prevents opening one or ``None``)."""
+        if not self.wanted or self.error is not None:
+            return None, self.error
+        if self.connection is None:
+            connection = get_connection(fail_silently=False)
+            try:
+                connection.open()
+            except Exception as error:
+                self.error = error
+                return None, error
+            self.connection = connection
+        return self.connection, None
+
+    def discard(self) -> None:
+        if self.connection is not None:
+            _close_quietly(self.connection)
+            self.connection = None
+
+    def close(self) -> None:
+        self.discard()
 
 
 def _uses_mail(medium) -> bool:
@@ -172,53 +201,144 @@ def _close_quietly(connection) -> None:
         logger.debug("Notification: closing the shared mail connection failed", exc_info=True)
 
 
-@task(queue_name=QUEUE_NAME)
-def deliver(event_id: int, slug: str, destination_ids: list[int], attempt: int = 1) -> bool:
-    """(Re)try one message about an event to one address. Never raises: failures are rescheduled."""
-    event = load_event(event_id)
-    if event is None:
-        logger.warning("Notification: event %s no longer exists, message via %s dropped", event_id, slug)
-        return False
-    destinations = list(DestinationConfig.objects.filter(pk__in=destination_ids).select_related("media"))
-    return _send(event, slug, destinations, attempt=attempt)
+class Outcomes:
+    """Records outcomes of the sends of one claim; sent ones in groups (one ``UPDATE`` each)."""
+
+    def __init__(self, claim: str):
+        self.claim = claim
+        self.sent: list[int] = []
+        self.earliest_retry: datetime.datetime | None = None
+
+    def accepted(self, delivery: Delivery) -> None:
+        self.sent.append(delivery.pk)
+        if len(self.sent) >= RECORD_EVERY:
+            self.flush()
+
+    def attempt_failed(self, delivery: Delivery, error) -> None:
+        outcome = deliveries.mark_attempt_failed(self.claim, delivery, error)
+        if outcome.due_at is not None and (
+            self.earliest_retry is None or outcome.due_at < self.earliest_retry
+        ):
+            self.earliest_retry = outcome.due_at
+
+    def impossible(self, delivery: Delivery, reason: str) -> None:
+        deliveries.mark_failed(self.claim, delivery, reason)
+
+    def flush(self) -> None:
+        deliveries.mark_sent(self.sent)
+        self.sent = []
 
 
-def _send(event, slug: str, destinations: list, *, attempt: int, mail_connection=None) -> bool:
-    medium = installed_media().get(slug)
-    if medium is None:
-        logger.error("Notification: medium %r is not installed, message for event %s dropped", slug, event.pk)
-        return False
-    if not destinations:
-        return False
-    kwargs = {"connection": mail_connection} if mail_connection is not None and _uses_mail(medium) else {}
-    try:
-        return bool(medium.send(event, destinations, **kwargs))
-    except Exception as error:
-        address = medium.get_address(destinations[0])
-        _schedule_retry(event.pk, slug, [d.pk for d in destinations], attempt, address, error)
-        return False
-
-
-def _schedule_retry(event_id, slug, destination_ids, attempt, address, error) -> None:
-    what = f"{slug} to {address!r} about event {event_id}"
-    _retry_later(deliver, (event_id, slug, destination_ids), attempt, what, error)
-
-
-def _retry_later(task_to_retry, args: tuple, attempt: int, what: str, error: Exception) -> None:
-    """Enqueue ``task_to_retry(*args, attempt + 1)`` after the backoff, or log that we give up."""
-    limit = max_attempts()
-    if attempt >= limit:
-        logger.error("Notification: %s failed %d times, giving up: %s", what, attempt, error)
-        return
-    if not task_to_retry.get_backend().supports_defer:
-        logger.error("Notification: %s failed (%s); the task backend cannot retry later", what, error)
-        return
-    delay = retry_delay(attempt)
-    logger.warning(
-        "Notification: %s failed (attempt %d/%d): %s; retrying in %ss", what, attempt, limit, error, delay
+def send_all(batches: list[tuple[str, list[Sending]]]) -> int:
+    """Send every held delivery; record each outcome. Returns the number of messages attempted."""
+    media = installed_media()
+    mails = sum(
+        1 for _claim, items in batches for item in items if _uses_mail(media.get(item.delivery.medium))
     )
-    run_after = timezone.now() + datetime.timedelta(seconds=delay)
+    shared = SharedMailConnection(wanted=mails >= 2)
+    attempted = 0
+    earliest_retry = None
     try:
-        task_to_retry.using(run_after=run_after).enqueue(*args, attempt + 1)
+        for claim, items in batches:
+            outcomes = Outcomes(claim)
+            try:
+                attempted += _send_held(claim, items, media, shared, outcomes)
+            finally:
+                outcomes.flush()
+            if outcomes.earliest_retry and (
+                earliest_retry is None or outcomes.earliest_retry < earliest_retry
+            ):
+                earliest_retry = outcomes.earliest_retry
+    finally:
+        shared.close()
+    if earliest_retry is not None:
+        enqueue_run(run_after=earliest_retry)
+    return attempted
+
+
+def _send_held(
+    claim: str, items: list[Sending], media, shared: SharedMailConnection, outcomes: Outcomes
+) -> int:
+    lease = deliveries.lease().total_seconds()
+    renew_at = time.monotonic() + lease / 2
+    attempted = 0
+    queue = list(items)
+    while queue:
+        if time.monotonic() >= renew_at:
+            # A slow batch (a relay that answers slowly): keep what is left, unless another worker
+            # took it over meanwhile (this one was stalled past its lease).
+            outcomes.flush()
+            still_held = deliveries.renew_lease(claim, [item.delivery.pk for item in queue])
+            queue = [item for item in queue if item.delivery.pk in still_held]
+            renew_at = time.monotonic() + lease / 2
+            continue
+        attempted += 1
+        send_one(queue.pop(0), media, shared, outcomes)
+    return attempted
+
+
+def send_one(item: Sending, media, shared: SharedMailConnection, outcomes: Outcomes) -> None:
+    delivery = item.delivery
+    medium = media.get(delivery.medium)
+    if medium is None:
+        outcomes.impossible(delivery, f"The medium {delivery.medium!r} is not installed.")
+        return
+    if item.event is None:  # deleted meanwhile (its deliveries go with it)
+        return
+    destinations = [d for d in item.destinations if medium.get_address(d) == delivery.address]
+    if not destinations:
+        outcomes.impossible(delivery, "No destination has this address any more.")
+        return
+    kwargs = {}
+    if _uses_mail(medium):
+        connection, error = shared.get()
+        if error is not None:
+            outcomes.attempt_failed(delivery, error)
+            return
+        if connection is not None:
+            kwargs["connection"] = connection
+    if getattr(medium, "ACCEPTS_MESSAGE_ID", False):
+        kwargs["message_id"] = str(delivery.message_id)
+    try:
+        sent = medium.send(item.event, destinations, **kwargs)
+    except Exception as error:
+        if "connection" in kwargs:
+            shared.discard()
+        outcomes.attempt_failed(delivery, error)
+        return
+    if sent:
+        outcomes.accepted(delivery)
+    else:
+        outcomes.impossible(delivery, "The medium sent nothing (see the worker's log).")
+
+
+# --- the sweep (a periodic job) --------------------------------------------------------------------
+
+_last_sweep_run = None
+
+
+def sweep() -> bool:
+    """Enqueue a run if any record is due (left by a dead worker, a lost enqueue, a retry).
+
+    Idempotent: while the run it enqueued last is still waiting (backends that report results),
+    it enqueues no other. Returns whether it enqueued one.
+    """
+    global _last_sweep_run
+    if not deliveries.work_is_due():
+        return False
+    waiting = _last_sweep_run
+    if waiting is not None:
+        try:
+            waiting.refresh()
+        except Exception:
+            waiting = None
+        if waiting is not None and waiting.status == TaskResultStatus.READY:
+            return False
+    try:
+        _last_sweep_run = process_notifications.enqueue()
     except Exception:
-        logger.exception("Notification: could not schedule the retry of %s", what)
+        logger.exception("Notification: the sweep could not enqueue a notification run")
+        return False
+    if not process_notifications.get_backend().supports_get_result:
+        _last_sweep_run = None
+    return True

@@ -53,6 +53,7 @@ from argus.incident.services import (
     incident_update,
 )
 from argus.incident.tags import InvalidTag, parse_tag
+from argus.notificationprofile.delivery_admin import incident_deliveries_link
 from argus.util.datetime_utils import INFINITY, INFINITY_REPR, is_infinite
 
 #: A search word matching more tags than this only searches the first ones (and the text fields).
@@ -169,6 +170,7 @@ class IncidentAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
         "details_url",
     ]
     raw_id_fields = ["source"]
+    readonly_fields = ["notifications"]
     list_per_page = 100
     show_full_result_count = False  # a COUNT(*) over a million rows on every page is not worth it
     refusal_fields = {
@@ -240,6 +242,10 @@ class IncidentAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
     @admin.display(description="Shown", boolean=True)
     def shown_display(self, incident):
         return incident.open and not incident.acked
+
+    @admin.display(description="Notifications")
+    def notifications(self, incident):
+        return incident_deliveries_link(incident)
 
     # --- saving through the services ---
 

@@ -140,10 +140,10 @@ def send_notification(destinations: Iterable, *events) -> None:
 
 
 def background_send_notification(destinations: Iterable, *events) -> None:
-    """Queue the events for dispatch (matching happens again in the worker)."""
-    from argus.notificationprofile.dispatch import enqueue_now
+    """Record the events for notification (matching happens again in the worker)."""
+    from argus.notificationprofile.dispatch import enqueue_after_commit
 
-    enqueue_now([event.pk for event in events])
+    enqueue_after_commit([event.pk for event in events])
 
 
 def send_notifications_to_users(*events, send=None) -> None:

@@ -3,8 +3,9 @@
 A medium is a class named in ``settings.MEDIA_PLUGINS``. It validates the settings of its
 destinations, labels them, tells which *address* a destination points at (messages are
 de-duplicated by address, across users) and sends a message about an event. Sending is called by
-the notification task once per (event, medium, address), so a plugin may raise on failure: the task
-logs it and retries later without repeating the other addresses of the same event.
+the notification worker once per delivery, i.e. per (event, medium, address), so a plugin may
+raise on failure: the worker records the error and retries later without repeating the other
+addresses of the same event.
 
 A minimal webhook medium::
 
@@ -25,10 +26,14 @@ A minimal webhook medium::
         def get_address(cls, destination):
             return destination.settings["url"]
 
+        ACCEPTS_MESSAGE_ID = True
+
         @classmethod
         def send(cls, event, destinations, **kwargs):
+            headers = {"X-Argus-Delivery": kwargs.get("message_id", "")}
             for url in cls.get_relevant_addresses(destinations):
-                httpx.post(url, json={"event": event.pk, "type": event.type}).raise_for_status()
+                httpx.post(url, json={"event": event.pk, "type": event.type}, headers=headers,
+                           timeout=10).raise_for_status()
             return True
 """
 
@@ -51,8 +56,13 @@ class NotificationMedium(ABC):
     MEDIA_NAME: str = ""
     MEDIA_JSON_SCHEMA: dict = {}
     #: True when ``send`` accepts ``connection=``: an open Django mail connection shared by the
-    #: messages of one event (see ``tasks.dispatch_event``); without it, ``send`` opens its own.
+    #: messages of a batch (see ``argus.notificationprofile.tasks``); without it, ``send`` opens its own.
     ACCEPTS_MAIL_CONNECTION: bool = False
+    #: True when ``send`` accepts ``message_id=``: the id of the delivery record (a UUID string),
+    #: the same on every attempt at this message. Put it where receivers can drop duplicates (the
+    #: email ``Message-ID``, a webhook's delivery id): a worker that dies after the medium
+    #: accepted a message but before that was recorded sends it once more.
+    ACCEPTS_MESSAGE_ID: bool = False
 
     class NotDeletableError(Exception):
         """The destination cannot be deleted; ``str(error)`` is the user-facing reason."""
@@ -108,7 +118,9 @@ class NotificationMedium(ABC):
     def send(cls, event: Event, destinations: Iterable[DestinationConfig], **kwargs: Any) -> bool:
         """Send one message per relevant address about ``event``; False if nothing was sent.
 
-        Raise on delivery failure (e.g. SMTP errors): the caller logs and retries.
+        Raise on delivery failure (e.g. SMTP errors): the caller records it and retries. The worker
+        passes ``connection=`` and ``message_id=`` only to media that say they accept them
+        (:attr:`ACCEPTS_MAIL_CONNECTION`, :attr:`ACCEPTS_MESSAGE_ID`).
         """
 
     # --- deletion and update ----------------------------------------------------------------------

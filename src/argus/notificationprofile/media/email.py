@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from email.generator import BytesGenerator
 from email.policy import Compat32
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 from typing import Any
 
 from django import forms
@@ -62,8 +62,25 @@ def rendered_email(event: Event) -> tuple[str, str, str]:
 _PLACEHOLDER = "to@prepared.invalid"
 
 
+def message_id_header(message_id: str | None) -> str:
+    """The ``Message-ID`` of a notification: from its delivery's id when given, else a fresh one.
+
+    The domain is the one of ``DEFAULT_FROM_EMAIL`` (not the worker's host name), so every attempt
+    at a message, by whatever worker, carries the same header and receivers can drop duplicates.
+    """
+    if not message_id:
+        return make_msgid(domain=DNS_NAME)
+    return f"<{message_id}@{_sender_domain(settings.DEFAULT_FROM_EMAIL)}>"
+
+
+@functools.lru_cache(maxsize=64)
+def _sender_domain(from_email: str) -> str:
+    domain = parseaddr(from_email)[1].rpartition("@")[2].strip().strip("<>")
+    return domain if domain and domain.isascii() and " " not in domain else "argus.invalid"
+
+
 def email_message(
-    subject: str, text: str, html: str, address: str, connection=None
+    subject: str, text: str, html: str, address: str, connection=None, message_id: str | None = None
 ) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=subject,
@@ -71,6 +88,7 @@ def email_message(
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address],
         connection=connection,
+        headers={"Message-ID": message_id_header(message_id)} if message_id else None,
     )
     message.attach_alternative(html, "text/html")
     return message
@@ -135,13 +153,13 @@ class PreparedMail:
         if self.usable:
             self.to_index, self.id_index = names.index(b"to"), names.index(b"message-id")
 
-    def data_for(self, address: str) -> bytes | None:
+    def data_for(self, address: str, message_id: str | None = None) -> bytes | None:
         """The message bytes for ``address``, or ``None`` when it needs Django's own building."""
         if not self.usable or not _PLAIN_HEADERS.is_plain("To", address):
             return None
         headers = list(self.headers)
         headers[self.to_index] = _header_line("To", address)
-        headers[self.id_index] = _header_line("Message-ID", make_msgid(domain=DNS_NAME))
+        headers[self.id_index] = _header_line("Message-ID", message_id_header(message_id))
         return b"\r\n".join(headers) + self.body
 
 
@@ -175,14 +193,16 @@ def _envelope_address(address: str, encoding: str) -> str:
     return sanitize_address(address, encoding)
 
 
-def _send_prepared(connection: SMTPBackend, event: Event, addresses: list[str]) -> bool | None:
+def _send_prepared(
+    connection: SMTPBackend, event: Event, addresses: list[str], message_id: str | None = None
+) -> bool | None:
     """Send over Django's SMTP backend as it would, with the prepared bytes; ``None``: cannot.
 
     The backend's own lock is not taken: a worker sends from one thread, and the connection it
     passes is its own.
     """
     prepared = prepared_mail(event)
-    payloads = [prepared.data_for(address) for address in addresses]
+    payloads = [prepared.data_for(address, message_id) for address in addresses]
     if any(data is None for data in payloads):
         return None
     encoding = settings.DEFAULT_CHARSET
@@ -269,6 +289,7 @@ class EmailNotification(AddressMedium):
     ADDRESS_KEY = EMAIL_ADDRESS
     MEDIA_SLUG = EMAIL_MEDIA_SLUG
     ACCEPTS_MAIL_CONNECTION = True
+    ACCEPTS_MESSAGE_ID = True
     MEDIA_NAME = EMAIL_MEDIA_NAME
     MEDIA_JSON_SCHEMA = {
         "title": "Email Settings",
@@ -335,11 +356,16 @@ class EmailNotification(AddressMedium):
         addresses = sorted(cls.get_relevant_addresses(destinations) - {""})
         if not addresses:
             return False
+        # One message id names one message: with several addresses (a direct call, not the
+        # worker's one delivery per address) each gets its own.
+        message_id = kwargs.get("message_id") if len(addresses) == 1 else None
         connection = kwargs.get("connection") or get_connection(fail_silently=False)
         if isinstance(connection, SMTPBackend):
-            sent = _send_prepared(connection, event, addresses)
+            sent = _send_prepared(connection, event, addresses, message_id)
             if sent is not None:
                 return sent
         parts = rendered_email(event)
-        connection.send_messages([email_message(*parts, address, connection) for address in addresses])
+        connection.send_messages(
+            [email_message(*parts, address, connection, message_id=message_id) for address in addresses]
+        )
         return True

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from argus.incident.models import Event
 from argus.notificationprofile.choices import SMS_MEDIA_NAME, SMS_MEDIA_SLUG
 from argus.notificationprofile.media.base import AddressMedium
+from argus.notificationprofile.media.email import message_id_header
 from argus.notificationprofile.models import DestinationConfig
 from argus.util.phonenumbers import normalize_phone_number
 
@@ -26,6 +27,7 @@ class SMSNotification(AddressMedium):
     ADDRESS_KEY = PHONE_NUMBER
     MEDIA_SLUG = SMS_MEDIA_SLUG
     ACCEPTS_MAIL_CONNECTION = True
+    ACCEPTS_MESSAGE_ID = True
     MEDIA_NAME = SMS_MEDIA_NAME
     MEDIA_JSON_SCHEMA = {
         "title": "SMS Settings",
@@ -79,6 +81,8 @@ class SMSNotification(AddressMedium):
         if not numbers:
             return False
         connection = kwargs.get("connection") or get_connection(fail_silently=False)
+        message_id = kwargs.get("message_id") if len(numbers) == 1 else None
+        headers = {"Message-ID": message_id_header(message_id)} if message_id else None
         for number in numbers:
             # Stops at the first failure (the exception propagates to the caller, which retries).
             EmailMessage(
@@ -87,5 +91,6 @@ class SMSNotification(AddressMedium):
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[gateway],
                 connection=connection,
+                headers=headers,
             ).send()
         return True

@@ -35,6 +35,13 @@ def get_int_env(name, default=None):
     return int(value.strip())
 
 
+def get_float_env(name, default=None):
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return float(value.strip())
+
+
 def get_json_env(name, default=None):
     value = os.environ.get(name)
     if value is None or not value.strip():

@@ -14,6 +14,7 @@ from social_core.pipeline import DEFAULT_AUTH_PIPELINE
 from argus.site import extra_apps
 from argus.site.settings._env import (
     get_bool_env,
+    get_float_env,
     get_int_env,
     get_json_env,
     get_str_env,
@@ -248,17 +249,37 @@ DEFAULT_EMAIL_MEDIA = "argus.notificationprofile.media.email.EmailNotification"
 DEFAULT_SMS_MEDIA = "argus.notificationprofile.media.sms_as_email.SMSNotification"
 SMS_GATEWAY_ADDRESS = get_str_env("ARGUS_SMS_GATEWAY_ADDRESS", None)
 ARGUS_FALLBACK_FILTER = {}
-NOTIFICATION_MAX_ATTEMPTS = get_int_env("ARGUS_NOTIFICATION_MAX_ATTEMPTS", 8)
-# Events one running dispatch task may take from the queue and send together (batch.py).
+# Delivery (argus.notificationprofile.deliveries, docs/notifications.md): attempts per message,
+# first one included, and the backoff between them (seconds, doubling from RETRY_DELAY up to MAX).
+NOTIFICATION_MAX_ATTEMPTS = get_int_env("ARGUS_NOTIFICATION_MAX_ATTEMPTS", 12)
+NOTIFICATION_RETRY_DELAY = get_float_env("ARGUS_NOTIFICATION_RETRY_DELAY_SECONDS", 10)
+NOTIFICATION_MAX_RETRY_DELAY = get_float_env("ARGUS_NOTIFICATION_MAX_RETRY_DELAY_SECONDS", 3600)
+# Seconds a worker holds what it took; what a dead worker held is taken again after it.
+NOTIFICATION_LEASE = get_float_env("ARGUS_NOTIFICATION_LEASE_SECONDS", 30)
+# Seconds between two sweeps (the periodic job that re-enqueues work left due).
+NOTIFICATION_SWEEP_INTERVAL = get_float_env("ARGUS_NOTIFICATION_SWEEP_SECONDS", 15)
+# Events one run of the worker matches, and deliveries it sends, at a time.
 NOTIFICATION_BATCH_SIZE = get_int_env("ARGUS_NOTIFICATION_BATCH_SIZE", 50)
-# ... and how long (seconds) a dispatch that found fewer waits once for more to arrive.
+# A server process wakes the workers at most once per window (seconds); 0: once per commit.
 NOTIFICATION_BATCH_WINDOW = get_int_env("ARGUS_NOTIFICATION_BATCH_WINDOW_MS", 500) / 1000
-# While other processes use this share of the CPUs, a worker holds notifications back (yielding.py)
-NOTIFICATION_YIELD_CPU = get_int_env("ARGUS_NOTIFICATION_YIELD_CPU_PERCENT", 80) / 100
-# ... for at most this many seconds after the event; 0: never hold back.
-NOTIFICATION_YIELD_SECONDS = get_int_env("ARGUS_NOTIFICATION_YIELD_SECONDS", 30)
-# Days a finished task row is kept before a worker deletes it (pruning.py); 0: never.
+# Days the delivery log is kept (prune_notification_deliveries); 0: forever.
+NOTIFICATION_LOG_RETENTION_DAYS = get_float_env("ARGUS_NOTIFICATION_LOG_RETENTION_DAYS", 30)
+# Days a finished task row is kept (prune_db_task_results, a periodic job); 0: forever.
 TASK_RESULT_RETENTION_DAYS = get_int_env("ARGUS_TASK_RESULT_RETENTION_DAYS", 7)
+
+# Periodic jobs: `manage.py run_periodic_jobs` runs each management command (with its arguments)
+# every so many seconds (argus.util.periodic); each is idempotent and can run from cron instead.
+PERIODIC_JOBS = [
+    (NOTIFICATION_SWEEP_INTERVAL, ["sweep_notifications"]),
+    (3600, ["prune_notification_deliveries"]),
+]
+if TASK_RESULT_RETENTION_DAYS:  # django-tasks-db's own command; drop it with another task backend
+    PERIODIC_JOBS.append(
+        (
+            3600,
+            ["prune_db_task_results", "--queue-name", "*", "--min-age-days", str(TASK_RESULT_RETENTION_DAYS)],
+        )
+    )
 
 # Incidents
 INDELIBLE_INCIDENTS = get_bool_env("ARGUS_INDELIBLE_INCIDENTS", True)

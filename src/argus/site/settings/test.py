@@ -22,6 +22,5 @@ if not get_str_env("DATABASE_URL"):
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}  # noqa: F405
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-NOTIFICATION_BATCH_WINDOW = 0  # tests that run db_worker see the queue as it is (test_batch sets it)
-NOTIFICATION_YIELD_SECONDS = 0  # a busy test machine must not hold mails back (test_yielding sets it)
+NOTIFICATION_BATCH_WINDOW = 0  # one run per commit: tests that run db_worker see the queue as it is
 LOGGING["loggers"]["argus"]["level"] = "WARNING"  # noqa: F405
