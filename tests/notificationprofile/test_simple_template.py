@@ -11,8 +11,8 @@ from django.utils.safestring import mark_safe
 
 from argus.incident import services
 from argus.notificationprofile.media.email import HTML_TEMPLATE, rendered_email
-from argus.notificationprofile.media.rendering import html_fields, notification_subject
 from argus.notificationprofile.media.simple_template import compile_simple, render_simple, render_template
+from argus.notificationprofile.rendering import html_fields, notification_subject
 from tests.factories import SourceSystemFactory, SourceUserFactory
 
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")

@@ -1,4 +1,4 @@
-"""User admin (auth.md §6): Django's user admin with the Preferences inline.
+"""User admin: Django's user admin with the Preferences inline.
 
 Users added or changed here are saved by ``services.user_save``, which gives a new user its
 notification defaults and moves the synced email destination along with a changed email.

@@ -1,4 +1,4 @@
-"""API authentication (auth.md §2): expiring DRF tokens first, then knox tokens, then sessions."""
+"""API authentication: expiring DRF tokens first, then knox tokens, then sessions."""
 
 from datetime import timedelta
 

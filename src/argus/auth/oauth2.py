@@ -1,4 +1,4 @@
-"""OAuth2 login backends (auth.md §5).
+"""OAuth2 login backends.
 
 ``DataportenFeideOAuth2`` logs people in with Feide through Dataporten. Its three provider URLs
 are the settings ``SOCIAL_AUTH_DATAPORTEN_FEIDE_AUTHORIZATION_URL``, ``..._ACCESS_TOKEN_URL`` and

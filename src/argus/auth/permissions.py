@@ -1,4 +1,4 @@
-"""Permission classes of the API (auth.md §3).
+"""Permission classes of the API.
 
 ``IsAuthenticated`` is the default of every API view (settings). These add the rules for source
 systems (superusers write, anyone reads) and for user-owned objects (phone numbers, notification

@@ -1,4 +1,4 @@
-"""State changes for users, their tokens and v1 phone numbers (auth.md §4).
+"""State changes for users, their tokens and v1 phone numbers.
 
 Every view, command and admin action that creates or changes a user, replaces a DRF token or
 writes a phone number goes through these functions, so the rules (every user has the notification

@@ -1,4 +1,4 @@
-"""OAuth2 login URLs, mounted at /oidc/ with namespace ``social`` (auth.md §5)."""
+"""OAuth2 login URLs, mounted at /oidc/ with namespace ``social``."""
 
 from django.urls import path
 from social_django import views as social_views

@@ -1,4 +1,4 @@
-"""Site-level login views: /login-methods/ and the OAuth2 flow under /oidc/ (auth.md §4.7, §5)."""
+"""Site-level login views: /login-methods/ and the OAuth2 flow under /oidc/."""
 
 import logging
 

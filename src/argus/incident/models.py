@@ -1,4 +1,4 @@
-"""Incidents, tags, events, acknowledgements and source systems (incidents.md §1).
+"""Incidents, tags, events, acknowledgements and source systems.
 
 Models hold fields, constraints and small properties. Every state change goes through
 ``argus.incident.services``; reads with annotations live in ``argus.incident.queries``.
@@ -182,7 +182,7 @@ class Incident(models.Model):
 
     @property
     def pp_details_url(self) -> str:
-        """The details URL, joined onto the source's base URL when it is relative (§1.4)."""
+        """The details URL, joined onto the source's base URL when it is relative."""
         details_url = (self.details_url or "").strip()
         if not details_url:
             return ""

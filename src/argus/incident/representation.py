@@ -1,4 +1,4 @@
-"""JSON shapes of incidents, events, acks and sources (incidents.md §2), as plain dicts.
+"""JSON shapes of incidents, events, acks and sources, as plain dicts.
 
 Built by hand rather than with nested DRF serializers: list pages of hundreds of incidents are
 rendered by these functions, and they are what the websocket pushes, so they must be fast and

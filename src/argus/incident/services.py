@@ -184,7 +184,7 @@ def _add_tag_relations(
 
 
 def _append_search_text(incident: Incident, description: str) -> bool:
-    """Keep ``search_text`` holding every distinct event description (incidents.md §1.9)."""
+    """Keep ``search_text`` holding every distinct event description."""
     if description and description not in incident.search_text:
         incident.search_text = f"{incident.search_text} {description}"
         return True
@@ -543,7 +543,7 @@ def event_create(
     description: str = "",
     acks_url: str | None = None,
 ) -> Event:
-    """POST <pk>/events/: the per-actor type rule, then the state rule (incidents.md §4.10).
+    """POST <pk>/events/: the per-actor type rule, then the state rule.
 
     Source systems may record events that break the state rule; they are stored without changing
     the incident. End users get :class:`EventNotAllowed`.
@@ -674,7 +674,7 @@ def bulk_acknowledgement_create(
 def bulk_event_create(
     *, incidents: list[Incident], actor, type: str, timestamp, description: str = ""
 ) -> dict[int, Event]:
-    """One event per incident; CLO closes the open ones, REO reopens the closed ones (§4.16)."""
+    """One event per incident; CLO closes the open ones, REO reopens the closed ones."""
     now = timezone.now()
     ids = [incident.pk for incident in incidents]
     with transaction.atomic():

@@ -1,4 +1,4 @@
-"""Incidents that warn about expiring source-system tokens (auth.md §7, operations.md §1.7).
+"""Incidents that warn about expiring source-system tokens.
 
 Argus itself (source ``argus``) raises one open incident per source system whose classic DRF token
 expires within a number of days, and ends it (END event by ``argus``) once the token no longer runs

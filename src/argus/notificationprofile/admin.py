@@ -1,4 +1,4 @@
-"""Admin for timeslots, filters, media, destinations and notification profiles (operations.md §5).
+"""Admin for timeslots, filters, media, destinations and notification profiles.
 
 Saves, deletions and the activation actions go through :mod:`argus.notificationprofile.services`,
 the same rules as the API: a filter in use, or a destination its medium will not delete, is not
@@ -40,7 +40,7 @@ AROUND_THE_CLOCK_END = datetime.time(23, 59)
 
 
 def recurrence_text(recurrence: TimeRecurrence) -> str:
-    """``"HH:MM-HH:MM on Monday, Tuesday and Friday"``, ``"around the clock, every day"``, ``"24/7"`` (§1.2)."""
+    """``"HH:MM-HH:MM on Monday, Tuesday and Friday"``, ``"around the clock, every day"``, ``"24/7"``."""
     around_the_clock = recurrence.start <= AROUND_THE_CLOCK_START and recurrence.end >= AROUND_THE_CLOCK_END
     every_day = len(set(recurrence.days or ())) == 7
     if around_the_clock and every_day:

@@ -11,7 +11,7 @@ class NotificationprofileConfig(AppConfig):
 
     def ready(self):
         from argus.notificationprofile import checks  # noqa: F401  (registers the system checks)
-        from argus.notificationprofile.media import sync_media_after_migrate
+        from argus.notificationprofile.plugins import sync_media_after_migrate
         from argus.notificationprofile.signals import user_saved
 
         # Users written outside our services (createsuperuser, a shell): see signals.py.

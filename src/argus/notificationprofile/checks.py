@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
 from argus.notificationprofile.filterblob import InvalidFilterBlob, validate_filter_blob
-from argus.notificationprofile.media import load_plugin
+from argus.notificationprofile.plugins import load_plugin
 
 
 @register(Tags.compatibility)

@@ -1,4 +1,4 @@
-"""Filter blobs: the JSON object stored in ``Filter.filter`` (notifications.md §1.3, §4, §5).
+"""Filter blobs: the JSON object stored in ``Filter.filter``.
 
 This module only knows the *shape* of a blob: which keys exist, which values they accept, how a blob
 is rendered and how the legacy v1 ``filter_string`` maps onto it. What a blob *means* (which
@@ -30,14 +30,14 @@ STATEFUL = "stateful"
 MAXLEVEL = "maxlevel"
 EVENT_TYPES = "event_types"
 
-#: Output key order of a blob in the API (§4).
+#: Output key order of a blob in the API.
 BLOB_KEYS = (SOURCE_SYSTEM_IDS, TAGS, OPEN, ACKED, STATEFUL, MAXLEVEL, EVENT_TYPES)
 #: Keys that are always rendered, ``null`` when absent.
 ALWAYS_RENDERED_KEYS = (OPEN, ACKED, STATEFUL, MAXLEVEL)
 TRISTATE_KEYS = (OPEN, ACKED, STATEFUL)
 LIST_KEYS = (SOURCE_SYSTEM_IDS, TAGS, EVENT_TYPES)
 
-#: The only keys a v1 ``filter_string`` may (and must) contain (§5).
+#: The only keys a v1 ``filter_string`` may (and must) contain.
 FILTER_STRING_KEYS = (SOURCE_SYSTEM_IDS, TAGS)
 
 
@@ -173,7 +173,7 @@ def _plain(detail):
 
 
 def represent_filter_blob(blob: Mapping | None, *, with_event_types: bool = True) -> dict:
-    """The API rendering of a stored blob (§4): fixed key order, tri-states and maxlevel always present."""
+    """The API rendering of a stored blob: fixed key order, tri-states and maxlevel always present."""
     blob = blob or {}
     rendered = {}
     for key in BLOB_KEYS:
@@ -187,7 +187,7 @@ def represent_filter_blob(blob: Mapping | None, *, with_event_types: bool = True
 
 
 def is_empty_blob(blob: Mapping | None) -> bool:
-    """True when no key would select anything (§11.1 step 1): such a blob matches nothing."""
+    """True when no key would select anything: such a blob matches nothing."""
     blob = blob or {}
     if any(blob.get(key) is not None for key in TRISTATE_KEYS):
         return False
@@ -207,7 +207,7 @@ def source_ids_of(blob: Mapping) -> list[int]:
 def tags_by_key(tags) -> dict[str, set[str]] | None:
     """Group filter tags by key (OR within a key, AND across keys). None if any tag is malformed.
 
-    Blobs may hold tags without a delimiter (the API stores them, §4); they simply match nothing.
+    Blobs may hold tags without a delimiter (the API stores them); they simply match nothing.
     Only the split is checked: a tag breaking the other rules names no stored tag anyway.
     """
     grouped: dict[str, set[str]] = {}
@@ -220,7 +220,7 @@ def tags_by_key(tags) -> dict[str, set[str]] | None:
     return grouped
 
 
-# --- v1 filter_string (§5) ---------------------------------------------------------------------
+# --- v1 filter_string ---------------------------------------------------------------------
 
 
 def filter_string_for_blob(blob: Mapping | None) -> str:
@@ -276,7 +276,7 @@ def parse_filter_string(text) -> dict:
 
 
 def combine_v1_blob(*, filter_blob: dict | None, filter_string_blob: dict | None, current: dict | None):
-    """The stored blob after a v1 write (§5 "Combination").
+    """The stored blob after a v1 write of ``filter`` and/or ``filter_string``.
 
     ``filter_blob`` is the validated ``filter`` (v1 rules) or None when absent; ``filter_string_blob``
     the parsed ``filter_string`` or None; ``current`` the stored blob (None on create).

@@ -5,21 +5,21 @@ incidents (all on the database, :func:`incidents_for_blob`) and by notification 
 incident in memory, :func:`incident_matches_blob`). Both forms implement the same rules, kept equal
 by a table test that runs every case both ways, so what a user previews is what gets sent:
 
-* an *empty* blob selects nothing (notifications.md §11.1 step 1);
+* an *empty* blob selects nothing;
 * ``sourceSystemIds``: the incident's source is one of them;
 * ``tags``: grouped by key, at least one value per key is on the incident (OR within a key, AND
   across keys); a tag without ``=`` can never match;
-* ``open`` / ``acked`` / ``stateful``: ``true`` and ``false`` both mean what they say (§16.2);
+* ``open`` / ``acked`` / ``stateful``: ``true`` and ``false`` both mean what they say;
   stateless incidents are neither open nor closed;
 * ``maxlevel``: ``level <= maxlevel``;
-* ``event_types`` does not restrict incidents, only which events of a profile notify (§12.3).
+* ``event_types`` does not restrict incidents, only which events of a profile notify.
 
 Keys a filter leaves unset are taken from the ``ARGUS_FALLBACK_FILTER`` setting (default ``{}``).
 
-Dispatch (§12.3 with §16.1): an active profile fires for event E on incident I when E's timestamp,
+Dispatch: an active profile fires for event E on incident I when E's timestamp,
 in the server time zone, is inside the profile's timeslot, *every* filter of the profile matches I,
 and at least one filter has no ``event_types`` or lists E's type. The profile-incidents endpoint
-instead takes the *union* of the profile's filters (§11.2).
+instead takes the *union* of the profile's filters.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ from argus.notificationprofile.models import (
     TimeRecurrence,
 )
 
-#: Event types that never notify (§12.2, §16.5).
+#: Event types that never notify.
 NON_NOTIFYING_EVENT_TYPES = frozenset({EventType.INCIDENT_CHANGE})
 
 
@@ -87,7 +87,7 @@ def effective_blob(blob: Mapping | None, fallback: Mapping | None = None) -> dic
 
 
 def incidents_for_blob(queryset: QuerySet, blob: Mapping | None, *, now=None) -> QuerySet:
-    """The incidents of ``queryset`` a blob selects (§11.1), as a filtered queryset."""
+    """The incidents of ``queryset`` a blob selects, as a filtered queryset."""
     blob = effective_blob(blob)
     if is_empty_blob(blob):
         return queryset.none()
@@ -133,7 +133,7 @@ def incidents_for_filter(queryset: QuerySet, filter_obj: Filter) -> QuerySet:
 
 
 def incidents_for_profile(queryset: QuerySet, profile: NotificationProfile) -> QuerySet:
-    """Union over the profile's filters (§11.2; timeslot and ``active`` are ignored)."""
+    """Union over the profile's filters (timeslot and ``active`` are ignored)."""
     now = timezone.now()
     fallback = fallback_filter()
     condition = None
@@ -258,7 +258,7 @@ def local_moment(moment: datetime.datetime) -> datetime.datetime:
 
 
 def recurrence_contains(recurrence: TimeRecurrence, local: datetime.datetime) -> bool:
-    """Weekday in ``days`` and ``start <= time <= end``, both bounds inclusive (§1.2)."""
+    """Weekday in ``days`` and ``start <= time <= end``, both bounds inclusive."""
     return (
         local.isoweekday() in (recurrence.days or ()) and recurrence.start <= local.time() <= recurrence.end
     )
@@ -273,7 +273,7 @@ def timeslot_contains(timeslot, moment: datetime.datetime) -> bool:
 
 
 def blobs_fire(blobs: Sequence, facts: IncidentFacts, event_type: str, *, fallback=None) -> bool:
-    """A profile's filter blobs fire: AND for the incident, OR for the event type (§12.3); none never fire."""
+    """A profile's filter blobs fire: AND for the incident, OR for the event type; none never fire."""
     if not blobs:
         return False
     if not all(incident_matches_blob(facts, blob, fallback=fallback) for blob in blobs):
@@ -426,7 +426,7 @@ def load_events(event_ids: Sequence[int]) -> dict[int, Event]:
 
 
 def profiles_for_event(event: Event, *, now=None) -> list[NotificationProfile]:
-    """Every active profile (any user) that fires for ``event`` (§12.3 with §16.1/§16.2), pk order."""
+    """Every active profile (any user) that fires for ``event`` by the dispatch rules, pk order."""
     ids = firing_profile_ids(event, now=now)
     if not ids:
         return []
@@ -439,7 +439,7 @@ def profiles_for_event(event: Event, *, now=None) -> list[NotificationProfile]:
 
 
 def destinations_for_event(event: Event, *, now=None) -> list[DestinationConfig]:
-    """All destinations of all firing profiles, once each, in pk order (§12.4).
+    """All destinations of all firing profiles, once each, in pk order.
 
     Per-address de-duplication (across users) is done by each medium.
     """

@@ -1,4 +1,4 @@
-"""Timeslots, filters, media, destinations and notification profiles (notifications.md §1)."""
+"""Timeslots, filters, media, destinations and notification profiles."""
 
 import datetime
 import uuid

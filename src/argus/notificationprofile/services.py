@@ -49,8 +49,6 @@ from argus.notificationprofile.errors import (
     TimeslotNameTaken,
     TimeslotNotOwned,
 )
-from argus.notificationprofile.media import installed_media
-from argus.notificationprofile.media.base import NotificationMedium
 from argus.notificationprofile.models import (
     DestinationConfig,
     Filter,
@@ -59,6 +57,7 @@ from argus.notificationprofile.models import (
     TimeRecurrence,
     Timeslot,
 )
+from argus.notificationprofile.plugins import NotificationMedium, installed_media
 from argus.util.errors import DomainError
 
 # --- queries: the rules' early checks, also for the serializers ------------------------------------

@@ -35,9 +35,9 @@ from argus.incident.models import Event
 from argus.notificationprofile import deliveries
 from argus.notificationprofile.deliveries import PlannedDelivery
 from argus.notificationprofile.matching import destinations_for_events, load_events
-from argus.notificationprofile.media import get_notification_media, installed_media
-from argus.notificationprofile.media.rendering import prefetch_search_texts
 from argus.notificationprofile.models import Delivery, DestinationConfig
+from argus.notificationprofile.plugins import get_notification_media, installed_media
+from argus.notificationprofile.rendering import prefetch_search_texts
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Plug-in Django apps named by ARGUS_OVERRIDING_APPS / ARGUS_EXTRA_APPS (operations.md §2.3).
+"""Plug-in Django apps named by ARGUS_OVERRIDING_APPS / ARGUS_EXTRA_APPS.
 
 Each variable holds a JSON list of app descriptions::
 

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import argus
+from argus.notificationprofile.plugins import installed_media, medium_json_schema
 
 
 class MetadataView(APIView):
@@ -115,8 +116,6 @@ def favicon(request):
 @require_safe
 def json_schema(request, slug):
     """GET /json-schema/<slug>: a medium's settings schema as an HTML-escaped Python repr."""
-    from argus.notificationprofile.media import installed_media, medium_json_schema
-
     medium = installed_media().get(slug)
     if medium is None:
         raise Http404(f"No medium {slug!r} is installed.")

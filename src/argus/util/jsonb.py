@@ -1,9 +1,9 @@
 """JSON objects in PostgreSQL ``jsonb`` key order, on every database.
 
 ``jsonb`` does not keep the order keys were written in: it stores (and gives back) an object's
-keys shorter first, then bytewise. Argus shows stored JSON in that order (notifications.md §1.3,
-§1.5: a synced destination reads ``{"synced": true, "email_address": ...}``, a filter's string
-form ``[{'tags': [...], 'sourceSystemIds': [...]}]``). SQLite keeps the JSON text as written, so
+keys shorter first, then bytewise. Argus shows stored JSON in that order (a synced destination
+reads ``{"synced": true, "email_address": ...}``, a filter's string form
+``[{'tags': [...], 'sourceSystemIds': [...]}]``). SQLite keeps the JSON text as written, so
 :class:`JsonbOrderedJSONField` puts what it reads back into that order there too.
 """
 

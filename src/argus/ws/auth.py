@@ -1,9 +1,9 @@
-"""Websocket authentication (realtime.md §2, §10 item 6).
+"""Websocket authentication.
 
 The Django session cookie is resolved by Channels' ``AuthMiddlewareStack``. When that leaves the
 user anonymous, :class:`TokenAuthMiddleware` tries an ``Authorization: Token <key>`` header and then
 the ``token`` cookie the SPA login sets. Keys are checked by the same authenticators as the REST API,
-so the 14-day expiry of DRF tokens (auth.md §2.2) and knox tokens apply here too.
+so the 14-day expiry of DRF tokens and knox tokens apply here too.
 """
 
 import logging

@@ -49,7 +49,7 @@ def group_refresh_seconds() -> float:
 
 
 def encode(frame: dict) -> str:
-    # Default separators (with spaces), like the reference's frames (realtime.md §3).
+    # Default separators (with spaces), like the reference's frames.
     return json.dumps(frame)
 
 

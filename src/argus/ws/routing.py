@@ -1,4 +1,4 @@
-"""Websocket routing: ``ws/open/`` (realtime.md §1).
+"""Websocket routing: ``ws/open/``.
 
 Session cookie first (Channels' auth stack), then token header / ``token`` cookie. Any other path
 is refused at the handshake (HTTP 403) instead of crashing the ASGI server with "no route".

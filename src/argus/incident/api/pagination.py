@@ -1,4 +1,4 @@
-"""Cursor pagination of incidents.md §6 (incident lists, `mine/`, v2 `events/`).
+"""Cursor pagination of the incident lists, `mine/` and v2 `events/`.
 
 DRF's CursorPagination already produces the cursors and links Argus 1.37 clients expect
 (`o`, `r`, `p` keys; position printed as ``str(datetime)`` in UTC; query parameters re-encoded

@@ -1,4 +1,4 @@
-"""URL patterns of the incident sub-resources (incidents.md §4.10–§4.17).
+"""URL patterns of the incident sub-resources.
 
 Mounted before the incident patterns, so ``sources/``, ``events/``, ``acks/bulk/`` etc. win over
 ``<pk>/``. Lookups accept any segment without ``/`` or ``.`` (as DRF routers do): a pk that is not

@@ -1,4 +1,4 @@
-"""Loading the configured ticket plugin and creating an incident's automatic ticket (§4.17)."""
+"""Loading the configured ticket plugin and creating an incident's automatic ticket."""
 
 import logging
 from urllib.parse import urljoin

@@ -20,7 +20,6 @@ from argus.notificationprofile.api.errors import (
     timeslot_name_taken_message,
 )
 from argus.notificationprofile.filterblob import FilterBlobSerializer
-from argus.notificationprofile.media import MediumNotInstalled, get_medium
 from argus.notificationprofile.models import (
     DestinationConfig,
     Filter,
@@ -29,6 +28,7 @@ from argus.notificationprofile.models import (
     TimeRecurrence,
     Timeslot,
 )
+from argus.notificationprofile.plugins import MediumNotInstalled, get_medium
 
 NON_FIELD_ERRORS = api_settings.NON_FIELD_ERRORS_KEY
 

@@ -1,4 +1,4 @@
-"""Email medium (notifications.md §12.6): one mail per distinct address, text + HTML."""
+"""Email medium: one mail per distinct address, text + HTML."""
 
 from __future__ import annotations
 
@@ -28,14 +28,14 @@ from rest_framework import serializers
 from argus.incident.models import Event
 from argus.notificationprofile.choices import EMAIL_MEDIA_NAME, EMAIL_MEDIA_SLUG
 from argus.notificationprofile.media.base import AddressMedium
-from argus.notificationprofile.media.rendering import (
+from argus.notificationprofile.media.simple_template import render_template
+from argus.notificationprofile.models import DestinationConfig
+from argus.notificationprofile.rendering import (
     html_fields,
     notification_subject,
     notification_text,
     subject_prefix,
 )
-from argus.notificationprofile.media.simple_template import render_template
-from argus.notificationprofile.models import DestinationConfig
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ class PreparedMail:
     """One event's mail serialised once; each address gets those bytes with its own To and Message-ID.
 
     Building and serialising the MIME message is most of what a notification costs the worker;
-    every recipient of an event gets the same subject and bodies (§12.6), so the bytes are made
+    every recipient of an event gets the same subject and bodies, so the bytes are made
     once per event and only the two per-message headers are written per address, with the policy
     the rest was written with. An address that is not plain ASCII fitting one header line (Django
     would encode or fold it) makes :meth:`data_for` return ``None``: that mail goes through
@@ -336,7 +336,7 @@ class EmailNotification(AddressMedium):
 
     @staticmethod
     def update(destination: DestinationConfig, validated_data: dict) -> DestinationConfig | None:
-        """Patching the synced destination keeps the synced address alive in a new row (§7)."""
+        """Patching the synced destination keeps the synced address alive in a new row."""
         new_settings = validated_data.get("settings")
         if not destination.settings.get(SYNCED) or new_settings is None:
             return None

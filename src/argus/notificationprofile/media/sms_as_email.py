@@ -1,4 +1,4 @@
-"""SMS as email (notifications.md §12.7): a plain mail per phone number to ``SMS_GATEWAY_ADDRESS``."""
+"""SMS as email: a plain mail per phone number to ``SMS_GATEWAY_ADDRESS``."""
 
 from __future__ import annotations
 

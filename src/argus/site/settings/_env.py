@@ -1,4 +1,4 @@
-"""Environment parsing helpers shared by the settings modules (operations.md §2.1)."""
+"""Environment parsing helpers shared by the settings modules."""
 
 import json
 import os

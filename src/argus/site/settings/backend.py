@@ -1,4 +1,4 @@
-"""Argus 1.37's name for the production core (operations.md §2.2), kept so a deployment's
+"""Argus 1.37's name for the production core, kept so a deployment's
 ``DJANGO_SETTINGS_MODULE=argus.site.settings.backend`` goes on working.
 
 It is :mod:`argus.site.settings.prod` with 1.37's mail defaults for this module: port 25,

@@ -7,6 +7,7 @@ dev/prod/test modules; see docs/configuration.md for the full list.
 from datetime import timedelta
 from importlib import import_module
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from social_core.pipeline import DEFAULT_AUTH_PIPELINE
@@ -190,8 +191,6 @@ LOGOUT_REDIRECT_URL = "/"
 
 def normalize_frontend_url(url):
     """Turn FRONTEND_URL into a CORS origin: scheme://host[:port], default ports dropped."""
-    from urllib.parse import urlsplit
-
     if not url:
         return None
     if "://" not in url:
@@ -230,7 +229,7 @@ SOCIAL_AUTH_NEW_USER_REDIRECT_URL = "/"
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = get_bool_env("ARGUS_REDIRECT_IS_HTTPS", False)
-# Names are filled in once, from the provider's full name, when the user has none (auth.md §5).
+# Names are filled in once, from the provider's full name, when the user has none.
 SOCIAL_AUTH_PROTECTED_USER_FIELDS = ["first_name", "last_name"]
 # social-auth's default pipeline, with a new user created by our step (it gets the notification
 # defaults every user has in the same transaction).

@@ -1,4 +1,4 @@
-"""``bulk_incidents``: ack/close/reopen/set ticket URL of every incident a filter selects (§1.4)."""
+"""``bulk_incidents``: ack/close/reopen/set ticket URL of every incident a filter selects."""
 
 import argparse
 

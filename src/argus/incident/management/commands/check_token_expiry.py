@@ -1,4 +1,4 @@
-"""``check_token_expiry``: warn with an incident when a source system's token runs out (§1.7)."""
+"""``check_token_expiry``: warn with an incident when a source system's token runs out."""
 
 from django.core.management.base import BaseCommand, CommandError
 

@@ -1,4 +1,4 @@
-"""``create_fake_incident``: create test incidents like a source system would (operations.md §1.3)."""
+"""``create_fake_incident``: create test incidents like a source system would."""
 
 import argparse
 

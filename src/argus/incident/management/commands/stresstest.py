@@ -1,4 +1,4 @@
-"""``stresstest``: hammer a running Argus with incident creations, then verify them (§1.9).
+"""``stresstest``: hammer a running Argus with incident creations, then verify them.
 
 Each worker is an asyncio task with its own request loop over one shared ``httpx.AsyncClient``;
 after ``--seconds`` no new request is started, the ones in flight are waited for. Every created

@@ -19,8 +19,9 @@ from argus.notificationprofile.api.views import (
     FreshResponseMixin,
     NotificationProfileViewSetBase,
 )
-from argus.notificationprofile.media import api_safely_get_medium_object, installed_media, medium_json_schema
+from argus.notificationprofile.media import api_safely_get_medium_object
 from argus.notificationprofile.models import DestinationConfig, Media
+from argus.notificationprofile.plugins import installed_media, medium_json_schema
 from argus.util.ids import parse_pk
 from argus.util.openapi import VALIDATION_ERROR, model_viewset_schema
 

@@ -1,4 +1,4 @@
-"""``list_filters [-p PK | -n NAME]`` (operations.md §1.6)."""
+"""``list_filters [-p PK | -n NAME]``."""
 
 from django.core.management.base import BaseCommand
 

@@ -1,4 +1,4 @@
-"""``toggle_profile_activation ids...`` (operations.md §1.5)."""
+"""``toggle_profile_activation ids...``."""
 
 from django.core.management.base import BaseCommand
 from django.db.models import Case, Value, When

@@ -1,4 +1,4 @@
-"""Subject and bodies of notification messages (notifications.md §12.6).
+"""Subject and bodies of notification messages.
 
 Datetimes are rendered as Python ``str()`` of the value in the server time zone
 (``2026-11-22 12:30:00+01:00``); the HTML alternative lets Django templates localise them.
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from django.conf import settings
 
 from argus.incident.models import Event
+from argus.notificationprofile.matching import local_moment
 from argus.util.datetime_utils import is_infinite
 
 FIELD_WIDTH = 17
@@ -28,14 +29,8 @@ FIELDS = (
 )
 
 
-def _local(value):
-    from argus.notificationprofile.matching import local_moment
-
-    return local_moment(value)
-
-
 def subject_prefix() -> str:
-    return getattr(settings, "NOTIFICATION_SUBJECT_PREFIX", "")
+    return settings.NOTIFICATION_SUBJECT_PREFIX
 
 
 def notification_subject(event: Event, *, prefix: str | None = None) -> str:
@@ -43,7 +38,7 @@ def notification_subject(event: Event, *, prefix: str | None = None) -> str:
         prefix = subject_prefix()
     return (
         f"{prefix}'{event.get_type_display()}': {event.incident.description}, "
-        f"{event.actor.username} @ {_local(event.timestamp)}"
+        f"{event.actor.username} @ {local_moment(event.timestamp)}"
     )
 
 
@@ -94,8 +89,8 @@ def field_values(event: Event, *, localise_datetimes: bool = True) -> list[tuple
     elif is_infinite(end_time):
         end = STILL_OPEN
     else:
-        end = _local(end_time) if localise_datetimes else end_time
-    start = _local(incident.start_time) if localise_datetimes else incident.start_time
+        end = local_moment(end_time) if localise_datetimes else end_time
+    start = local_moment(incident.start_time) if localise_datetimes else incident.start_time
     values = {
         "start_time": start,
         "end_time": end,
