@@ -7,7 +7,7 @@ the POST that made it, and never put in the session or in a message.
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -16,28 +16,12 @@ from argus.auth import tokens
 from argus.auth.authentication import token_is_expired
 from argus.incident import services
 from argus.incident.errors import SourceSystemExists, SourceSystemTypeExists
-from argus.incident.models import Incident, SourceSystem, SourceSystemType
+from argus.incident.models import SourceSystem, SourceSystemType
 from argus.ui.forms import SourceForm, SourceRenameForm, SourceTypeForm
 from argus.ui.preferences import preferences_of
+from argus.ui.queries import sources_with_facts
 from argus.ui.views.base import done, staff_required, write_view
 from argus.util.ids import MAX_DATABASE_ID
-
-
-def sources_with_facts():
-    """Sources by name, with their newest incident's start, incident count and token (3 subqueries)."""
-    newest = Incident.objects.filter(source=OuterRef("pk")).order_by("-start_time").values("start_time")[:1]
-    count = (
-        Incident.objects.filter(source=OuterRef("pk"))
-        .order_by()
-        .values("source")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        SourceSystem.objects.select_related("type", "user__auth_token")
-        .annotate(last_incident=Subquery(newest), incident_count=Subquery(count))
-        .order_by("name", "pk")
-    )
 
 
 def token_state(source) -> str:
