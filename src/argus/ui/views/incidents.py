@@ -159,6 +159,7 @@ def incident_list(request, kiosk: bool = False):
         "saved_filter_hidden": [item for item in state.view_params() if item[0] not in ("filter", "box")],
         "kiosk_url": reverse("argus_ui:incident-kiosk") + state.query(with_page_size=False),
         "list_url": reverse("argus_ui:incident-list") + state.query(),
+        "view_query": state.query().removeprefix("?"),
         "first_page_url": state.query(),
         "ticket_plugin": bool(getattr(settings, "TICKET_PLUGIN", None)),
         "this_url": request.get_full_path(),
