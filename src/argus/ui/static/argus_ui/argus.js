@@ -175,23 +175,25 @@
     toast("error", "Error " + xhr.status + ": " + (xhr.statusText || "the request failed"));
   });
   document.body.addEventListener("htmx:sendError", () => toast("error", "The server could not be reached."));
+  // An outerHTML swap detaches its target: remember where it was (a dialog, an inline slot) first.
+  let swapContainer = null;
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    swapContainer = target && target.closest ? target.closest("dialog, .inline-form-slot") : null;
+  });
   document.body.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target && event.detail.target.id === "list-region") afterListSwap();
-    const slot = event.detail.target && event.detail.target.closest && event.detail.target.closest(".inline-form-slot");
-    if (slot) {
-      initCounters(slot);
-      const first = $(".error-summary a", slot) || $("input:not([type=hidden]), select, textarea", slot);
-      if (first) first.focus();
-    }
-    const form = event.detail.target && event.detail.target.closest && event.detail.target.closest("dialog");
-    if (form) {
-      initCounters(form);
-      $$(".js-only", form).forEach((node) => (node.hidden = false));
-      const invalid = $("[aria-invalid=true]", form) || $(".error-summary a", form);
-      if (invalid) invalid.focus();
-    }
+    const container = swapContainer;
+    swapContainer = null;
+    if (!container || !document.contains(container)) return;
+    $$(".js-only", container).forEach((node) => (node.hidden = false));
+    initCounters(container);
+    const first =
+      $("[aria-invalid=true]", container) ||
+      $(".error-summary a", container) ||
+      (container.matches(".inline-form-slot") && $("input:not([type=hidden]), select, textarea", container));
+    if (first) first.focus();
   });
-
 
   // --- forms in a dialog, forms inline, the view a saved-filter form carries ---------------------
 
@@ -306,6 +308,9 @@
       const box = $('input[name$="-DELETE"]', row);
       if (box) box.checked = true;
       row.hidden = true;
+      $$("fieldset.recurrence", row.closest("form"))
+        .filter((other) => !other.hidden && !other.closest("template"))
+        .forEach((other, index) => ($("legend", other).textContent = "Recurrence " + (index + 1)));
       const next = $(".add-recurrence", row.closest("form"));
       if (next) next.focus();
       toast("info", "Recurrence removed; save to keep the change.");
