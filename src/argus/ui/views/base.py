@@ -111,13 +111,15 @@ def finished(request, *, next_url: str, notes: list[tuple[str, str]]):
     """The answer to a form post that leaves its page (a saved form, a deletion).
 
     The notes become messages shown on ``next_url``: without scripts the browser follows a ``303``
-    there; an htmx request (a form in a dialog or inline) gets ``HX-Redirect`` to it instead.
+    there; an htmx request (a form in a dialog or inline) gets ``HX-Redirect`` to it instead,
+    without its ``#fragment``: a browser told to go to the page it shows plus a fragment only
+    scrolls, and the page must load again to show the change and the messages.
     """
     for level, text in notes:
         messages.add_message(request, getattr(messages, level.upper(), messages.INFO), text)
     if request.htmx:
         response = HttpResponse(status=204)
-        response["HX-Redirect"] = next_url
+        response["HX-Redirect"] = next_url.partition("#")[0]
         return response
     return HttpResponseRedirect(next_url, status=303)
 
