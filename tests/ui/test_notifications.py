@@ -7,6 +7,7 @@ import html as html_lib
 import re
 
 import pytest
+from django.contrib.auth.models import Group
 
 from argus.notificationprofile.choices import EMAIL_MEDIA_SLUG, SMS_MEDIA_SLUG
 from argus.notificationprofile.models import DestinationConfig, NotificationProfile, TimeRecurrence, Timeslot
@@ -586,3 +587,14 @@ def test_the_form_pages_cost_a_constant_number_of_queries(ui, user, profile, dja
     for path, count in counts.items():
         with django_assert_num_queries(count):
             ui.get(path)
+
+
+def test_the_read_only_group_still_manages_its_own_notifications(ui, user, timeslot, critical, settings):
+    settings.ARGUS_UI_READONLY_GROUP = "viewers"
+    user.groups.add(Group.objects.create(name="viewers"))
+    response = ui.post(
+        "/notifications/profiles/create/", {"name": "Mine", "timeslot": timeslot.pk, "filters": [critical.pk]}
+    )
+    assert response.status_code == 303
+    response = ui.post("/incidents/filter-create/", {"filter_name": "Watch", "view": "open=1"})
+    assert response.status_code == 303

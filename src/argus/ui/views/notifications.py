@@ -175,6 +175,11 @@ def _profile_form_context(request, form: ProfileForm, profile: NotificationProfi
     }
 
 
+def _auto_id(profile: NotificationProfile | None) -> str:
+    """Field ids of one profile's form: several forms may be open in the profiles page at once."""
+    return f"id_profile{profile.pk}_%s" if profile else "id_new_profile_%s"
+
+
 def _profile_saved(request, profile: NotificationProfile):
     return finished(
         request,
@@ -198,9 +203,11 @@ def _render_profile_form(request, form, profile, status=200):
 def profile_create(request):
     if request.method != "POST":
         default_timeslot = Timeslot.objects.filter(user=request.user).order_by("name", "pk").first()
-        form = ProfileForm(user=request.user, initial={"active": True, "timeslot": default_timeslot})
+        form = ProfileForm(
+            user=request.user, initial={"active": True, "timeslot": default_timeslot}, auto_id=_auto_id(None)
+        )
         return _render_profile_form(request, form, None)
-    form = ProfileForm(request.POST, user=request.user)
+    form = ProfileForm(request.POST, user=request.user, auto_id=_auto_id(None))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -239,8 +246,9 @@ def profile_update(request, pk: int):
             "destinations": list(profile.destinations.values_list("pk", flat=True)),
             "active": profile.active,
         }
-        return _render_profile_form(request, ProfileForm(user=request.user, initial=initial), profile)
-    form = ProfileForm(request.POST, user=request.user)
+        form = ProfileForm(user=request.user, initial=initial, auto_id=_auto_id(profile))
+        return _render_profile_form(request, form, profile)
+    form = ProfileForm(request.POST, user=request.user, auto_id=_auto_id(profile))
     if form.is_valid():
         try:
             services.profile_update(profile=profile, data=dict(form.cleaned_data))
