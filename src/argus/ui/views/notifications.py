@@ -22,7 +22,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from argus.notificationprofile import services
 from argus.notificationprofile.errors import (
     DestinationLabelTaken,
-    FilterNameTaken,
     ProfileNameTaken,
     TimeslotNameTaken,
     TimeslotNotOwned,
@@ -59,7 +58,6 @@ REFUSAL_FIELDS = {
     ProfileNameTaken: "name",
     TimeslotNotOwned: "timeslot",
     TimeslotNameTaken: "name",
-    FilterNameTaken: "name",
     DestinationLabelTaken: "label",
 }
 
