@@ -146,3 +146,22 @@ def test_social_login_creates_the_user_with_the_defaults(oauth2_provider):
     log_in(Client())  # a second login finds the user and adds nothing
     assert timeslots_of(user) == ["All the time"]
     assert DestinationConfig.objects.filter(user=user).count() == 1
+
+
+def test_preferences_are_merged_into_one_row_per_namespace():
+    user = EndUserFactory()
+    assert services.preferences_update(user=user, namespace="ui", changes={"theme": "dark"}) == {
+        "theme": "dark"
+    }
+    merged = services.preferences_update(user=user, namespace="ui", changes={"page_size": 50})
+    assert merged == {"theme": "dark", "page_size": 50}
+    services.preferences_update(user=user, namespace="other", changes={"theme": "light"})
+    rows = {row.namespace: row.preferences for row in user.preferences.all()}
+    assert rows == {"ui": {"theme": "dark", "page_size": 50}, "other": {"theme": "light"}}
+
+
+def test_preferences_that_do_not_change_are_not_written(django_assert_num_queries):
+    user = EndUserFactory()
+    services.preferences_update(user=user, namespace="ui", changes={"theme": "dark"})
+    with django_assert_num_queries(3):  # savepoint, the locked row, release
+        services.preferences_update(user=user, namespace="ui", changes={"theme": "dark"})

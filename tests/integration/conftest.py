@@ -59,6 +59,7 @@ class ServerProcess:
     process: subprocess.Popen
     port: int
     log_path: Path
+    database_url: str = ""
 
     @property
     def base_url(self) -> str:
@@ -77,7 +78,7 @@ class ServerProcess:
                 self.process.wait(timeout=10)
 
 
-def _launch(database_url: str, log_dir: Path, name: str) -> ServerProcess:
+def _launch(database_url: str, log_dir: Path, name: str, port: int | None = None) -> ServerProcess:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -88,7 +89,7 @@ def _launch(database_url: str, log_dir: Path, name: str) -> ServerProcess:
         DATABASE_URL=database_url,
         PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
     )
-    port = free_port()
+    port = port or free_port()
     log_path = log_dir / f"{name}-{port}.log"
     with open(log_path, "wb") as log_file:  # the child keeps its own descriptor
         process = subprocess.Popen(
@@ -107,7 +108,7 @@ def _launch(database_url: str, log_dir: Path, name: str) -> ServerProcess:
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
-    return ServerProcess(process=process, port=port, log_path=log_path)
+    return ServerProcess(process=process, port=port, log_path=log_path, database_url=database_url)
 
 
 def _wait_until_ready(server: ServerProcess) -> bool:
@@ -148,6 +149,16 @@ def start_servers(database_url: str, log_dir: Path, count: int = 1) -> list[Serv
         stop_servers(servers)
         raise RuntimeError(f"Argus server did not start:\n{log}")
     return servers
+
+
+def restart_server(server: ServerProcess) -> ServerProcess:
+    """A new process for a stopped ``server``: same port, same database; waits until it answers."""
+    restarted = _launch(server.database_url, server.log_path.parent, "restarted", port=server.port)
+    if not _wait_until_ready(restarted):
+        log = restarted.log()
+        restarted.stop()
+        raise RuntimeError(f"Argus server did not restart:\n{log}")
+    return restarted
 
 
 def stop_servers(servers: list[ServerProcess]) -> None:

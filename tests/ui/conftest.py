@@ -7,7 +7,9 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from argus.auth.services import preferences_update
 from argus.incident import services
+from argus.ui import conf
 from tests.factories import EndUserFactory, SourceSystemFactory, SuperUserFactory, UserFactory
 
 
@@ -16,6 +18,11 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def set_preferences(user, changes: dict) -> None:
+    """Store UI preferences for ``user`` as the preferences page would."""
+    preferences_update(user=user, namespace=conf.PREFERENCES_NAMESPACE, changes=changes)
 
 
 def logged_in(user) -> Client:

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 
 from argus.incident import services
 from argus.incident.models import Acknowledgement, Event, Incident, IncidentTagRelation
-from argus.ui.preferences import preferences_update
 from argus.ui.views import actions
+from tests.ui.conftest import set_preferences
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,7 @@ def test_an_ack_needs_a_message_and_a_future_expiration(ui, three):
 
 
 def test_an_ack_expiration_is_read_in_the_users_time_zone(ui, user, three):
-    preferences_update(user=user, changes={"timezone": "UTC"})
+    set_preferences(user, {"timezone": "UTC"})
     response = ui.post(
         "/incidents/update/ack/",
         {"incident_ids": three[0].pk, "description": "x", "expiration": "2099-01-01T10:00"},

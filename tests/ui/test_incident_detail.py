@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from argus.incident import services
 from argus.incident.models import Event
-from argus.ui.preferences import preferences_update
+from tests.ui.conftest import set_preferences
 
 pytestmark = pytest.mark.django_db
 
@@ -62,13 +62,13 @@ def test_a_closed_incident_offers_reopen_and_a_stateless_one_neither(ui, user, m
 def test_times_follow_the_date_format_and_time_zone_preferences(ui, user, make_incident):
     moment = datetime(2026, 11, 22, 10, 39, 27, tzinfo=UTC)
     incident = make_incident(start_time=moment)
-    preferences_update(user=user, changes={"datetime_format_name": "ISO", "timezone": "America/New_York"})
+    set_preferences(user, {"datetime_format_name": "ISO", "timezone": "America/New_York"})
     html = ui.get(f"/incidents/{incident.pk}/").content.decode()
     assert (
         '<time datetime="2026-11-22T05:39:27-05:00" title="2026-11-22 05:39:27 -0500">2026-11-22 05:39:27</time>'
         in html
     )
-    preferences_update(user=user, changes={"datetime_format_name": "EPOCH"})
+    set_preferences(user, {"datetime_format_name": "EPOCH"})
     assert ">1795343967</time>" in ui.get(f"/incidents/{incident.pk}/").content.decode()
 
 

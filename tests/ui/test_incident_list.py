@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from argus.incident import services
 from argus.incident.models import Incident
-from argus.ui import queries
-from argus.ui.preferences import preferences_update, stored_preferences
+from argus.ui.preferences import stored_preferences
 from tests.factories import EndUserFactory, SourceSystemFactory, SourceSystemTypeFactory
 from tests.notificationprofile.factories import FilterFactory
+from tests.ui.conftest import set_preferences
 
 pytestmark = pytest.mark.django_db
 
@@ -278,7 +278,6 @@ def test_htmx_gets_the_canonical_url_to_show(htmx, incidents):
 
 def test_counts_after_filtering_stop_at_the_limit(ui, incidents, monkeypatch):
     monkeypatch.setattr("argus.ui.conf.COUNT_LIMIT", 5)
-    monkeypatch.setattr(queries.bounded_count, "__defaults__", (5,))
     html = ui.get("/incidents/").content.decode()
     assert "<dd data-count>5+</dd>" in html
     assert "<dt>Total, all time</dt><dd>12</dd>" in html
@@ -316,7 +315,7 @@ def test_the_kiosk_button_carries_the_filters(ui, incidents):
 
 
 def test_the_notifications_layout_shows_tags_and_events(ui, user, incidents):
-    preferences_update(user=user, changes={"incidents_table_column_name": "notifications"})
+    set_preferences(user, {"incidents_table_column_name": "notifications"})
     html = ui.get("/incidents/").content.decode()
     assert ">Tags<" in html and ">Events<" in html
     assert 'class="badge tag">host=h0</span>' in html
@@ -326,7 +325,7 @@ def test_the_notifications_layout_shows_tags_and_events(ui, user, incidents):
 
 def test_a_site_layout_setting_adds_a_layout(ui, user, incidents, settings):
     settings.INCIDENT_TABLE_COLUMN_LAYOUTS = {"tiny": ["id", "description"]}
-    preferences_update(user=user, changes={"incidents_table_column_name": "tiny"})
+    set_preferences(user, {"incidents_table_column_name": "tiny"})
     html = ui.get("/incidents/").content.decode()
     assert re.findall(r'<th scope="col"', html) and ">ID<" in html and ">Start time<" not in html
 
@@ -362,7 +361,7 @@ def test_a_list_page_costs_the_same_number_of_queries_whatever_its_size(
 
 
 def test_the_events_column_adds_one_query_whatever_the_page_size(ui, user, many, django_assert_num_queries):
-    preferences_update(user=user, changes={"incidents_table_column_name": "notifications", "page_size": 10})
+    set_preferences(user, {"incidents_table_column_name": "notifications", "page_size": 10})
     ui.get("/incidents/?box=1")
     with django_assert_num_queries(9):
         ui.get("/incidents/?box=1")

@@ -3,7 +3,7 @@
 import pytest
 
 from argus.incident import services
-from argus.ui.preferences import preferences_update
+from tests.ui.conftest import set_preferences
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def test_rows_come_rendered_with_whether_they_still_match_the_page(ui, user, mak
 
 def test_rows_use_the_users_column_layout(ui, user, make_incident):
     incident = make_incident(tags=["x=y"])
-    preferences_update(user=user, changes={"incidents_table_column_name": "notifications"})
+    set_preferences(user, {"incidents_table_column_name": "notifications"})
     html = ui.get(f"/incidents/rows/?ids={incident.pk}").json()["rows"][0]["html"]
     assert "x=y" in html and "row-select" not in html
 

@@ -5,13 +5,14 @@ import json
 import pytest
 
 from argus.auth.models import Preferences
-from argus.ui.preferences import preferences_update, stored_preferences
+from argus.ui.preferences import stored_preferences
+from tests.ui.conftest import set_preferences
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_page_shows_every_preference_with_its_current_value(ui, user):
-    preferences_update(user=user, changes={"theme": "dark", "page_size": 50})
+    set_preferences(user, {"theme": "dark", "page_size": 50})
     html = ui.get("/user/").content.decode()
     assert "<title>User preferences · Argus</title>" in html
     for label in [

@@ -7,9 +7,9 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
-from argus.ui.preferences import preferences_update
 from argus.ui.views.errors import server_error
 from tests.factories import EndUserFactory
+from tests.ui.conftest import set_preferences
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +169,7 @@ def test_the_login_url_is_the_uis(settings):
 
 def test_preferences_keep_the_theme_and_the_page_uses_it(client):
     user = EndUserFactory()
-    preferences_update(user=user, changes={"theme": "dark"})
+    set_preferences(user, {"theme": "dark"})
     browser = Client()
     browser.force_login(user)
     assert '<html lang="en" data-theme="dark">' in browser.get("/incidents/").content.decode()

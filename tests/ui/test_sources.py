@@ -59,11 +59,47 @@ def test_a_duplicate_source_is_a_form_error(staff_ui, source):
     assert "Source system with this Name and Type already exists." in response.content.decode()
 
 
-def test_staff_rename_a_source(staff_ui, source):
-    response = staff_ui.post(f"/sources/{source.pk}/update/", {"name": "nav-renamed"})
+def test_staff_change_a_sources_name_type_and_base_url(staff_ui, source):
+    SourceSystemType.objects.create(name="zabbix")
+    html = staff_ui.get(f"/sources/{source.pk}/update/").content.decode()
+    assert f'value="{source.name}"' in html and '<option value="zabbix">' in html
+    response = staff_ui.post(
+        f"/sources/{source.pk}/update/", {"name": "nav-renamed", "type": "zabbix", "base_url": "https://z/"}
+    )
     assert response.status_code == 303
-    assert SourceSystem.objects.get(pk=source.pk).name == "nav-renamed"
+    source.refresh_from_db()
+    assert (source.name, source.type_id, source.base_url) == ("nav-renamed", "zabbix", "https://z/")
     assert staff_ui.get("/sources/999999/update/").status_code == 404
+
+
+def test_a_source_cannot_take_the_name_and_type_of_another(staff_ui, source):
+    other = SourceSystemFactory(name="other", type=source.type)
+    response = staff_ui.post(f"/sources/{other.pk}/update/", {"name": source.name, "type": source.type_id})
+    assert response.status_code == 422
+    assert "Source system with this Name and Type already exists." in response.content.decode()
+    response = staff_ui.post(f"/sources/{other.pk}/update/", {"name": "x", "type": "no-such-type"})
+    assert response.status_code == 422
+
+
+def test_a_source_with_incidents_cannot_be_deleted(staff_ui, source, make_incident):
+    make_incident()
+    html = staff_ui.get("/sources/").content.decode()
+    row = html[html.index(f'id="source-{source.pk}"') :].split("</tr>")[0]
+    assert "Cannot delete: has 1 incident" in row and "disabled" in row
+    response = staff_ui.post(f"/sources/{source.pk}/delete/")
+    assert response.status_code == 303
+    assert messages_of(response) == [f"Cannot delete the source system {source}: it has incidents."]
+    assert SourceSystem.objects.filter(pk=source.pk).exists()
+
+
+def test_staff_delete_a_source_without_incidents_after_asking(staff_ui, ui, source):
+    assert ui.post(f"/sources/{source.pk}/delete/").status_code == 403
+    html = staff_ui.get(f"/sources/{source.pk}/delete/").content.decode()
+    assert "Delete the source &quot;nav-prod&quot; and its system user?" in html
+    response = staff_ui.post(f"/sources/{source.pk}/delete/")
+    assert response.status_code == 303
+    assert messages_of(response) == ['Deleted source "nav-prod".']
+    assert not SourceSystem.objects.filter(pk=source.pk).exists()
 
 
 def test_a_new_token_is_shown_once_and_never_kept_in_messages_or_the_session(staff_ui, source):

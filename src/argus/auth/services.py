@@ -1,9 +1,9 @@
-"""State changes for users, their tokens and v1 phone numbers.
+"""State changes for users, their preferences and v1 phone numbers.
 
-Every view, command and admin action that creates or changes a user, replaces a DRF token or
-writes a phone number goes through these functions, so the rules (every user has the notification
-defaults, one DRF token per user, phone numbers are unique SMS destinations per user) live in one
-place.
+Every view, command and admin action that creates or changes a user, writes a user's preferences
+or writes a phone number goes through these functions, so the rules (every user has the
+notification defaults, one preferences row per user and namespace, phone numbers are unique SMS
+destinations per user) live in one place. Tokens have their own module, :mod:`argus.auth.tokens`.
 """
 
 from collections.abc import Iterable
@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
+from argus.auth.models import Preferences
 from argus.notificationprofile import services as notification_services
 from argus.notificationprofile.choices import SMS_MEDIA_SLUG
 from argus.notificationprofile.models import DestinationConfig, Media
@@ -62,6 +63,30 @@ def user_set_superuser(*, user, superuser: bool):
 def user_set_password(*, user, password: str):
     user.set_password(password)
     return user_save(user=user, update_fields=["password"])
+
+
+# --- preferences -----------------------------------------------------------------------------------
+
+
+def preferences_update(*, user, namespace: str, changes: dict) -> dict:
+    """Merge ``changes`` into the user's preferences of ``namespace`` (the row is made on first use);
+    the merged dict. Other keys are kept, so two pages saving different keys do not undo each other.
+    """
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                row, _created = Preferences.objects.select_for_update().get_or_create(
+                    user=user, namespace=namespace
+                )
+                stored = row.preferences if isinstance(row.preferences, dict) else {}
+                merged = {**stored, **changes}
+                if merged != row.preferences:
+                    row.preferences = merged
+                    row.save(update_fields=["preferences"])
+                return merged
+        except IntegrityError:  # a concurrent request created the row first: update that one
+            continue
+    raise RuntimeError(f"Could not save the preferences of {user} in {namespace}")
 
 
 # --- v1 phone numbers (SMS destinations) ---------------------------------------------------------

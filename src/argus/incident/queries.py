@@ -1,9 +1,11 @@
 """Reads of incident state: querysets with the annotations every API version needs.
 
 ``open``, ``acked`` and ``stateful`` are computed in SQL; tags are prefetched in one query; source
-and its type are joined. A page of incidents therefore costs a constant number of queries.
+and its type are joined. A page of incidents therefore costs a constant number of queries. Counts
+over a large table are bounded or estimated, never exact over every row on each request.
 """
 
+from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -82,3 +84,36 @@ def acks_for_representation(queryset: QuerySet | None = None) -> QuerySet:
     if queryset is None:
         queryset = Acknowledgement.objects.all()
     return queryset.select_related("event__actor")
+
+
+def with_events(queryset: QuerySet) -> QuerySet:
+    """Prefetch each incident's events, oldest first, as the list ``prefetched_events`` (one query)."""
+    return queryset.prefetch_related(
+        Prefetch("events", queryset=Event.objects.order_by("timestamp", "pk"), to_attr="prefetched_events")
+    )
+
+
+def bounded_count(queryset: QuerySet, limit: int) -> tuple[int, bool]:
+    """``(count, exact)``: exact up to ``limit``, else ``(limit, False)``; one query reading at most
+    ``limit + 1`` rows, however large the table."""
+    count = queryset.order_by()[: limit + 1].count()
+    return (limit, False) if count > limit else (count, True)
+
+
+#: Above this many incidents PostgreSQL's own row estimate stands in for an exact count.
+ESTIMATE_ABOVE = 100_000
+
+
+def incident_count_estimate() -> int:
+    """The number of incidents: exact on small tables, the planner's estimate (kept current by
+    ANALYZE and autovacuum) on PostgreSQL above ``ESTIMATE_ABOVE`` rows, where counting every row
+    takes seconds."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [Incident._meta.db_table]
+            )
+            row = cursor.fetchone()
+        if row and row[0] and row[0] > ESTIMATE_ABOVE:
+            return int(row[0])
+    return Incident.objects.count()

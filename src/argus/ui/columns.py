@@ -180,7 +180,7 @@ def _tags(incident, ctx):
 
 
 def _events(incident, ctx):
-    events = getattr(incident, "ui_events", None)
+    events = getattr(incident, "prefetched_events", None)
     if events is None:
         return ""
     return format_html_join(

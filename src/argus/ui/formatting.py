@@ -101,3 +101,45 @@ class DateFormatter:
             self.local(start).strftime(TITLE_FORMAT),
             duration_text(delta),
         )
+
+
+# --- timeslots ----------------------------------------------------------------------------------
+
+DAY_NAMES = {
+    1: "Monday",
+    2: "Tuesday",
+    3: "Wednesday",
+    4: "Thursday",
+    5: "Friday",
+    6: "Saturday",
+    7: "Sunday",
+}
+
+
+def clock_text(value: datetime.time) -> str:
+    """``HH:MM``, with seconds only when they matter (the end of a minute shows as that minute)."""
+    if value.second and not (value.second == 59 and value.microsecond == 999999):
+        return value.strftime("%H:%M:%S")
+    return value.strftime("%H:%M")
+
+
+def _and_list(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def recurrence_text(recurrence) -> str:
+    """ "08:00-16:00 on Monday and Friday", "around the clock, every day" is "24/7"."""
+    days = sorted(set(recurrence.days or []))
+    if not days:
+        return "never (no days chosen)"
+    around_the_clock = recurrence.start <= datetime.time(0, 0, 59) and recurrence.end >= datetime.time(23, 59)
+    every_day = len(days) == 7
+    if around_the_clock and every_day:
+        return "24/7"
+    when = (
+        "around the clock"
+        if around_the_clock
+        else f"{clock_text(recurrence.start)}-{clock_text(recurrence.end)}"
+    )
+    on = "every day" if every_day else "on " + _and_list([DAY_NAMES.get(day, str(day)) for day in days])
+    return f"{when} {on}"

@@ -187,8 +187,19 @@ class SourceForm(forms.Form):
     )
 
 
-class SourceRenameForm(forms.Form):
+class SourceEditForm(forms.Form):
+    """What can change on a source after creation: never its system user."""
+
     name = forms.CharField(label="Name", max_length=1000)
+    type = forms.ModelChoiceField(
+        label="Type", queryset=SourceSystemType.objects.order_by("name"), to_field_name="name"
+    )
+    base_url = forms.CharField(
+        label="Base URL",
+        required=False,
+        max_length=2000,
+        help_text="Relative details URLs of its incidents are resolved against it.",
+    )
 
 
 class SourceTypeForm(forms.Form):

@@ -145,6 +145,20 @@ class FilterBox:
             event_types=[code for code in blob.get("event_types") or [] if code in EventType.values],
         )
 
+    def fields_outside_blob(self) -> list[str]:
+        """Labels of the set fields a saved filter cannot hold (they narrow only this view)."""
+        outside = {
+            "Source types": self.source_types,
+            "Severity levels": self.levels,
+            "Hide Closed & Acked": self.hide_closed_acked,
+            "ID": self.id is not None,
+            "Description contains": self.description,
+            "Ticket": self.has_ticket,
+            "Ticket URL contains": self.ticket_url,
+            "Timeframe": self.timeframe,
+        }
+        return [label for label, value in outside.items() if value]
+
     def to_blob(self) -> dict:
         """The saved-filter blob of the box's blob fields."""
 

@@ -12,24 +12,11 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 
 from argus.auth.models import Preferences
 from argus.ui import conf
 from argus.ui.columns import layouts
 from argus.ui.formatting import DateFormatter, zone_or_default
-
-KEYS = (
-    "theme",
-    "datetime_format_name",
-    "page_size",
-    "update_interval",
-    "incidents_table_layout",
-    "incidents_table_column_name",
-    "incident_filter",
-    "timezone",
-    "keyboard_shortcuts",
-)
 
 
 @dataclass
@@ -101,23 +88,3 @@ def preferences_of(request) -> UiPreferences:
         stored = stored_preferences(request.user) if request.user.is_authenticated else {}
         cached = request._ui_preferences = clean(stored)
     return cached
-
-
-def preferences_update(*, user, changes: dict) -> dict:
-    """Merge ``changes`` (valid keys only) into the user's stored preferences; one transaction."""
-    changes = {key: value for key, value in changes.items() if key in KEYS}
-    for _attempt in range(2):
-        try:
-            with transaction.atomic():
-                row, _created = Preferences.objects.select_for_update().get_or_create(
-                    user=user, namespace=conf.PREFERENCES_NAMESPACE
-                )
-                stored = row.preferences if isinstance(row.preferences, dict) else {}
-                merged = {**stored, **changes}
-                if merged != row.preferences:
-                    row.preferences = merged
-                    row.save(update_fields=["preferences"])
-                return merged
-        except IntegrityError:  # a concurrent request created the row first: update it
-            continue
-    raise RuntimeError("Could not save preferences")

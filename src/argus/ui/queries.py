@@ -1,6 +1,8 @@
-"""Reads only the UI needs (filters the REST list has no parameter for, counts, type-ahead).
+"""Reads only the UI needs: the filter box's extra fields, the cached total, the saved filters a
+user may pick, the widgets' type-ahead and the sources page.
 
-Candidates for :mod:`argus.incident.queries` if another client needs them.
+General reads (bounded counts, the count estimate, events prefetch) are in
+:mod:`argus.incident.queries`.
 """
 
 from __future__ import annotations
@@ -8,18 +10,15 @@ from __future__ import annotations
 import datetime
 
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from argus.incident.models import Event, Incident, SourceSystem, Tag
-from argus.incident.queries import acked_q, closed_q
+from argus.incident.queries import acked_q, closed_q, incident_count_estimate
 from argus.notificationprofile.models import Filter
 from argus.ui import conf
 
 TYPE_AHEAD_LIMIT = 20
 TOTAL_CACHE_KEY = "argus_ui:incident_total"
-# Above this many rows PostgreSQL's own estimate stands in for an exact count.
-ESTIMATE_ABOVE = 100_000
 
 
 def narrow(
@@ -33,6 +32,7 @@ def narrow(
     started_after: datetime.datetime | None = None,
     now=None,
 ) -> QuerySet:
+    """The filter box's fields the REST list has no parameter for."""
     if levels:
         queryset = queryset.filter(level__in=levels)
     if event_types:
@@ -50,38 +50,13 @@ def narrow(
     return queryset
 
 
-def bounded_count(queryset: QuerySet, limit: int = conf.COUNT_LIMIT) -> tuple[int, bool]:
-    """(count, exact): exact up to ``limit``; beyond it ``(limit, False)``. One query."""
-    count = queryset.order_by()[: limit + 1].count()
-    return (limit, False) if count > limit else (count, True)
-
-
-def _count_all_incidents() -> int:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [Incident._meta.db_table]
-            )
-            row = cursor.fetchone()
-        if row and row[0] and row[0] > ESTIMATE_ABOVE:
-            return int(row[0])
-    return Incident.objects.count()
-
-
 def total_incidents() -> int:
     """All incidents, at most ``TOTAL_MAX_AGE`` seconds old (upstream counted them on every page)."""
     total = cache.get(TOTAL_CACHE_KEY)
     if total is None:
-        total = _count_all_incidents()
+        total = incident_count_estimate()
         cache.set(TOTAL_CACHE_KEY, total, conf.TOTAL_MAX_AGE)
     return total
-
-
-def with_events(queryset: QuerySet) -> QuerySet:
-    """Prefetch each incident's events (oldest first) as ``ui_events``, for the events column."""
-    return queryset.prefetch_related(
-        Prefetch("events", queryset=Event.objects.order_by("timestamp", "pk"), to_attr="ui_events")
-    )
 
 
 def selectable_filters(user) -> QuerySet:
@@ -116,3 +91,20 @@ def search_tags(text: str) -> list[str]:
         condition = Q(key__icontains=key)
     tags = Tag.objects.filter(condition).order_by("key", "value")[:TYPE_AHEAD_LIMIT]
     return [tag.representation for tag in tags]
+
+
+def sources_with_facts() -> QuerySet:
+    """Sources by name, with their newest incident's start, incident count and token (one query)."""
+    newest = Incident.objects.filter(source=OuterRef("pk")).order_by("-start_time").values("start_time")[:1]
+    count = (
+        Incident.objects.filter(source=OuterRef("pk"))
+        .order_by()
+        .values("source")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        SourceSystem.objects.select_related("type", "user__auth_token")
+        .annotate(last_incident=Subquery(newest), incident_count=Subquery(count))
+        .order_by("name", "pk")
+    )

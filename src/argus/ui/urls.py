@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from argus.ui.views import accounts, actions, incidents, sources, user
+from argus.ui.views import accounts, actions, incidents, notifications, saved_filters, sources, user
 
 app_name = "argus_ui"
 
@@ -20,6 +20,31 @@ urlpatterns = [
     path("incidents/<int:pk>/", incidents.incident_detail, name="incident-detail"),
     path("incidents/<int:pk>/tags/add/", actions.add_tag, name="incident-tag-add"),
     path("incidents/<int:pk>/tags/remove/", actions.remove_tag, name="incident-tag-remove"),
+    path("incidents/filter-create/", saved_filters.filter_create, name="filter-create"),
+    path("incidents/filter/update/<int:pk>/", saved_filters.filter_update, name="filter-update"),
+    path("incidents/filter/delete/<int:pk>/", saved_filters.filter_delete, name="filter-delete"),
+    path("notifications/", notifications.profile_list, name="profiles"),
+    path("notifications/profiles/create/", notifications.profile_create, name="profile-create"),
+    path("notifications/profiles/<int:pk>/", notifications.profile_detail, name="profile-detail"),
+    path("notifications/profiles/<int:pk>/update/", notifications.profile_update, name="profile-update"),
+    path("notifications/profiles/<int:pk>/active/", notifications.profile_set_active, name="profile-active"),
+    path("notifications/profiles/<int:pk>/delete/", notifications.profile_delete, name="profile-delete"),
+    path("notifications/timeslots/", notifications.timeslot_list, name="timeslots"),
+    path("notifications/timeslots/create/", notifications.timeslot_create, name="timeslot-create"),
+    path("notifications/timeslots/<int:pk>/update/", notifications.timeslot_update, name="timeslot-update"),
+    path("notifications/timeslots/<int:pk>/delete/", notifications.timeslot_delete, name="timeslot-delete"),
+    path("notifications/destinations/", notifications.destination_list, name="destinations"),
+    path("notifications/destinations/create/", notifications.destination_create, name="destination-create"),
+    path(
+        "notifications/destinations/<int:pk>/update/",
+        notifications.destination_update,
+        name="destination-update",
+    ),
+    path(
+        "notifications/destinations/<int:pk>/delete/",
+        notifications.destination_delete,
+        name="destination-delete",
+    ),
     path("user/", user.preferences_page, name="preferences"),
     path("user/update/<str:namespace>/", user.update_preferences, name="preferences-update"),
     path("user/incident-table-preview/", user.table_preview, name="table-preview"),
@@ -27,6 +52,7 @@ urlpatterns = [
     path("sources/create/", sources.source_create, name="source-create"),
     path("sources/<int:pk>/update/", sources.source_update, name="source-update"),
     path("sources/<int:pk>/token/", sources.source_token, name="source-token"),
+    path("sources/<int:pk>/delete/", sources.source_delete, name="source-delete"),
     path("sources/types/", sources.type_list, name="source-types"),
     path("sources/types/create/", sources.type_create, name="source-type-create"),
 ]

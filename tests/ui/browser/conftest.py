@@ -48,17 +48,28 @@ if not os.access(CHROMIUM, os.X_OK):
 
 
 @pytest.fixture(scope="module")
-def live_server_url(request, django_db_setup, django_db_blocker, tmp_path_factory):
-    """(base URL, seed) of a daphne process serving the module's ``seed_data()``."""
+def live_servers(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    """(servers, seed): ``SERVERS`` (default 1) daphne processes serving the module's ``seed_data()``
+    on one database. A test may stop one and start it again (``restart_server``); the processes
+    alive at the end are stopped."""
     tmp_dir = tmp_path_factory.mktemp("argus-browser")
     with django_db_blocker.unblock():
         seed = request.module.seed_data()
-        servers = start_servers(database_url_for_server(tmp_dir), tmp_dir, 1)
+        servers = start_servers(
+            database_url_for_server(tmp_dir), tmp_dir, getattr(request.module, "SERVERS", 1)
+        )
         try:
-            yield servers[0].base_url, seed
+            yield servers, seed
         finally:
             stop_servers(servers)
             call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def live_server_url(live_servers):
+    """(base URL, seed) of the first server."""
+    servers, seed = live_servers
+    return servers[0].base_url, seed
 
 
 @pytest.fixture(scope="module")

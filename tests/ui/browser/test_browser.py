@@ -22,6 +22,8 @@ from rest_framework.authtoken.models import Token
 
 from argus.incident import services
 from argus.incident.models import Incident
+from argus.notificationprofile import services as notification_services
+from argus.notificationprofile.models import Media
 from tests.factories import EndUserFactory, SourceSystemFactory
 from tests.ui.browser.conftest import PASSWORD
 
@@ -59,6 +61,13 @@ def seed_data() -> dict:
         services.event_create(
             incident=Incident.objects.get(pk=incidents[n]), actor=alice, type="CLO", description="was fine"
         )
+    core = notification_services.filter_create(user=alice, name="Core switches", blob={"tags": ["host=sw1"]})
+    notification_services.destination_create(
+        user=alice, media=Media.objects.get(slug="sms"), settings={"phone_number": "+4747474701"}
+    )
+    notification_services.profile_create(
+        user=alice, timeslot=alice.timeslots.get(), filters=[core], name="Seeded profile"
+    )
     return {
         "incidents": incidents,
         "source_token": Token.objects.create(user=source.user).key,
@@ -264,10 +273,54 @@ def test_the_keyboard_alone_filters_sorts_selects_three_acks_opens_one_and_reope
     assert "Back again" in page.inner_text("#incident-detail")
 
 
+def test_a_notification_profile_is_created_edited_and_deleted_in_its_card(session_factory):
+    alice = session_factory("alice")
+    page = alice.page
+    alice.goto("/notifications/", live=False)
+
+    page.click("text=New profile")
+    form = page.locator("#new-profile form")
+    form.wait_for()
+    assert page.evaluate("document.activeElement.name") == "name"  # focus moved into the form
+    page.keyboard.type("Core pager")
+    form.locator("select[name=timeslot]").select_option(label="All the time")
+    form.get_by_label("Core switches").check()
+    form.get_by_label("SMS: +4747474701").check()
+    form.locator("button.primary").click()
+    page.wait_for_selector('.toast-success >> text=/Saved profile "Core pager" at/')
+    card = page.locator("li.profile-card", has=page.locator("h2", has_text="Core pager"))
+    assert "Active" in card.inner_text() and "SMS: +4747474701" in card.inner_text()
+
+    card.get_by_role("link", name="Edit profile Core pager").click()
+    form = card.locator("form.profile-form")
+    form.wait_for()
+    form.get_by_label("Core switches").uncheck()
+    form.locator("button.primary").click()  # no filter: refused, the form stays with its error
+    card.locator(".error-summary").wait_for()
+    assert page.evaluate("document.activeElement.textContent") == "Filters: Choose at least one filter."
+    form = card.locator("form.profile-form")
+    form.get_by_label("Core switches").check()
+    form.locator("input[name=name]").fill("Core pager, nights")
+    form.get_by_label("Active").uncheck()
+    form.locator("button.primary").click()
+    page.wait_for_selector('.toast-success >> text=/Saved profile "Core pager, nights"/')
+    card = page.locator("li.profile-card", has=page.locator("h2", has_text="Core pager, nights"))
+    assert "Inactive" in card.inner_text()
+
+    card.get_by_role("link", name="Delete profile Core pager, nights").click()
+    dialog = page.locator("#form-dialog[open]")
+    dialog.wait_for()
+    assert 'Delete the notification profile "Core pager, nights"?' in dialog.inner_text()
+    dialog.locator("button.primary").click()
+    page.wait_for_selector('.toast-success >> text=Deleted profile "Core pager, nights".')
+    assert page.locator("li.profile-card").all_inner_texts() == [
+        page.locator("li.profile-card").first.inner_text()
+    ]
+    assert "Seeded profile" in page.locator("li.profile-card").first.inner_text()
+
+
 @pytest.mark.parametrize("theme", ["argus", "light", "dark"])
-def test_axe_finds_no_serious_violation_on_the_list_detail_and_preferences_pages(
-    session_factory, live_server_url, theme
-):
+def test_axe_finds_no_serious_violation_on_any_page(session_factory, live_server_url, theme):
     _base, seed = live_server_url
     alice = session_factory("alice")
     alice.goto("/user/", live=False)
@@ -282,6 +335,11 @@ def test_axe_finds_no_serious_violation_on_the_list_detail_and_preferences_pages
         "/user/",
         "/incidents/kiosk/",
         "/sources/",
+        "/notifications/",
+        "/notifications/timeslots/",
+        "/notifications/destinations/",
+        "/notifications/profiles/create/",
+        "/notifications/timeslots/create/",
     ]:
         alice.goto(path, live=path.startswith("/incidents/"))
         assert alice.page.evaluate("document.documentElement.dataset.theme") == theme

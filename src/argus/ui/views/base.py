@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from argus.ui import conf
@@ -104,3 +105,25 @@ def done(
     for level, text in notes:
         messages.add_message(request, getattr(messages, level.upper(), messages.INFO), text)
     return HttpResponseRedirect(next_url, status=status)
+
+
+def finished(request, *, next_url: str, notes: list[tuple[str, str]]):
+    """The answer to a form post that leaves its page (a saved form, a deletion).
+
+    The notes become messages shown on ``next_url``: without scripts the browser follows a ``303``
+    there; an htmx request (a form in a dialog or inline) gets ``HX-Redirect`` to it instead,
+    without its ``#fragment``: a browser told to go to the page it shows plus a fragment only
+    scrolls, and the page must load again to show the change and the messages.
+    """
+    for level, text in notes:
+        messages.add_message(request, getattr(messages, level.upper(), messages.INFO), text)
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = next_url.partition("#")[0]
+        return response
+    return HttpResponseRedirect(next_url, status=303)
+
+
+def render_form(request, template: str, fragment: str, context: dict, *, status: int = 200):
+    """A form page, or only its form (``fragment``) for htmx, which shows it inline or in a dialog."""
+    return render(request, fragment if request.htmx else template, context, status=status)

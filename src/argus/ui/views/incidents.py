@@ -18,18 +18,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from argus.auth.services import preferences_update
 from argus.incident.choices import EventType, Level
 from argus.incident.models import Acknowledgement, Event, Incident, SourceSystemType
 from argus.incident.queries import (
     acks_for_representation,
+    bounded_count,
     events_for_representation,
     incidents_for_representation,
+    with_events,
 )
 from argus.ui import conf, paging, queries
 from argus.ui.columns import OPEN, RowContext, cells_html, incident_state, layout_columns, render_cells
 from argus.ui.formatting import duration_text, level_text
 from argus.ui.listing import TIMEFRAMES, ListState, filtered_incidents, is_bare, list_state
-from argus.ui.preferences import preferences_of, preferences_update
+from argus.ui.preferences import preferences_of
 from argus.ui.views.base import is_read_only, ui_login_required
 from argus.util.datetime_utils import is_infinite
 from argus.util.ids import MAX_DATABASE_ID, parse_pk
@@ -80,7 +83,7 @@ def _columns_for(prefs, kiosk: bool, read_only: bool):
 def _page_queryset(state: ListState, filtered, columns, now):
     queryset = incidents_for_representation(paging.annotate_for_sort(filtered, state.sort), now)
     if any(column.needs_events for column in columns):
-        queryset = queries.with_events(queryset)
+        queryset = with_events(queryset)
     return queryset
 
 
@@ -96,7 +99,7 @@ def _remember(request, prefs, state: ListState, kiosk: bool) -> None:
         if remembered != prefs.incident_filter:
             changes["incident_filter"] = remembered
     if changes:
-        preferences_update(user=request.user, changes=changes)
+        preferences_update(user=request.user, namespace=conf.PREFERENCES_NAMESPACE, changes=changes)
 
 
 @require_safe
@@ -125,7 +128,7 @@ def incident_list(request, kiosk: bool = False):
     page = paging.paginate(
         _page_queryset(state, filtered, columns, now), state.keys, state.cursor, state.page_size
     )
-    count, exact = queries.bounded_count(filtered)
+    count, exact = bounded_count(filtered, conf.COUNT_LIMIT)
     ctx = RowContext(prefs.dates, now)
     context = {
         "kiosk": kiosk,
@@ -156,6 +159,7 @@ def incident_list(request, kiosk: bool = False):
         "saved_filter_hidden": [item for item in state.view_params() if item[0] not in ("filter", "box")],
         "kiosk_url": reverse("argus_ui:incident-kiosk") + state.query(with_page_size=False),
         "list_url": reverse("argus_ui:incident-list") + state.query(),
+        "view_query": state.query().removeprefix("?"),
         "first_page_url": state.query(),
         "ticket_plugin": bool(getattr(settings, "TICKET_PLUGIN", None)),
         "this_url": request.get_full_path(),
@@ -230,7 +234,7 @@ def incident_rows_live(request):
         matching = set(filtered.filter(pk__in=ids).values_list("pk", flat=True))
     rows = incident_rows(incidents, columns, RowContext(prefs.dates, now))
     found = {row["pk"] for row in rows}
-    count, exact = queries.bounded_count(filtered)
+    count, exact = bounded_count(filtered, conf.COUNT_LIMIT)
     return JsonResponse(
         {
             "rows": [

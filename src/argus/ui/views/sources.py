@@ -1,13 +1,15 @@
 """Sources and source types for staff, at /sources/.
 
-Creating a source (with its system user), renaming it, creating a type and replacing a source's
-API token go through the same services as the API. A new token is shown once, in the answer to
-the POST that made it, and never put in the session or in a message.
+Creating a source (with its system user), changing its name, type or base URL, deleting it,
+creating a type and replacing a source's API token go through the same services as the API and
+the admin. A source with incidents cannot be deleted (the page says so; the service refuses). A new
+token is shown once, in the answer to the POST that made it, and never put in the session or in a
+message.
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -15,29 +17,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from argus.auth import tokens
 from argus.auth.authentication import token_is_expired
 from argus.incident import services
-from argus.incident.errors import SourceSystemExists, SourceSystemTypeExists
-from argus.incident.models import Incident, SourceSystem, SourceSystemType
-from argus.ui.forms import SourceForm, SourceRenameForm, SourceTypeForm
+from argus.incident.errors import SourceSystemExists, SourceSystemInUse, SourceSystemTypeExists
+from argus.incident.models import SourceSystem, SourceSystemType
+from argus.ui.forms import SourceEditForm, SourceForm, SourceTypeForm
 from argus.ui.preferences import preferences_of
-from argus.ui.views.base import done, staff_required, write_view
+from argus.ui.queries import sources_with_facts
+from argus.ui.views.base import done, finished, render_form, staff_required, write_view
 from argus.util.ids import MAX_DATABASE_ID
-
-
-def sources_with_facts():
-    """Sources by name, with their newest incident's start, incident count and token (3 subqueries)."""
-    newest = Incident.objects.filter(source=OuterRef("pk")).order_by("-start_time").values("start_time")[:1]
-    count = (
-        Incident.objects.filter(source=OuterRef("pk"))
-        .order_by()
-        .values("source")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        SourceSystem.objects.select_related("type", "user__auth_token")
-        .annotate(last_incident=Subquery(newest), incident_count=Subquery(count))
-        .order_by("name", "pk")
-    )
 
 
 def token_state(source) -> str:
@@ -116,13 +102,17 @@ def source_create(request):
 @staff_required
 @write_view
 def source_update(request, pk: int):
-    source = get_object_or_404(SourceSystem.objects.select_related("type"), pk=min(pk, MAX_DATABASE_ID))
-    form = SourceRenameForm(request.POST if request.method == "POST" else None, initial={"name": source.name})
+    source = get_object_or_404(
+        SourceSystem.objects.select_related("type", "user"), pk=min(pk, MAX_DATABASE_ID)
+    )
+    initial = {"name": source.name, "type": source.type_id, "base_url": source.base_url}
+    form = SourceEditForm(request.POST if request.method == "POST" else None, initial=initial)
     context = {"nav": "sources", "form": form, "title": f"Edit source {source.name}", "source": source}
     if request.method == "POST":
         if form.is_valid():
+            data = {name: form.cleaned_data[name] for name in form.changed_data}
             try:
-                services.source_system_update(source=source, data={"name": form.cleaned_data["name"]})
+                services.source_system_update(source=source, data=data)
             except SourceSystemExists as error:
                 form.add_error("name", error.message)
             else:
@@ -133,6 +123,32 @@ def source_update(request, pk: int):
                 )
         return render(request, "argus_ui/sources/form.html", context, status=422)
     return render(request, "argus_ui/sources/form.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+@write_view
+def source_delete(request, pk: int):
+    """Delete a source and its system user; refused while it has incidents."""
+    source = get_object_or_404(SourceSystem.objects.all(), pk=min(pk, MAX_DATABASE_ID))
+    if request.method == "POST":
+        try:
+            services.source_systems_delete(sources=[source])
+        except SourceSystemInUse as error:
+            notes = [("error", error.message)]
+        else:
+            notes = [("success", f'Deleted source "{source.name}".')]
+        return finished(request, next_url=reverse("argus_ui:sources"), notes=notes)
+    context = {
+        "nav": "sources",
+        "title": "Delete source",
+        "question": f'Delete the source "{source.name}" and its system user?',
+        "details": [],
+        "action": reverse("argus_ui:source-delete", args=[source.pk]),
+        "cancel": reverse("argus_ui:sources"),
+        "button": "Delete",
+    }
+    return render_form(request, "argus_ui/confirm.html", "argus_ui/_confirm_form.html", context)
 
 
 @require_POST

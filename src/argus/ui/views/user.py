@@ -9,12 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from argus.auth.services import preferences_update
 from argus.incident.queries import incidents_for_representation
 from argus.ui import conf
 from argus.ui.columns import RowContext, layout_columns, layouts
 from argus.ui.formatting import DateFormatter, zone_or_default
 from argus.ui.forms import PreferencesForm
-from argus.ui.preferences import clean, preferences_of, preferences_update, stored_preferences
+from argus.ui.preferences import clean, preferences_of, stored_preferences
 from argus.ui.views.base import done, safe_next, ui_login_required
 from argus.ui.views.incidents import incident_rows
 
@@ -70,7 +71,7 @@ def update_preferences(request, namespace: str):
             return done(request, next_url=reverse("argus_ui:preferences"), notes=notes)
         return _render(request, form=form, status=422)
     changes = form.changes()
-    preferences_update(user=request.user, changes=changes)
+    preferences_update(user=request.user, namespace=conf.PREFERENCES_NAMESPACE, changes=changes)
     saved = clean(stored_preferences(request.user))
     names = ", ".join(form.fields[name].label.lower() for name in changes) or "nothing"
     return done(

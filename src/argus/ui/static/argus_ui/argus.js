@@ -1,7 +1,9 @@
 /* Argus web UI: the enhancements scripts bring to pages that work without them.
  *
  * - toasts, dialogs (focus moves in, stays in, returns to the opener), the user menu;
- * - the incident list: selection, bulk dialogs, keyboard shortcuts (press "?");
+ * - the incident list: selection, bulk dialogs, keyboard shortcuts (press "?"), saved filters;
+ * - forms: confirmations and small forms in a dialog, a profile's form inside its card, rows of
+ *   recurrences added and removed in place, character counters, a warning before leaving edits;
  * - live updates over /ws/open/: changed rows are re-rendered by the server with the page's own
  *   columns, at most one table update per second however many frames arrive; new matching
  *   incidents are inserted on page 1 of the default sort, announced otherwise; rows that stop
@@ -88,7 +90,10 @@
 
   document.addEventListener("click", (event) => {
     const cancel = event.target.closest(".dialog-cancel");
-    if (cancel) closeDialog(cancel.closest("dialog"));
+    if (cancel && cancel.closest("dialog")) {
+      event.preventDefault();
+      closeDialog(cancel.closest("dialog"));
+    }
   });
 
   // Enter submits a dialog whose form has a single text field (a textarea too).
@@ -170,14 +175,158 @@
     toast("error", "Error " + xhr.status + ": " + (xhr.statusText || "the request failed"));
   });
   document.body.addEventListener("htmx:sendError", () => toast("error", "The server could not be reached."));
+  // An outerHTML swap detaches its target: remember where it was (a dialog, an inline slot) first.
+  let swapContainer = null;
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    swapContainer = target && target.closest ? target.closest("dialog, .inline-form-slot") : null;
+  });
   document.body.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target && event.detail.target.id === "list-region") afterListSwap();
-    const form = event.detail.target && event.detail.target.closest && event.detail.target.closest("dialog");
-    if (form) {
-      $$(".js-only", form).forEach((node) => (node.hidden = false));
-      const invalid = $("[aria-invalid=true]", form) || $(".error-summary a", form);
-      if (invalid) invalid.focus();
+    const container = swapContainer;
+    swapContainer = null;
+    if (!container || !document.contains(container)) return;
+    $$(".js-only", container).forEach((node) => (node.hidden = false));
+    initCounters(container);
+    const first =
+      $("[aria-invalid=true]", container) ||
+      $(".error-summary a", container) ||
+      (container.matches(".inline-form-slot") && $("input:not([type=hidden]), select, textarea", container));
+    if (first) first.focus();
+  });
+
+  // --- forms in a dialog, forms inline, the view a saved-filter form carries ---------------------
+
+  // The list's URL is its view (filters, sort...); forms about it send the current one.
+  function carryView(url) {
+    const target = new URL(url, location.href);
+    target.searchParams.set("view", location.search.replace(/^\?/, ""));
+    return target.pathname + target.search;
+  }
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.matches && form.matches("form[data-carry-view]")) {
+      const view = $("input[name=view]", form);
+      if (view) view.value = location.search.replace(/^\?/, "");
     }
+    if (form.matches && form.matches("form[data-warn-unsaved]")) unsaved.delete(form.id || form);
+  }, true);
+
+  async function openFormDialog(link) {
+    const dialog = $("#form-dialog");
+    if (!dialog) return false;
+    const url = link.hasAttribute("data-carry-view") ? carryView(link.href) : link.href;
+    let response;
+    try {
+      response = await fetch(url, { headers: { "HX-Request": "true" } });
+    } catch (error) {
+      toast("error", "The server could not be reached.");
+      return true;
+    }
+    if (response.headers.get("HX-Redirect")) {
+      location.href = response.headers.get("HX-Redirect");
+      return true;
+    }
+    if (!response.ok) {
+      toast("error", "Could not open the form (" + response.status + ").");
+      return true;
+    }
+    const body = $(".dialog-body", dialog);
+    body.innerHTML = await response.text();
+    const form = $("form", body);
+    $("#form-dialog-title").textContent = (form && form.dataset.dialogTitle) || link.textContent.trim();
+    $$(".js-only", body).forEach((node) => (node.hidden = false));
+    window.htmx.process(body);
+    initCounters(body);
+    openDialog(dialog, link);
+    return true;
+  }
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-form-dialog]");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    openFormDialog(link);
+  });
+
+  // A form opened inside the page (a profile's card): Cancel closes it, focus goes back.
+  document.addEventListener("click", (event) => {
+    const cancel = event.target.closest(".inline-cancel");
+    const slot = cancel && cancel.closest(".inline-form-slot");
+    if (!slot) return;
+    event.preventDefault();
+    slot.innerHTML = "";
+    const opener = $('[hx-target="#' + slot.id + '"]');
+    if (opener) opener.focus();
+  });
+
+  function initCounters(root) {
+    $$("input[data-counter][maxlength]", root).forEach((input) => {
+      if (input.dataset.counterReady) return;
+      input.dataset.counterReady = "1";
+      const counter = document.createElement("span");
+      counter.className = "help counter";
+      const update = () => (counter.textContent = input.value.length + " of " + input.maxLength + " characters");
+      input.insertAdjacentElement("afterend", counter);
+      input.addEventListener("input", update);
+      update();
+    });
+  }
+
+  // Rows of recurrences: "Add recurrence" clones the empty row, "Remove" ticks the row's Remove box.
+  document.addEventListener("click", (event) => {
+    const add = event.target.closest(".add-recurrence");
+    const form = add && add.closest("form[data-formset]");
+    if (form) {
+      event.preventDefault();
+      const prefix = form.dataset.formset;
+      const total = $('input[name="' + prefix + '-TOTAL_FORMS"]', form);
+      const max = parseInt($('input[name="' + prefix + '-MAX_NUM_FORMS"]', form).value, 10) || 20;
+      const index = parseInt(total.value, 10);
+      if (index >= max) {
+        toast("warning", "At most " + max + " recurrences.");
+        return;
+      }
+      const shown = $$("fieldset.recurrence", $(".recurrence-rows", form)).filter((row) => !row.hidden).length;
+      const html = $("#recurrence-template", form).innerHTML
+        .replace(/__prefix__/g, String(index))
+        .replace(/__number__/g, String(shown + 1));
+      const holder = document.createElement("div");
+      holder.innerHTML = html;
+      const row = holder.firstElementChild;
+      $(".recurrence-rows", form).appendChild(row);
+      $$(".js-only", row).forEach((node) => (node.hidden = false));
+      total.value = String(index + 1);
+      const first = $("input[type=checkbox]", row);
+      if (first) first.focus();
+      return;
+    }
+    const remove = event.target.closest("[data-remove-recurrence]");
+    if (remove) {
+      const row = remove.closest("fieldset.recurrence");
+      const box = $('input[name$="-DELETE"]', row);
+      if (box) box.checked = true;
+      row.hidden = true;
+      $$("fieldset.recurrence", row.closest("form"))
+        .filter((other) => !other.hidden && !other.closest("template"))
+        .forEach((other, index) => ($("legend", other).textContent = "Recurrence " + (index + 1)));
+      const next = $(".add-recurrence", row.closest("form"));
+      if (next) next.focus();
+      toast("info", "Recurrence removed; save to keep the change.");
+    }
+  });
+
+  // A warning before leaving a page with edits that were not saved.
+  const unsaved = new Set();
+  document.addEventListener("input", (event) => {
+    const form = event.target.form || (event.target.closest && event.target.closest("form"));
+    if (form && form.matches("form[data-warn-unsaved]")) unsaved.add(form.id || form);
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (!unsaved.size) return;
+    event.preventDefault();
+    event.returnValue = "";
   });
 
   // --- small page helpers -----------------------------------------------------------------------
@@ -227,6 +376,7 @@
       });
     }
     $$("[data-typeahead]").forEach(initTypeahead);
+    initCounters(document);
     if ($("#incident-rows")) initList();
     live.start();
   }
@@ -767,7 +917,12 @@
     },
 
     async replaceFromServer(selector) {
-      const response = await fetch(location.href, { headers: { Accept: "text/html" } });
+      let response;
+      try {
+        response = await fetch(location.href, { headers: { Accept: "text/html" } });
+      } catch (error) {  // unreachable (the server is restarting, say): the next poll tries again
+        return;
+      }
       if (!response.ok) return;
       const doc = new DOMParser().parseFromString(await response.text(), "text/html");
       const fresh = doc.querySelector(selector);
@@ -786,13 +941,16 @@
     async fullRefresh() {
       this.pending.clear();
       this.newCount = 0;
+      let fresh = null;
       if ($("#incident-detail")) {
-        await this.replaceFromServer("#incident-detail");
+        fresh = await this.replaceFromServer("#incident-detail");
       } else if ($("#list-region")) {
         if ($("dialog[open]")) return;
-        await this.replaceFromServer("#list-region");
+        fresh = await this.replaceFromServer("#list-region");
         afterListSwap();
       }
+      // Observable by tests: the whole view was fetched again.
+      if (fresh) document.dispatchEvent(new CustomEvent("argus:refreshed", { detail: { at: performance.now() } }));
     },
   };
 
