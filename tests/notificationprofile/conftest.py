@@ -1,6 +1,7 @@
 import pytest
 
 from tests.notificationprofile.delivery import add_subscriber
+from tests.notificationprofile.http_receiver import http_media, to_loopback  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -277,3 +277,37 @@ class TestWritesThroughServices:
         assert DestinationConfig.objects.get(user=end_user, settings__synced=True).settings[
             "email_address"
         ] == (end_user.email)
+
+
+WEBHOOK_SECRET = "admin-never-shows-this-secret"
+
+
+@pytest.mark.django_db
+class TestWriteOnlySettings:
+    """A webhook's secret is masked in the admin's list, change form and delete page; the mask
+    sent back keeps it."""
+
+    @pytest.fixture
+    def webhook(self, end_user, http_media):
+        return DestinationConfig.objects.create(
+            user=end_user,
+            media_id="webhook",
+            settings={"url": "https://hooks.example.com/x", "secret": WEBHOOK_SECRET},
+        )
+
+    def test_list_change_and_delete_pages_never_show_the_secret(self, admin_client, webhook):
+        for page in ("", f"{webhook.pk}/change/", f"{webhook.pk}/delete/"):
+            response = admin_client.get(f"{ADMIN}/destinationconfig/{page}")
+            assert response.status_code == 200
+            assert WEBHOOK_SECRET not in response.content.decode()
+            assert "********" in response.content.decode()
+
+    def test_saving_the_masked_form_keeps_the_secret(self, admin_client, webhook):
+        body = {"label": "ops", "settings": '{"url": "https://hooks.example.com/y", "secret": "********"}'}
+        response = admin_client.post(f"{ADMIN}/destinationconfig/{webhook.pk}/change/", body)
+        assert response.status_code == 302
+        webhook.refresh_from_db()
+        assert (webhook.label, webhook.settings) == (
+            "ops",
+            {"url": "https://hooks.example.com/y", "secret": WEBHOOK_SECRET},
+        )

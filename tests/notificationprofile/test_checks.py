@@ -95,3 +95,23 @@ def test_a_lease_shorter_than_two_smtp_timeouts_is_a_warning(settings):
     settings.NOTIFICATION_LEASE = 15
     settings.EMAIL_TIMEOUT = 10
     assert ids(check_delivery_settings()) == ["argus_notificationprofile.W003"]
+
+
+def test_a_lease_shorter_than_two_webhook_timeouts_is_a_warning_when_http_media_are_on(settings):
+    settings.NOTIFICATION_LEASE = 15
+    settings.EMAIL_TIMEOUT = 5
+    settings.WEBHOOK_TIMEOUT = 10
+    assert check_delivery_settings() == []  # neither Slack nor webhook installed
+    settings.MEDIA_PLUGINS = [
+        *settings.MEDIA_PLUGINS,
+        "argus.notificationprofile.media.webhook.WebhookNotification",
+    ]
+    assert ids(check_delivery_settings()) == ["argus_notificationprofile.W004"]
+
+
+@pytest.mark.parametrize("value", ["lots", 0, -5])
+def test_a_webhook_timeout_that_is_not_a_positive_number_is_an_error(settings, value):
+    settings.WEBHOOK_TIMEOUT = value
+    (error,) = check_delivery_settings()
+    assert error.id == "argus_notificationprofile.E004"
+    assert "ARGUS_WEBHOOK_TIMEOUT" in error.hint

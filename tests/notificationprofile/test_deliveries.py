@@ -43,6 +43,18 @@ def test_a_failed_attempt_with_attempts_left_is_pending_again_after_the_backoff(
     assert after_failure(2, now) == deliveries.AfterFailure("pending", now + 20 * SECOND)
 
 
+def test_a_receivers_retry_after_is_the_least_wait_capped_by_the_longest_backoff(timings):
+    now = timezone.now()
+    assert after_failure(1, now, retry_after=15) == deliveries.AfterFailure("pending", now + 15 * SECOND)
+    assert after_failure(1, now, retry_after=3) == deliveries.AfterFailure("pending", now + 10 * SECOND)
+    assert after_failure(1, now, retry_after=3600) == deliveries.AfterFailure("pending", now + 25 * SECOND)
+    assert after_failure(3, now, retry_after=15) == deliveries.AfterFailure("failed", None)
+
+
+def test_a_permanent_failure_is_failed_for_good_at_once(timings):
+    assert after_failure(1, timezone.now(), permanent=True) == deliveries.AfterFailure("failed", None)
+
+
 def test_the_last_allowed_attempt_failing_is_failed_for_good(timings):
     assert after_failure(3, timezone.now()) == deliveries.AfterFailure("failed", None)
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from argus.incident import services
 from argus.notificationprofile import deliveries, tasks
-from argus.notificationprofile.models import Delivery, PendingEvent
+from argus.notificationprofile.media.base import NotificationMedium, PermanentFailure, RetryLater
+from argus.notificationprofile.models import Delivery, Media, PendingEvent
 from argus.notificationprofile.tasks import process_notifications
 from tests.notificationprofile.delivery import add_subscriber
 from tests.notificationprofile.factories import DeliveryFactory, DestinationConfigFactory
@@ -89,6 +90,78 @@ def test_a_failed_attempt_enqueues_a_run_for_when_the_retry_is_due(db, settings)
     assert (delivery.state, delivery.attempts) == ("pending", 1)
     assert delivery.last_error == "ConnectionRefusedError: [Errno 111] Connection refused"
     assert queued_runs() == [delivery.due_at]
+
+
+class ScriptedMedium(NotificationMedium):
+    """Raises what ``ScriptedMedium.outcome`` says, and remembers what the worker passed."""
+
+    MEDIA_SLUG = "scripted"
+    MEDIA_NAME = "Scripted"
+    ACCEPTS_MESSAGE_ID = True
+    ACCEPTS_ATTEMPT = True
+    outcome: Exception | None = None
+    calls: list = []
+
+    @classmethod
+    def validate(cls, instance, dict, user):
+        return dict["settings"]
+
+    @classmethod
+    def has_duplicate(cls, queryset, settings):
+        return False
+
+    @staticmethod
+    def get_label(destination):
+        return "scripted"
+
+    @classmethod
+    def send(cls, event, destinations, **kwargs):
+        cls.calls.append(kwargs)
+        if cls.outcome is not None:
+            raise cls.outcome
+        return True
+
+
+@pytest.fixture
+def scripted(db, settings):
+    settings.MEDIA_PLUGINS = [*settings.MEDIA_PLUGINS, f"{__name__}.ScriptedMedium"]
+    settings.NOTIFICATION_RETRY_DELAY = 10
+    settings.NOTIFICATION_MAX_RETRY_DELAY = 600
+    media = Media.objects.create(slug="scripted", name="Scripted")
+    destination = DestinationConfigFactory(media=media, settings={"to": "x"})
+    ScriptedMedium.calls = []
+    return DeliveryFactory(
+        medium="scripted", address=ScriptedMedium.get_address(destination), destination_ids=[destination.pk]
+    )
+
+
+def test_a_medium_saying_retry_later_is_retried_not_before_the_wait_it_asked(scripted):
+    ScriptedMedium.outcome = RetryLater("HTTP 503", retry_after=120)
+    tasks.process_batch()
+    scripted.refresh_from_db()
+    assert (scripted.state, scripted.last_error) == ("pending", "HTTP 503")
+    assert (scripted.due_at - scripted.last_attempt_at).total_seconds() == pytest.approx(120, abs=1)
+    assert ScriptedMedium.calls == [{"message_id": str(scripted.message_id), "attempt": 1}]
+
+
+def test_a_medium_saying_permanent_failure_is_not_retried(scripted, caplog):
+    ScriptedMedium.outcome = PermanentFailure("HTTP 404")
+    tasks.process_batch()
+    scripted.refresh_from_db()
+    assert (scripted.state, scripted.attempts, scripted.last_error, scripted.due_at) == (
+        "failed",
+        1,
+        "HTTP 404",
+        None,
+    )
+    assert f"delivery {scripted.message_id}, destination(s) {scripted.destination_ids}" in caplog.text
+
+
+def test_a_medium_is_told_which_attempt_it_makes(scripted):
+    ScriptedMedium.outcome = None
+    Delivery.objects.filter(pk=scripted.pk).update(attempts=2)
+    tasks.process_batch()
+    assert ScriptedMedium.calls == [{"message_id": str(scripted.message_id), "attempt": 3}]
 
 
 def test_a_medium_that_is_not_installed_fails_the_delivery_for_good(db):

@@ -194,6 +194,23 @@ def test_v2_answers_match_the_v2_document(client, clients):
     assert len(check.checked) + len(check_source.checked) > 40
 
 
+def test_destination_test_answers_match_the_v2_document(client, clients, settings):
+    check = Checker(client, clients["user"], "v2")
+    destination = check(
+        "POST",
+        "notificationprofiles/destinations/",
+        data={"media": "email", "settings": {"email_address": "tested@example.org"}},
+    )
+    path = "notificationprofiles/destinations/{id}/test/"
+    url = f"notificationprofiles/destinations/{destination['pk']}/test/"
+    check("POST", path, url)
+    check("POST", path, url)
+    settings.SEND_NOTIFICATIONS = False
+    check("POST", path, url)
+    check("POST", path, "notificationprofiles/destinations/999999/test/")
+    assert [status for _method, _path, status in check.checked[1:]] == [200, 429, 409, 404]
+
+
 def test_v1_answers_match_the_v1_document(client, clients):
     check_source = Checker(client, clients["source"], "v1")
     check = Checker(client, clients["user"], "v1")

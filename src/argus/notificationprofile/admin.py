@@ -24,6 +24,7 @@ from argus.notificationprofile import (
     delivery_admin,  # noqa: F401  (registers the delivery log)
     services,
 )
+from argus.notificationprofile.choices import WRITE_ONLY_MASK, WRITE_ONLY_SETTINGS
 from argus.notificationprofile.models import (
     DestinationConfig,
     Filter,
@@ -217,9 +218,32 @@ class MediaAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class DestinationConfigForm(forms.ModelForm):
+    """Write-only settings (a webhook's secret) are shown masked; the mask sent back keeps them."""
+
+    class Meta:
+        model = DestinationConfig
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and "settings" in self.fields:
+            self.initial["settings"] = self.instance.shown_settings
+
+    def clean_settings(self):
+        value = self.cleaned_data["settings"]
+        stored = self.instance.settings if self.instance.pk is not None else {}
+        if isinstance(value, dict) and isinstance(stored, dict):
+            for key in WRITE_ONLY_SETTINGS:
+                if value.get(key) == WRITE_ONLY_MASK and stored.get(key):
+                    value = {**value, key: stored[key]}
+        return value
+
+
 @admin.register(DestinationConfig)
 class DestinationConfigAdmin(ServiceAdmin):
-    list_display = ("user", "media", "label", "settings")
+    form = DestinationConfigForm
+    list_display = ("user", "media", "label", "get_settings")
     list_filter = ("media__name",)
     search_fields = ("label", *USER_SEARCH_FIELDS)
     ordering = ("user",)
@@ -241,6 +265,10 @@ class DestinationConfigAdmin(ServiceAdmin):
                 user=obj.user, media=obj.media, label=obj.label, settings=obj.settings
             )
             obj.pk = created.pk
+
+    @admin.display(description="Settings")
+    def get_settings(self, destination):
+        return destination.shown_settings
 
     def check_deletable(self, obj):
         services.destination_check_deletable(destination=obj)

@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
+from argus.notificationprofile.choices import SLACK_MEDIA_SLUG, WEBHOOK_MEDIA_SLUG
 from argus.notificationprofile.filterblob import InvalidFilterBlob, validate_filter_blob
-from argus.notificationprofile.plugins import load_plugin
+from argus.notificationprofile.plugins import installed_media, load_plugin
 
 
 @register(Tags.compatibility)
@@ -75,6 +76,7 @@ DELIVERY_TIMINGS = {
     "NOTIFICATION_SWEEP_INTERVAL": "ARGUS_NOTIFICATION_SWEEP_SECONDS",
     "NOTIFICATION_RETRY_DELAY": "ARGUS_NOTIFICATION_RETRY_DELAY_SECONDS",
     "NOTIFICATION_MAX_RETRY_DELAY": "ARGUS_NOTIFICATION_MAX_RETRY_DELAY_SECONDS",
+    "WEBHOOK_TIMEOUT": "ARGUS_WEBHOOK_TIMEOUT",
 }
 
 
@@ -108,6 +110,18 @@ def check_delivery_settings(app_configs=None, **kwargs):
                 "may be sent twice.",
                 hint="Make ARGUS_NOTIFICATION_LEASE_SECONDS at least twice EMAIL_TIMEOUT.",
                 id="argus_notificationprofile.W003",
+            )
+        )
+    webhook_timeout = values.get("WEBHOOK_TIMEOUT")
+    http_media = {SLACK_MEDIA_SLUG, WEBHOOK_MEDIA_SLUG}.intersection(installed_media())
+    if lease and lease > 0 and webhook_timeout and http_media and lease < 2 * webhook_timeout:
+        problems.append(
+            Warning(
+                f"NOTIFICATION_LEASE ({lease:g} s) is shorter than twice WEBHOOK_TIMEOUT "
+                f"({webhook_timeout:g} s): a worker waiting on a slow receiver may lose its lease, and "
+                "the messages it holds may be sent twice.",
+                hint="Make ARGUS_NOTIFICATION_LEASE_SECONDS at least twice ARGUS_WEBHOOK_TIMEOUT.",
+                id="argus_notificationprofile.W004",
             )
         )
     return problems

@@ -15,3 +15,14 @@ BUILTIN_MEDIA = {EMAIL_MEDIA_SLUG: EMAIL_MEDIA_NAME, SMS_MEDIA_SLUG: SMS_MEDIA_N
 #: The timeslot every user gets: every day, the whole day.
 DEFAULT_TIMESLOT_NAME = "All the time"
 EVERY_DAY = [1, 2, 3, 4, 5, 6, 7]
+
+#: The media this server adds to Argus 1.37's (off unless listed in ``MEDIA_PLUGINS``).
+SLACK_MEDIA_SLUG = "slack"
+SLACK_MEDIA_NAME = "Slack"
+WEBHOOK_MEDIA_SLUG = "webhook"
+WEBHOOK_MEDIA_NAME = "Webhook"
+
+#: Destination settings keys whose values are write-only, whatever the medium (a webhook's signing
+#: secret): never shown in a response, a page, the admin or a log, but as :data:`WRITE_ONLY_MASK`.
+WRITE_ONLY_SETTINGS = frozenset({"secret"})
+WRITE_ONLY_MASK = "********"

@@ -69,8 +69,11 @@ def max_attempts() -> int:
 def retry_delay(attempt: int) -> datetime.timedelta:
     """The wait after failed attempt number ``attempt`` (1-based): base * 2**(attempt-1), capped."""
     base = float(getattr(settings, "NOTIFICATION_RETRY_DELAY", DEFAULT_RETRY_DELAY))
-    cap = float(getattr(settings, "NOTIFICATION_MAX_RETRY_DELAY", DEFAULT_MAX_RETRY_DELAY))
-    return datetime.timedelta(seconds=min(base * 2 ** min(attempt - 1, 62), cap))
+    return datetime.timedelta(seconds=min(base * 2 ** min(attempt - 1, 62), max_retry_seconds()))
+
+
+def max_retry_seconds() -> float:
+    return float(getattr(settings, "NOTIFICATION_MAX_RETRY_DELAY", DEFAULT_MAX_RETRY_DELAY))
 
 
 def batch_size() -> int:
@@ -92,11 +95,21 @@ class AfterFailure:
     due_at: datetime.datetime | None
 
 
-def after_failure(attempts: int, now: datetime.datetime) -> AfterFailure:
-    """Attempt number ``attempts`` failed: back off, or fail for good when it was the last allowed."""
-    if attempts >= max_attempts():
+def after_failure(
+    attempts: int, now: datetime.datetime, *, retry_after: float | None = None, permanent: bool = False
+) -> AfterFailure:
+    """Attempt number ``attempts`` failed: back off, or fail for good when it was the last allowed.
+
+    ``permanent``: the receiver refused the message for good, no other attempt. ``retry_after``:
+    the receiver asked to wait at least so many seconds; the delay is the longer of that and the
+    backoff, capped by ``NOTIFICATION_MAX_RETRY_DELAY``.
+    """
+    if permanent or attempts >= max_attempts():
         return AfterFailure(FAILED, None)
-    return AfterFailure(PENDING, now + retry_delay(attempts))
+    delay = retry_delay(attempts)
+    if retry_after is not None and retry_after > 0:
+        delay = max(delay, datetime.timedelta(seconds=min(retry_after, max_retry_seconds())))
+    return AfterFailure(PENDING, now + delay)
 
 
 def error_text(error: BaseException | str) -> str:
@@ -286,7 +299,11 @@ def release_pending_events(
 
 
 def describe(delivery: Delivery) -> str:
-    return f"{delivery.medium} to {delivery.address!r} about event {delivery.event_id}"
+    """How the log names a delivery: medium, address, event, message id and destination ids."""
+    return (
+        f"{delivery.medium} to {delivery.address!r} about event {delivery.event_id} "
+        f"(delivery {delivery.message_id}, destination(s) {delivery.destination_ids})"
+    )
 
 
 def mark_sent(ids: Sequence[int], *, now=None) -> None:
@@ -298,15 +315,31 @@ def mark_sent(ids: Sequence[int], *, now=None) -> None:
 
 
 def mark_attempt_failed(
-    claim: str, delivery: Delivery, error: BaseException | str, *, now=None
+    claim: str,
+    delivery: Delivery,
+    error: BaseException | str,
+    *,
+    now=None,
+    retry_after: float | None = None,
+    permanent: bool = False,
 ) -> AfterFailure:
-    """The attempt this claim made failed: due again after the backoff, or failed for good."""
+    """The attempt this claim made failed: due again after the backoff, or failed for good.
+
+    ``retry_after`` and ``permanent`` as :func:`after_failure` (what the receiver said).
+    """
     now = now or timezone.now()
-    outcome = after_failure(delivery.attempts, now)
+    outcome = after_failure(delivery.attempts, now, retry_after=retry_after, permanent=permanent)
     Delivery.objects.filter(pk=delivery.pk, claim=claim, state=PENDING).update(
         state=outcome.state, due_at=outcome.due_at, last_error=error_text(error)
     )
-    if outcome.state == FAILED:
+    if permanent:
+        logger.error(
+            "Notification: %s failed for good at attempt %d, not retried: %s",
+            describe(delivery),
+            delivery.attempts,
+            error,
+        )
+    elif outcome.state == FAILED:
         logger.error(
             "Notification: %s failed %d times, giving up: %s", describe(delivery), delivery.attempts, error
         )

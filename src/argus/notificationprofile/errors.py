@@ -83,3 +83,22 @@ class EmailAddressRequired(DomainError):
 
     def __init__(self):
         super().__init__("The user has no email address, so the profile cannot notify by email.")
+
+
+class NotificationsOff(DomainError):
+    """Nothing is sent while ``SEND_NOTIFICATIONS`` is off, test messages included."""
+
+    def __init__(self):
+        super().__init__("Notifications are turned off on this server.")
+
+
+class DestinationTestUnsupported(DomainError):
+    """The destination's medium is not installed, or its plugin cannot send a test message."""
+
+
+class DestinationTestTooSoon(DomainError):
+    """A destination gets at most one test message per interval; ``wait`` seconds are left."""
+
+    def __init__(self, wait: float):
+        super().__init__(f"This destination was tested a moment ago; try again in {wait:.0f} seconds.")
+        self.wait = wait

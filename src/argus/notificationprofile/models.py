@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from argus.notificationprofile.choices import WRITE_ONLY_MASK, WRITE_ONLY_SETTINGS
 from argus.util.jsonb import JsonbOrderedJSONField
 
 TIME_MIN = datetime.time.min
@@ -86,6 +87,8 @@ class DestinationConfig(models.Model):
     media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="destinations")
     label = models.CharField(max_length=50, null=True, blank=True)
     settings = JsonbOrderedJSONField(default=dict)
+    #: When a test message was last sent here (at most one per destination every few seconds).
+    last_tested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -101,7 +104,17 @@ class DestinationConfig(models.Model):
     def __str__(self):
         if self.label:
             return self.label
-        return f"{self.media.name}: {list(self.settings.values())}"
+        return f"{self.media.name}: {list(self.shown_settings.values())}"
+
+    @property
+    def shown_settings(self) -> dict:
+        """The settings with write-only values (a webhook's secret) masked, whatever the medium."""
+        stored = self.settings if isinstance(self.settings, dict) else {}
+        if not WRITE_ONLY_SETTINGS.intersection(stored):
+            return stored
+        return {
+            key: WRITE_ONLY_MASK if key in WRITE_ONLY_SETTINGS else value for key, value in stored.items()
+        }
 
 
 class NotificationProfile(models.Model):

@@ -11,6 +11,12 @@ Plugins are keyed by their ``MEDIA_SLUG``. A misconfigured entry is reported at 
 system check in :mod:`argus.notificationprofile.checks`; :func:`installed_media` skips it (and
 logs it), so a broken plugin never takes the other media down.
 
+How an attempt ended is told by what ``send`` does: returning ``True`` means the medium accepted
+the message; raising :class:`RetryLater` means "try again, not before N seconds" (a receiver that
+is down or asks to slow down); raising :class:`PermanentFailure` means "failed for good, do not
+retry" (a receiver that refuses the message); any other exception is retried after the engine's
+backoff (SMTP errors, ...), and returning ``False`` means there was nothing to send.
+
 Plugin authors import the interface from its public path, ``argus.notificationprofile.media.base``
 (see that module for a minimal example); it lives here so that the notification engine, which
 needs the installed plugins, does not depend on the ``media`` package and its module-level
@@ -23,6 +29,7 @@ import json
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +47,43 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+# --- how an attempt ended (raised by ``send``) ------------------------------------------------------
+
+
+class RetryLater(Exception):
+    """This attempt failed; try again after the engine's backoff, and not before ``retry_after``.
+
+    ``retry_after`` (seconds, e.g. from an HTTP ``Retry-After``) is a minimum: the delay is the
+    longer of it and the backoff, capped by ``NOTIFICATION_MAX_RETRY_DELAY``. ``str(error)`` is
+    recorded on the delivery and logged, so it must not hold secrets (a webhook's full URL).
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentFailure(Exception):
+    """The receiver refused the message for good (an HTTP 404, say): no other attempt is made.
+
+    ``str(error)`` is recorded on the delivery and logged, so it must not hold secrets.
+    """
+
+
+@dataclass(frozen=True)
+class TestMessageResult:
+    """What became of a test message (see :meth:`NotificationMedium.send_test`)."""
+
+    __test__ = False  # not a test case, whatever pytest thinks of the name
+
+    delivered: bool
+    #: A short account for the person testing: ``"HTTP 200"``, ``"HTTP 500"``, ``"timeout"``.
+    detail: str
+
+
+TEST_MESSAGE_TITLE = "Argus test message"
+
+
 class NotificationMedium(ABC):
     MEDIA_SLUG: str = ""
     MEDIA_NAME: str = ""
@@ -52,6 +96,10 @@ class NotificationMedium(ABC):
     #: email ``Message-ID``, a webhook's delivery id): a worker that dies after the medium
     #: accepted a message but before that was recorded sends it once more.
     ACCEPTS_MESSAGE_ID: bool = False
+    #: True when ``send`` accepts ``attempt=``: which attempt at this message this is (1, 2, ...).
+    ACCEPTS_ATTEMPT: bool = False
+    #: True when the medium implements :meth:`send_test` (the destination test endpoint).
+    CAN_SEND_TEST: bool = False
 
     class NotDeletableError(Exception):
         """The destination cannot be deleted; ``str(error)`` is the user-facing reason."""
@@ -79,8 +127,17 @@ class NotificationMedium(ABC):
 
     @classmethod
     def get_address(cls, destination: DestinationConfig) -> str:
-        """What messages are de-duplicated by. Default: the whole settings object."""
+        """What messages are de-duplicated by. Default: the whole settings object.
+
+        The address is stored on each delivery, shown in the delivery log and written to the
+        worker's log: a medium whose settings hold secrets returns a form without them.
+        """
         return json.dumps(destination.settings, sort_keys=True)
+
+    @classmethod
+    def public_settings(cls, destination: DestinationConfig) -> dict:
+        """The settings as responses, pages and the admin show them: write-only values masked."""
+        return destination.shown_settings
 
     @classmethod
     def get_relevant_destinations(cls, destinations: Iterable[DestinationConfig]) -> list[DestinationConfig]:
@@ -108,9 +165,19 @@ class NotificationMedium(ABC):
         """Send one message per relevant address about ``event``; False if nothing was sent.
 
         Raise on delivery failure (e.g. SMTP errors): the caller records it and retries. The worker
-        passes ``connection=`` and ``message_id=`` only to media that say they accept them
-        (:attr:`ACCEPTS_MAIL_CONNECTION`, :attr:`ACCEPTS_MESSAGE_ID`).
+        passes ``connection=``, ``message_id=`` and ``attempt=`` only to media that say they accept
+        them (:attr:`ACCEPTS_MAIL_CONNECTION`, :attr:`ACCEPTS_MESSAGE_ID`, :attr:`ACCEPTS_ATTEMPT`).
+        Raise :class:`RetryLater` or :class:`PermanentFailure` to say how the attempt ended.
         """
+
+    @classmethod
+    def send_test(cls, destination: DestinationConfig) -> TestMessageResult:
+        """Send one synthetic message (title :data:`TEST_MESSAGE_TITLE`) to ``destination`` now.
+
+        One attempt, no retry, and no exception for a failed delivery: the result says what
+        happened. Only called when :attr:`CAN_SEND_TEST` is true.
+        """
+        raise NotImplementedError(f"{cls.__name__} cannot send test messages")
 
     # --- deletion and update ----------------------------------------------------------------------
 

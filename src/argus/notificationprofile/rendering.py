@@ -1,4 +1,4 @@
-"""Subject and bodies of notification messages.
+"""Subject and bodies of notification messages (mail, and the chat text of Slack).
 
 Datetimes are rendered as Python ``str()`` of the value in the server time zone
 (``2026-11-22 12:30:00+01:00``); the HTML alternative lets Django templates localise them.
@@ -121,3 +121,34 @@ def html_fields(event: Event) -> list[tuple[str, object]]:
             value = "None"
         fields.append((name, value))
     return fields
+
+
+#: The incident fields of a chat message (Slack), in order: what a person acts on, nothing internal.
+CHAT_FIELDS = (
+    "start_time",
+    "end_time",
+    "source",
+    "source_incident_id",
+    "level",
+    "description",
+    "details_url",
+    "ticket_url",
+    "tags",
+)
+
+
+def chat_fields(event: Event) -> list[tuple[str, object]]:
+    incident = event.incident
+    values = dict(field_values(event))
+    source = incident.source
+    values["source"] = f"{source.name} ({source.type_id})"
+    relations = sorted(incident.incident_tag_relations.all(), key=lambda relation: relation.pk)
+    values["tags"] = ", ".join(f"{relation.tag.key}={relation.tag.value}" for relation in relations)
+    return [(name, values[name]) for name in CHAT_FIELDS]
+
+
+def chat_text(event: Event) -> str:
+    """The subject as the first line, then status, actor and one ``name: value`` line per field."""
+    lines = [notification_subject(event), f"Status: {event.type}", f"Actor: {event.actor.username}"]
+    lines += [f"{name.ljust(FIELD_WIDTH)}: {value}" for name, value in chat_fields(event)]
+    return "\n".join(lines)

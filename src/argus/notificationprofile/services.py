@@ -15,6 +15,8 @@ the user services (``argus.auth.services``) call these. The rules:
   (:func:`profile_create_with_media`, :func:`profile_update_with_media`).
 * Every user has the timeslot "All the time" from creation on, and while they have an email
   address exactly one ``synced`` email destination holding it (:func:`user_defaults_keep`).
+* A destination gets at most one test message per :data:`DESTINATION_TEST_INTERVAL`, and none
+  while ``SEND_NOTIFICATIONS`` is off (:func:`destination_test_send`).
 
 Refusals raise the errors of :mod:`argus.notificationprofile.errors`. Nothing needs an after-commit
 side effect: database triggers stamp every change that matching reads (``MatchingConfigStamp``).
@@ -27,8 +29,10 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from argus.notificationprofile.choices import (
     BUILTIN_MEDIA,
@@ -41,9 +45,12 @@ from argus.notificationprofile.errors import (
     DestinationExists,
     DestinationLabelTaken,
     DestinationNotDeletable,
+    DestinationTestTooSoon,
+    DestinationTestUnsupported,
     EmailAddressRequired,
     FilterInUse,
     FilterNameTaken,
+    NotificationsOff,
     PhoneNumberRequired,
     ProfileNameTaken,
     TimeslotNameTaken,
@@ -57,7 +64,7 @@ from argus.notificationprofile.models import (
     TimeRecurrence,
     Timeslot,
 )
-from argus.notificationprofile.plugins import NotificationMedium, installed_media
+from argus.notificationprofile.plugins import NotificationMedium, TestMessageResult, installed_media
 from argus.util.errors import DomainError
 
 # --- queries: the rules' early checks, also for the serializers ------------------------------------
@@ -323,6 +330,44 @@ def destinations_delete(*, destinations: Iterable[DestinationConfig]) -> None:
 
 def destination_delete(*, destination: DestinationConfig) -> None:
     destinations_delete(destinations=[destination])
+
+
+#: A destination gets at most one test message per interval (a test posts to someone's endpoint).
+DESTINATION_TEST_INTERVAL = datetime.timedelta(seconds=10)
+
+
+def destination_test_send(*, destination: DestinationConfig, now=None) -> TestMessageResult:
+    """Send one test message to ``destination`` now, bypassing profiles and timeslots; one attempt.
+
+    Refused when sending is off (:class:`NotificationsOff`), when the medium cannot send a test
+    (:class:`DestinationTestUnsupported`) and within :data:`DESTINATION_TEST_INTERVAL` of the
+    destination's last test (:class:`DestinationTestTooSoon`). The test is recorded (one
+    ``UPDATE``, so concurrent requests in any process get one test) before the message goes out,
+    outside any transaction: the medium may wait for its receiver.
+    """
+    if not settings.SEND_NOTIFICATIONS:
+        raise NotificationsOff()
+    medium = installed_media().get(destination.media_id)
+    if medium is None:
+        raise DestinationTestUnsupported(f'Medium "{destination.media_id}" is not installed.')
+    if not medium.CAN_SEND_TEST:
+        raise DestinationTestUnsupported(f"{medium.MEDIA_NAME} destinations cannot be sent a test message.")
+    now = now or timezone.now()
+    earliest = now - DESTINATION_TEST_INTERVAL
+    recorded = (
+        DestinationConfig.objects.filter(pk=destination.pk)
+        .filter(Q(last_tested_at__isnull=True) | Q(last_tested_at__lte=earliest))
+        .update(last_tested_at=now)
+    )
+    if not recorded:
+        last = (
+            DestinationConfig.objects.filter(pk=destination.pk)
+            .values_list("last_tested_at", flat=True)
+            .first()
+        )
+        left = (last - earliest).total_seconds() if last else DESTINATION_TEST_INTERVAL.total_seconds()
+        raise DestinationTestTooSoon(min(max(left, 0.0), DESTINATION_TEST_INTERVAL.total_seconds()))
+    return medium.send_test(destination)
 
 
 def email_destination_sync(*, user) -> DestinationConfig | None:

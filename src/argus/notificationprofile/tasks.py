@@ -10,8 +10,9 @@ backend will do and a lost, duplicated or stuck task row loses nothing. One run:
 2. claims up to as many due deliveries (retries after a backoff, and deliveries left by a
    worker that died);
 3. sends each delivery through its medium, with its own message id, the mails of the whole batch
-   over one SMTP conversation, and records each outcome (sent; due again after the backoff;
-   failed for good).
+   over one SMTP conversation, and records each outcome (sent; due again after the backoff, or
+   after the wait the medium asked for with ``RetryLater``; failed for good, at once when the
+   medium raised ``PermanentFailure``).
 
 When a batch was full, more may be waiting: the run enqueues another run first, so an idle
 worker can share a backlog. A failed attempt enqueues a run for when the earliest retry is due
@@ -36,7 +37,12 @@ from argus.notificationprofile import deliveries
 from argus.notificationprofile.deliveries import PlannedDelivery
 from argus.notificationprofile.matching import destinations_for_events, load_events
 from argus.notificationprofile.models import Delivery, DestinationConfig
-from argus.notificationprofile.plugins import get_notification_media, installed_media
+from argus.notificationprofile.plugins import (
+    PermanentFailure,
+    RetryLater,
+    get_notification_media,
+    installed_media,
+)
 from argus.notificationprofile.rendering import prefetch_search_texts
 
 logger = logging.getLogger(__name__)
@@ -214,8 +220,10 @@ class Outcomes:
         if len(self.sent) >= RECORD_EVERY:
             self.flush()
 
-    def attempt_failed(self, delivery: Delivery, error) -> None:
-        outcome = deliveries.mark_attempt_failed(self.claim, delivery, error)
+    def attempt_failed(self, delivery: Delivery, error, *, retry_after=None, permanent=False) -> None:
+        outcome = deliveries.mark_attempt_failed(
+            self.claim, delivery, error, retry_after=retry_after, permanent=permanent
+        )
         if outcome.due_at is not None and (
             self.earliest_retry is None or outcome.due_at < self.earliest_retry
         ):
@@ -299,8 +307,16 @@ def send_one(item: Sending, media, shared: SharedMailConnection, outcomes: Outco
             kwargs["connection"] = connection
     if getattr(medium, "ACCEPTS_MESSAGE_ID", False):
         kwargs["message_id"] = str(delivery.message_id)
+    if getattr(medium, "ACCEPTS_ATTEMPT", False):
+        kwargs["attempt"] = delivery.attempts
     try:
         sent = medium.send(item.event, destinations, **kwargs)
+    except RetryLater as error:  # the medium's own account of the failure ("HTTP 503")
+        outcomes.attempt_failed(delivery, str(error), retry_after=error.retry_after)
+        return
+    except PermanentFailure as error:
+        outcomes.attempt_failed(delivery, str(error), permanent=True)
+        return
     except Exception as error:
         if "connection" in kwargs:
             shared.discard()

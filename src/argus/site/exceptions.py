@@ -32,7 +32,7 @@ from argus.util.parsers import TOO_DEEP_MESSAGE
 
 logger = logging.getLogger(__name__)
 
-#: Domain error class -> function(error, request) -> (HTTP status, JSON body).
+#: Domain error class -> function(error, request) -> (HTTP status, JSON body[, headers]).
 ERROR_RESPONSES = {**AUTH_ERROR_RESPONSES, **INCIDENT_ERROR_RESPONSES, **NOTIFICATION_ERROR_RESPONSES}
 
 DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable. Please try again later."
@@ -69,19 +69,22 @@ def database_unavailable(exc: BaseException) -> bool:
 
 
 def domain_error_response(error: DomainError, request) -> Response:
-    """The API's answer to ``error``: the most specific entry of :data:`ERROR_RESPONSES`.
+    """The API's answer to ``error``: the most specific entry of :data:`ERROR_RESPONSES`
+    (status and body, and the headers when the entry gives them).
 
     An error no app describes is a 400 with its message as ``detail``.
     """
+    headers = None
     for cls in type(error).__mro__:
         render = ERROR_RESPONSES.get(cls)
         if render is not None:
-            http_status, body = render(error, request)
+            http_status, body, *extra = render(error, request)
+            headers = extra[0] if extra else None
             break
     else:
         http_status, body = status.HTTP_400_BAD_REQUEST, {"detail": error.message}
     set_rollback()
-    return Response(body, status=http_status)
+    return Response(body, status=http_status, headers=headers)
 
 
 def exception_handler(exc, context):

@@ -1,20 +1,27 @@
 """How the API answers the notification app's domain errors (see ``argus.site.exceptions``).
 
 The bodies are Argus 1.37's, quirks included: a bare JSON string for a filter in use, a
-one-element list for a destination its medium will not delete, "a another timeslot".
+one-element list for a destination its medium will not delete, "a another timeslot". An entry
+gives (status, body) or (status, body, headers).
 The serializers use the same messages when they report a taken name early.
 """
 
+import math
+
 from rest_framework import status
+from rest_framework.exceptions import Throttled
 from rest_framework.settings import api_settings
 
 from argus.notificationprofile.errors import (
     DestinationExists,
     DestinationLabelTaken,
     DestinationNotDeletable,
+    DestinationTestTooSoon,
+    DestinationTestUnsupported,
     EmailAddressRequired,
     FilterInUse,
     FilterNameTaken,
+    NotificationsOff,
     PhoneNumberRequired,
     ProfileNameTaken,
     TimeslotNameTaken,
@@ -48,6 +55,16 @@ def destination_label_taken_message(label: str, media_name: str) -> str:
     return f'The label "{label}" is already in use for another {media_name} destination.'
 
 
+def throttled(wait: float):
+    """DRF's own throttling answer (message and ``Retry-After``), for a rule our service keeps."""
+    seconds = max(1, math.ceil(wait))
+    return (
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        {"detail": str(Throttled(wait=seconds).detail)},
+        {"Retry-After": str(seconds)},
+    )
+
+
 ERROR_RESPONSES = {
     TimeslotNameTaken: lambda error, request: (
         BAD_REQUEST,
@@ -68,4 +85,7 @@ ERROR_RESPONSES = {
     TimeslotNotOwned: lambda error, request: (BAD_REQUEST, {NON_FIELD_ERRORS: [TIMESLOT_NOT_OWNED]}),
     PhoneNumberRequired: lambda error, request: (BAD_REQUEST, {"phone_number": [MAY_NOT_BE_NULL]}),
     EmailAddressRequired: lambda error, request: (BAD_REQUEST, {"media": [NO_EMAIL]}),
+    NotificationsOff: lambda error, request: (status.HTTP_409_CONFLICT, {"detail": error.message}),
+    DestinationTestUnsupported: lambda error, request: (BAD_REQUEST, {"detail": error.message}),
+    DestinationTestTooSoon: lambda error, request: throttled(error.wait),
 }

@@ -28,7 +28,12 @@ from argus.notificationprofile.models import (
     TimeRecurrence,
     Timeslot,
 )
-from argus.notificationprofile.plugins import MediumNotInstalled, get_medium
+from argus.notificationprofile.plugins import (
+    MediumNotInstalled,
+    NotificationMedium,
+    get_medium,
+    installed_media,
+)
 
 NON_FIELD_ERRORS = api_settings.NON_FIELD_ERRORS_KEY
 
@@ -193,22 +198,25 @@ def suggested_label(destination: DestinationConfig) -> str:
     try:
         return get_medium(destination.media_id).get_label(destination)
     except MediumNotInstalled:
-        return f"{destination.media.name}: {list((destination.settings or {}).values())}"
+        return f"{destination.media.name}: {list(destination.shown_settings.values())}"
 
 
 def destination_to_dict(destination: DestinationConfig) -> dict:
+    """The destination as the API shows it; write-only settings (a webhook's secret) are masked."""
     media = destination.media
+    medium = installed_media().get(destination.media_id, NotificationMedium)
     return {
         "pk": destination.pk,
         "media": {"slug": media.slug, "name": media.name, "installed": media.installed},
         "label": destination.label,
         "suggested_label": suggested_label(destination),
-        "settings": destination.settings,
+        "settings": medium.public_settings(destination),
     }
 
 
 class DestinationSerializer(serializers.Serializer):
-    """Where a notification is sent: a medium and its settings (e.g. an email address)."""
+    """Where a notification is sent: a medium and its settings (e.g. an email address). Write-only
+    settings (a webhook's ``secret``) are shown as ``"********"``; sending that back keeps them."""
 
     pk = serializers.IntegerField()
     media = MediaSerializer()

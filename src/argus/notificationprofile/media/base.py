@@ -7,7 +7,13 @@ the notification worker once per delivery, i.e. per (event, medium, address), so
 raise on failure: the worker records the error and retries later without repeating the other
 addresses of the same event.
 
-A minimal webhook medium::
+How an attempt ended is what ``send`` does: return ``True`` (accepted), raise
+:class:`RetryLater` (try again, optionally not before ``retry_after`` seconds) or
+:class:`PermanentFailure` (failed for good, no retry); any other exception is retried after the
+engine's backoff. A medium that can send a test message sets ``CAN_SEND_TEST`` and implements
+``send_test(destination)``, returning a :class:`TestMessageResult`.
+
+A minimal webhook medium (the built-in one is ``argus.notificationprofile.media.webhook``)::
 
     class WebhookNotification(NotificationMedium):
         MEDIA_SLUG = "webhook"
@@ -32,11 +38,29 @@ A minimal webhook medium::
         def send(cls, event, destinations, **kwargs):
             headers = {"X-Argus-Delivery": kwargs.get("message_id", "")}
             for url in cls.get_relevant_addresses(destinations):
-                httpx.post(url, json={"event": event.pk, "type": event.type}, headers=headers,
-                           timeout=10).raise_for_status()
+                response = httpx.post(url, json={"event": event.pk, "type": event.type},
+                                      headers=headers, timeout=10)
+                if response.status_code == 404:
+                    raise PermanentFailure("HTTP 404")
+                if not response.is_success:
+                    raise RetryLater(f"HTTP {response.status_code}")
             return True
 """
 
-from argus.notificationprofile.plugins import AddressMedium, NotificationMedium
+from argus.notificationprofile.plugins import (
+    TEST_MESSAGE_TITLE,
+    AddressMedium,
+    NotificationMedium,
+    PermanentFailure,
+    RetryLater,
+    TestMessageResult,
+)
 
-__all__ = ["AddressMedium", "NotificationMedium"]
+__all__ = [
+    "TEST_MESSAGE_TITLE",
+    "AddressMedium",
+    "NotificationMedium",
+    "PermanentFailure",
+    "RetryLater",
+    "TestMessageResult",
+]

@@ -27,7 +27,7 @@ from rest_framework import serializers
 
 from argus.incident.models import Event
 from argus.notificationprofile.choices import EMAIL_MEDIA_NAME, EMAIL_MEDIA_SLUG
-from argus.notificationprofile.media.base import AddressMedium
+from argus.notificationprofile.media.base import TEST_MESSAGE_TITLE, AddressMedium, TestMessageResult
 from argus.notificationprofile.media.simple_template import render_template
 from argus.notificationprofile.models import DestinationConfig
 from argus.notificationprofile.rendering import (
@@ -277,6 +277,28 @@ def send_mail_data(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes)
     raise error
 
 
+TEST_MESSAGE_TEXT = (
+    f"{TEST_MESSAGE_TITLE}\n\nThis mail was sent to check a notification destination; "
+    "notifications about incidents will come the same way.\n"
+)
+
+
+def mail_test_result(send) -> TestMessageResult:
+    """Run ``send()`` (one mail) and tell the person testing what happened, without a traceback."""
+    try:
+        send()
+    except TimeoutError:
+        return TestMessageResult(False, "timeout")
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = sorted({code for code, _message in error.recipients.values()})
+        return TestMessageResult(False, f"refused by the mail server (SMTP {', '.join(map(str, codes))})")
+    except smtplib.SMTPResponseException as error:
+        return TestMessageResult(False, f"refused by the mail server (SMTP {error.smtp_code})")
+    except OSError as error:  # refused, unreachable, TLS, a dropped connection (SMTPServerDisconnected)
+        return TestMessageResult(False, f"connection error ({type(error).__name__})")
+    return TestMessageResult(True, "accepted by the mail server")
+
+
 class EmailDestinationForm(forms.Form):
     email_address = forms.EmailField()
 
@@ -290,6 +312,7 @@ class EmailNotification(AddressMedium):
     MEDIA_SLUG = EMAIL_MEDIA_SLUG
     ACCEPTS_MAIL_CONNECTION = True
     ACCEPTS_MESSAGE_ID = True
+    CAN_SEND_TEST = True
     MEDIA_NAME = EMAIL_MEDIA_NAME
     MEDIA_JSON_SCHEMA = {
         "title": "Email Settings",
@@ -369,3 +392,16 @@ class EmailNotification(AddressMedium):
             [email_message(*parts, address, connection, message_id=message_id) for address in addresses]
         )
         return True
+
+    @classmethod
+    def send_test(cls, destination: DestinationConfig) -> TestMessageResult:
+        address = destination.settings.get(EMAIL_ADDRESS)
+        if not address:
+            return TestMessageResult(False, "The destination has no email address.")
+        message = EmailMultiAlternatives(
+            subject=f"{subject_prefix()}{TEST_MESSAGE_TITLE}",
+            body=TEST_MESSAGE_TEXT,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[address],
+        )
+        return mail_test_result(message.send)

@@ -13,8 +13,8 @@ from rest_framework import serializers
 
 from argus.incident.models import Event
 from argus.notificationprofile.choices import SMS_MEDIA_NAME, SMS_MEDIA_SLUG
-from argus.notificationprofile.media.base import AddressMedium
-from argus.notificationprofile.media.email import message_id_header
+from argus.notificationprofile.media.base import TEST_MESSAGE_TITLE, AddressMedium, TestMessageResult
+from argus.notificationprofile.media.email import mail_test_result, message_id_header
 from argus.notificationprofile.models import DestinationConfig
 from argus.util.phonenumbers import normalize_phone_number
 
@@ -28,6 +28,7 @@ class SMSNotification(AddressMedium):
     MEDIA_SLUG = SMS_MEDIA_SLUG
     ACCEPTS_MAIL_CONNECTION = True
     ACCEPTS_MESSAGE_ID = True
+    CAN_SEND_TEST = True
     MEDIA_NAME = SMS_MEDIA_NAME
     MEDIA_JSON_SCHEMA = {
         "title": "SMS Settings",
@@ -94,3 +95,16 @@ class SMSNotification(AddressMedium):
                 headers=headers,
             ).send()
         return True
+
+    @classmethod
+    def send_test(cls, destination: DestinationConfig) -> TestMessageResult:
+        gateway = settings.SMS_GATEWAY_ADDRESS
+        if not gateway:
+            return TestMessageResult(False, "SMS_GATEWAY_ADDRESS is not set on this server.")
+        message = EmailMessage(
+            subject=f"sms {destination.settings.get(PHONE_NUMBER)}",
+            body=TEST_MESSAGE_TITLE,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[gateway],
+        )
+        return mail_test_result(message.send)

@@ -263,6 +263,10 @@ NOTIFICATION_BATCH_SIZE = get_int_env("ARGUS_NOTIFICATION_BATCH_SIZE", 50)
 NOTIFICATION_BATCH_WINDOW = get_int_env("ARGUS_NOTIFICATION_BATCH_WINDOW_MS", 500) / 1000
 # Days the delivery log is kept (prune_notification_deliveries); 0: forever.
 NOTIFICATION_LOG_RETENTION_DAYS = get_float_env("ARGUS_NOTIFICATION_LOG_RETENTION_DAYS", 30)
+# Webhook and Slack media (docs/notifications.md): http:// webhook URLs are refused unless allowed;
+# seconds a receiver has to answer one attempt (connecting takes at most 5 of them).
+WEBHOOK_ALLOW_HTTP = get_bool_env("ARGUS_WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_TIMEOUT = get_float_env("ARGUS_WEBHOOK_TIMEOUT", 10)
 # Days a finished task row is kept (prune_db_task_results, a periodic job); 0: forever.
 TASK_RESULT_RETENTION_DAYS = get_int_env("ARGUS_TASK_RESULT_RETENTION_DAYS", 7)
 
@@ -394,7 +398,14 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"argus": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "argus": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # They write whole URLs (webhook and Slack URLs are secrets) at INFO and DEBUG.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        "apprise": {"level": "WARNING"},
+    },
 }
 
 

@@ -23,7 +23,15 @@ from argus.notificationprofile.media import api_safely_get_medium_object
 from argus.notificationprofile.models import DestinationConfig, Media
 from argus.notificationprofile.plugins import installed_media, medium_json_schema
 from argus.util.ids import parse_pk
-from argus.util.openapi import VALIDATION_ERROR, model_viewset_schema
+from argus.util.openapi import ERROR_DETAIL, VALIDATION_ERROR, model_viewset_schema
+
+DestinationTestResultSerializer = inline_serializer(
+    "DestinationTestResult",
+    {
+        "delivered": serializers.BooleanField(help_text="Whether the receiver accepted the message."),
+        "detail": serializers.CharField(help_text='What happened: "HTTP 200", "HTTP 500", "timeout"...'),
+    },
+)
 
 
 class FilterViewSet(FilterViewSetBase):
@@ -96,3 +104,21 @@ class DestinationConfigViewSet(FreshResponseMixin, viewsets.ModelViewSet):
         others = DestinationConfig.objects.exclude(user=request.user)
         is_duplicate = bool(medium and medium.has_duplicate(others, destination.settings))
         return Response({"is_duplicate": is_duplicate})
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: OpenApiResponse(
+                DestinationTestResultSerializer, description="The message was sent; what became of it."
+            ),
+            400: OpenApiResponse(ERROR_DETAIL.response, description="The medium cannot send test messages."),
+            409: OpenApiResponse(ERROR_DETAIL.response, description="Notifications are turned off."),
+            429: OpenApiResponse(ERROR_DETAIL.response, description="Tested less than 10 seconds ago."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        """Send one test message ("Argus test message") to the destination now, bypassing profiles
+        and timeslots: one attempt, no retry. At most one test per destination every 10 seconds."""
+        result = services.destination_test_send(destination=self.get_object())
+        return Response({"delivered": result.delivered, "detail": result.detail})
