@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 
 from argus.notificationprofile.choices import EMAIL_MEDIA_SLUG, SMS_MEDIA_SLUG
 from argus.notificationprofile.models import DestinationConfig, NotificationProfile, TimeRecurrence, Timeslot
+from argus.notificationprofile.plugins import sync_media_table
 from tests.factories import EndUserFactory
 from tests.notificationprofile.factories import (
     DestinationConfigFactory,
@@ -21,6 +22,7 @@ from tests.notificationprofile.factories import (
     TimeslotFactory,
     media_for,
 )
+from tests.notificationprofile.http_receiver import WEBHOOK_PLUGIN
 
 pytestmark = pytest.mark.django_db
 
@@ -598,3 +600,23 @@ def test_the_read_only_group_still_manages_its_own_notifications(ui, user, times
     assert response.status_code == 303
     response = ui.post("/incidents/filter-create/", {"filter_name": "Watch", "view": "open=1"})
     assert response.status_code == 303
+
+
+def test_a_webhook_secret_never_reaches_the_page_and_survives_an_edit(ui, user, settings):
+    settings.MEDIA_PLUGINS = [*settings.MEDIA_PLUGINS, WEBHOOK_PLUGIN]
+    sync_media_table()
+    secret = "do-not-show-0123456789"
+    hook = DestinationConfig.objects.create(
+        user=user, media_id="webhook", settings={"url": "https://hooks.example.org/a", "secret": secret}
+    )
+    page = ui.get("/notifications/destinations/").content.decode()
+    assert secret not in page and "https://hooks.example.org/a" in page
+    data = {
+        f"d{hook.pk}-label": "Ops hook",
+        f"d{hook.pk}-settings_url": "https://hooks.example.org/b",
+        f"d{hook.pk}-settings_secret": "********",
+    }
+    assert ui.post(f"/notifications/destinations/{hook.pk}/update/", data).status_code == 303
+    hook.refresh_from_db()
+    assert hook.label == "Ops hook"
+    assert hook.settings == {"url": "https://hooks.example.org/b", "secret": secret}

@@ -250,7 +250,8 @@ class DestinationForm(forms.Form):
             field = _settings_field(name, schema if isinstance(schema, Mapping) else {}, name in required)
             self.fields[SETTINGS_PREFIX + name] = field
             if destination is not None:
-                self.initial.setdefault(SETTINGS_PREFIX + name, (destination.settings or {}).get(name))
+                # Write-only values (a webhook secret) are shown masked: the page never holds them.
+                self.initial.setdefault(SETTINGS_PREFIX + name, destination.shown_settings.get(name))
         if destination is not None:
             self.initial.setdefault("label", destination.label or "")
 
@@ -276,7 +277,7 @@ class DestinationForm(forms.Form):
             return data
         raw = self._raw_settings()
         if self.destination is not None:
-            stored = {name: (self.destination.settings or {}).get(name) for name in self.setting_names}
+            stored = {name: self.destination.shown_settings.get(name) for name in self.setting_names}
             stored = {name: value for name, value in stored.items() if value not in (None, "")}
             if raw == stored:
                 data["settings"] = None  # unchanged: keep what is stored

@@ -95,7 +95,7 @@ def destination_rows(destinations) -> list[dict]:
         if medium is not None:
             address = medium.get_address(destination)
         else:
-            address = ", ".join(str(value) for value in (destination.settings or {}).values())
+            address = ", ".join(str(value) for value in destination.shown_settings.values())
         rows.append(
             {
                 "destination": destination,
