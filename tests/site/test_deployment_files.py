@@ -81,6 +81,7 @@ def test_the_image_build_step_collectstatic_works_with_throwaway_settings(tmp_pa
         "0",
         DJANGO_SETTINGS_MODULE="argus.site.settings.prod",
         SECRET_KEY="collectstatic-only",
+        ARGUS_ALLOWED_HOSTS="localhost",
         DATABASE_URL=f"sqlite:///{tmp_path / 'collectstatic.sqlite3'}",
         STATIC_ROOT=str(tmp_path / "static"),
     )

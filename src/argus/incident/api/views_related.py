@@ -276,7 +276,10 @@ class SourceSystemListView(_WritableListView):
     )
     def post(self, request, **kwargs):
         """Create a source system and its user (named ``username``, by default the source's name)."""
-        data = _validated(serializers.SourceSystemCreateSerializer, request)
+        if request.version == "v1":
+            data = _validated(serializers.SourceSystemCreateSerializer, request)
+        else:
+            data = _validated(serializers.SourceSystemCreateV2Serializer, request)
         source = services.source_system_create(**data)
         return Response(source_system_to_dict(source), status=status.HTTP_201_CREATED)
 
@@ -295,9 +298,12 @@ class SourceSystemDetailView(APIView):
     def put(self, request, pk, **kwargs):
         source = get_by_pk_or_404(SourceSystem.objects.all(), pk)
         partial = request.method == "PATCH"
-        data = _validated(serializers.SourceSystemUpdateSerializer, request, partial=partial)
-        if "name" in data:
-            source = services.source_system_update(source=source, data={"name": data["name"]})
+        if request.version == "v1":
+            data = _validated(serializers.SourceSystemUpdateSerializer, request, partial=partial)
+        else:
+            data = _validated(serializers.SourceSystemUpdateV2Serializer, request, partial=partial)
+        if data:
+            source = services.source_system_update(source=source, data=data)
         return Response(source_system_to_dict(source))
 
     patch = put
