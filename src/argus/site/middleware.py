@@ -15,7 +15,7 @@ from argus.incident.services import source_system_of, source_system_seen
 from argus.site import health
 from argus.site.metrics import metrics_view
 from argus.util import metrics
-from argus.util.logs import request_context, request_id_from
+from argus.util.logs import REQUEST_ID_ATTRIBUTE, request_context, request_id_from
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ class RequestMiddleware:
 
     def __call__(self, request):
         request_id = request_id_from(request.headers.get("X-Request-ID"))
+        setattr(request, REQUEST_ID_ATTRIBUTE, request_id)
         with request_context(request_id, request):
             path = request.path_info
             version = path[5:7] if path.startswith(("/api/v1/", "/api/v2/")) else None

@@ -81,15 +81,26 @@ def _known_source_name(user) -> str | None:
         return None
 
 
+#: The attribute of an ``HttpRequest`` that holds its request id.
+REQUEST_ID_ATTRIBUTE = "argus_request_id"
+
+
 class RequestContextFilter(logging.Filter):
-    """Adds ``request_id``, ``user`` and ``source`` (None when unknown) to every record."""
+    """Adds ``request_id``, ``user`` and ``source`` (None when unknown) to every record.
+
+    The request is the one being served in this thread, or the one Django's request logger names
+    (``extra={"request": ...}``: its "Internal Server Error" line comes after the middleware).
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         context = _current.get()
+        request = getattr(record, "request", None) or (context.request if context else None)
         if not getattr(record, "request_id", None):
-            record.request_id = context.request_id if context else None
-        user = _known_user(context.request) if context else None
-        record.user = getattr(user, "username", None) if user is not None else None
+            record.request_id = getattr(request, REQUEST_ID_ATTRIBUTE, None) or (
+                context.request_id if context else None
+            )
+        user = _known_user(request) if request is not None else None
+        record.user = user.get_username() if user is not None else None
         record.source = _known_source_name(user) if user is not None else None
         return True
 

@@ -15,13 +15,15 @@ at scrape time, except the open websocket connections of this process.
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections import Counter as Tally
 from collections.abc import Iterable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
+from prometheus_client.multiprocess import mark_process_dead
 
 MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -43,8 +45,18 @@ def _ensure_multiprocess_dir() -> None:
         ) from None
 
 
-_ensure_multiprocess_dir()
+def _forget_this_process() -> None:
+    """At exit: this process's open websocket connections are no more (its counters stay)."""
+    path = multiprocess_dir()
+    if path:
+        mark_process_dead(os.getpid(), path)
 
+
+_ensure_multiprocess_dir()
+atexit.register(_forget_this_process)
+
+# No "<counter>_created" samples: multiprocess mode has none either, so both modes expose the same.
+disable_created_metrics()
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 INGEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
