@@ -203,7 +203,9 @@ def test_the_production_recipe_runs_line_by_line_and_its_units_start(tmp_path, d
         served = httpx.get(f"http://127.0.0.1:{port}/api/", headers={"Host": "argus.example.org"}, timeout=5)
         assert served.status_code == 200
         assert all(process.poll() is None for process in processes), logs
-        refused = httpx.get(f"http://127.0.0.1:{port}/api/v2/incidents/", headers={"Host": "argus.example.org"})
+        refused = httpx.get(
+            f"http://127.0.0.1:{port}/api/v2/incidents/", headers={"Host": "argus.example.org"}
+        )
         assert refused.status_code == 401
         metrics_page = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
         assert metrics_page.status_code == 200
