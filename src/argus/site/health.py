@@ -116,7 +116,7 @@ check_migrations = MigrationsCheck()
 CHECKS: dict[str, Callable[[], None]] = {
     "database": check_database,
     "channel_layer": check_channel_layer,
-    "migrations": lambda: check_migrations(),
+    "migrations": check_migrations,
 }
 
 

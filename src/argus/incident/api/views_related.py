@@ -286,7 +286,8 @@ class SourceSystemListView(_WritableListView):
 
 @extend_schema(parameters=[_pk_parameter("The id of the source system.")])
 class SourceSystemDetailView(APIView):
-    """One source system: anyone may read it, superusers rename it (other fields are ignored)."""
+    """One source system: anyone may read it, superusers rename it (v2 also sets its heartbeat
+    frequency); other fields are ignored."""
 
     permission_classes = [IsSuperuserOrReadOnly]
 
