@@ -286,8 +286,10 @@ class SourceSystemListView(_WritableListView):
 
 @extend_schema(parameters=[_pk_parameter("The id of the source system.")])
 class SourceSystemDetailView(APIView):
-    """One source system: anyone may read it, superusers rename it (v2 also sets its heartbeat
-    frequency); other fields are ignored."""
+    """One source system: anyone may read it, superusers rename it (other fields are ignored)."""
+
+    # (v2 also takes heartbeat_frequency, see SourceSystemUpdateV2Serializer; this docstring is the
+    # operation's description in the OpenAPI document, which stays Argus 1.37's.)
 
     permission_classes = [IsSuperuserOrReadOnly]
 
