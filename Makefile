@@ -23,10 +23,16 @@ venv: $(VENV)/.installed
 migrate: venv
 	$(PY) manage.py migrate --noinput
 
+# The three processes of `make run` are one host for /metrics (prometheus_client's multiprocess mode).
+METRICS_DIR ?= .run/metrics
+
 run: migrate
 	$(PY) manage.py initial_setup
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	@echo "Argus on http://$(HOST):$(PORT)/  (admin: /admin/, API: /api/v2/)"
+	@echo "Argus on http://$(HOST):$(PORT)/  (web UI; admin: /admin/; API: /api/, /api/schema/swagger-ui/)"
+	@$(PY) -c "from django.conf import settings; import django; django.setup(); print('Notifications are ' + ('ON' if settings.SEND_NOTIFICATIONS else 'OFF (dev settings): to get mails, run  .venv/bin/python -m aiosmtpd -n -l 127.0.0.1:1025  and  ARGUS_SEND_NOTIFICATIONS=true EMAIL_HOST=127.0.0.1 EMAIL_PORT=1025 make run')))"
+	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
+	export PROMETHEUS_MULTIPROC_DIR=$(abspath $(METRICS_DIR)); \
 	$(PY) manage.py run_task_worker & WORKER=$$!; \
 	$(PY) manage.py run_periodic_jobs & PERIODIC=$$!; \
 	trap "kill $$WORKER $$PERIODIC 2>/dev/null" EXIT INT TERM; \
@@ -44,4 +50,4 @@ format: venv
 	$(VENV)/bin/ruff check --fix src tests bench
 
 clean:
-	rm -rf $(VENV) staticfiles argus.sqlite3*
+	rm -rf $(VENV) staticfiles argus.sqlite3* .run

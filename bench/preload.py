@@ -1,6 +1,6 @@
 """Bulk-load a realistic incident history for the list benchmarks (minutes, not hours).
 
-    DJANGO_SETTINGS_MODULE=argus.site.settings.prod SECRET_KEY=x \\
+    DJANGO_SETTINGS_MODULE=argus.site.settings.prod SECRET_KEY=x ARGUS_ALLOWED_HOSTS=localhost \\
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/argus_bench \\
     python bench/preload.py --incidents 1000000
 

@@ -17,6 +17,10 @@ reads ``mine/``). Workloads (all by default, in this order):
 * ``mine``        ``GET /api/v2/incidents/mine/?open=true``: same figures.
 * ``cursor-walk`` 10-page walk over ``/api/v2/incidents/?page_size=100`` following ``next``:
                   per-page p50/p95 and the whole walk's time.
+* ``metrics``     ``GET /metrics`` repeated ``--repeat`` times: p50/p95/max latency and the size of
+                  the page. Start the server with ``ARGUS_METRICS_CACHE_SECONDS=0`` to time the
+                  database gauges on every scrape (by default they are read once per 15 s);
+                  ``--metrics-token`` when the server requires one.
 
 List figures are only meaningful with data in the database: load it with ``bench/preload.py``.
 Requests are made with ``httpx`` from one asyncio loop, one connection per client; latency is
@@ -37,7 +41,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-WORKLOADS = ("ingest", "churn", "list", "mine", "cursor-walk")
+WORKLOADS = ("ingest", "churn", "list", "mine", "cursor-walk", "metrics")
 DEFAULT_LIST_TAG = "bench_group=g1"
 
 
@@ -86,6 +90,7 @@ class Bench:
         self.repeat = args.repeat
         self.timeout = args.timeout
         self.list_tag = args.list_tag
+        self.metrics_token = getattr(args, "metrics_token", "")
         self.created: list[int] = []
 
     def client(self, **kwargs) -> httpx.AsyncClient:
@@ -270,6 +275,23 @@ class Bench:
             "errors": pages_recorder.errors,
         }
 
+    async def scrape_metrics(self) -> dict:
+        recorder, size = Recorder(), None
+        headers = {"Authorization": f"Bearer {self.metrics_token}"} if self.metrics_token else {}
+        async with self.client() as client:
+            await self.timed(client, Recorder(), "GET", "/metrics", headers=headers)  # warm-up
+            for _ in range(self.repeat):
+                response = await self.timed(client, recorder, "GET", "/metrics", headers=headers)
+                if response is not None:
+                    size = len(response.content)
+        return {
+            "workload": "metrics",
+            "requests": self.repeat,
+            "page_bytes": size,
+            **latency_summary(recorder.latencies),
+            "errors": recorder.errors,
+        }
+
     async def run(self, workloads) -> None:
         for workload in workloads:
             if workload == "ingest":
@@ -283,6 +305,8 @@ class Bench:
                 emit(await self.mine())
             elif workload == "cursor-walk":
                 emit(await self.cursor_walk())
+            elif workload == "metrics":
+                emit(await self.scrape_metrics())
 
 
 async def check_server(base_url: str, token: str, timeout: float) -> str | None:
@@ -327,6 +351,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--list-tag", default=DEFAULT_LIST_TAG, help=f"tag for the list workload (default {DEFAULT_LIST_TAG})"
     )
+    parser.add_argument("--metrics-token", default="", help="bearer token for the metrics workload")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.seconds <= 0 or args.repeat < 1:
         parser.error("--clients, --seconds and --repeat must be positive")

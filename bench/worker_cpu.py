@@ -59,6 +59,7 @@ def main(argv=None) -> int:
     os.environ.update(
         DJANGO_SETTINGS_MODULE="argus.site.settings.prod",
         SECRET_KEY=secrets.token_hex(32),
+        ARGUS_ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db_name}",
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=str(smtp_port),

@@ -165,13 +165,70 @@ class TestIncidentChangeList:
     def test_the_delete_selected_action(self, admin_client, incidents):
         changelist = reverse("admin:argus_incident_incident_changelist")
         actions = admin_client.get(changelist).context["action_form"].fields["action"].choices
-        assert [name for name, _label in actions] == ["", "delete_selected"]
+        assert [name for name, _label in actions] == [
+            "",
+            "delete_selected",
+            "acknowledge_selected",
+            "close_selected",
+            "reopen_selected",
+        ]
         pks = [incidents["closed"].pk, incidents["open_acked"].pk]
         response = admin_client.post(
             changelist, {"action": "delete_selected", "_selected_action": pks, "post": "yes"}
         )
         assert response.status_code == 302
         assert not Incident.objects.filter(pk__in=pks).exists()
+
+    def test_acknowledging_selected_incidents_records_acks(self, admin_client, incidents):
+        pks = [incidents["open_unacked"].pk, incidents["closed"].pk]
+        response = admin_client.post(
+            reverse(CHANGELIST), {"action": "acknowledge_selected", "_selected_action": pks}, follow=True
+        )
+        assert "Acknowledged 2 incident(s)." in [str(m) for m in response.context["messages"]]
+        for pk in pks:
+            (ack,) = Acknowledgement.objects.filter(event__incident_id=pk)
+            assert ack.event.actor == admin_client.user and ack.event.type == EventType.ACKNOWLEDGE
+        assert Incident.objects.get(pk=incidents["open_unacked"].pk).acked_until is not None
+
+    def test_closing_selected_incidents_closes_the_open_ones_with_events(self, admin_client, incidents):
+        pks = [incidents["open_unacked"].pk, incidents["open_acked"].pk, incidents["stateless"].pk]
+        response = admin_client.post(
+            reverse(CHANGELIST), {"action": "close_selected", "_selected_action": pks}, follow=True
+        )
+        shown = [str(m) for m in response.context["messages"]]
+        assert "Closed 2 incident(s). 1 left alone: not open." in shown
+        for key in ("open_unacked", "open_acked"):
+            incident = Incident.objects.get(pk=incidents[key].pk)
+            assert not incident.open
+            assert incident.events.filter(type=EventType.CLOSE, actor=admin_client.user).count() == 1
+        assert not Event.objects.filter(incident_id=incidents["stateless"].pk, type=EventType.CLOSE).exists()
+
+    def test_reopening_selected_incidents_reopens_the_closed_ones_with_events(self, admin_client, incidents):
+        pks = [incidents["closed"].pk, incidents["open_unacked"].pk]
+        response = admin_client.post(
+            reverse(CHANGELIST), {"action": "reopen_selected", "_selected_action": pks}, follow=True
+        )
+        shown = [str(m) for m in response.context["messages"]]
+        assert "Reopened 1 incident(s). 1 left alone: not closed (stateless ones never are)." in shown
+        reopened = Incident.objects.get(pk=incidents["closed"].pk)
+        assert reopened.open
+        assert reopened.events.filter(type=EventType.REOPEN, actor=admin_client.user).exists()
+        assert not Event.objects.filter(
+            incident_id=incidents["open_unacked"].pk, type=EventType.REOPEN
+        ).exists()
+
+    def test_the_list_shows_start_and_end_times_in_one_format(self, admin_client, incidents):
+        body = admin_client.get(reverse(CHANGELIST)).content.decode()
+        closed = incidents["closed"]
+        for moment in (closed.start_time, closed.end_time):
+            assert timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") in body
+
+    def test_short_fields_are_one_line_inputs(self, admin_client, incidents):
+        url = reverse("admin:argus_incident_incident_change", args=[incidents["open_unacked"].pk])
+        body = admin_client.get(url).content.decode()
+        for field in ("source_incident_id", "details_url", "ticket_url"):
+            assert re.search(rf'<input type="text" name="{field}"', body), field
+        assert '<textarea name="description"' in body
 
 
 def incident_form_data(incident, **changes):
@@ -600,6 +657,71 @@ class TestSourceSystemAdmin:
             "zabbix",
             "https://z.example.org/",
         )
+
+    def test_the_source_list_shows_liveness(self, admin_client):
+        SourceSystemFactory(
+            name="watched",
+            heartbeat_frequency=datetime.timedelta(minutes=5),
+            heartbeat_armed_at=timezone.now() - datetime.timedelta(hours=1),
+            last_seen=timezone.now() - datetime.timedelta(hours=1),
+        )
+        response = admin_client.get(reverse("admin:argus_incident_sourcesystem_changelist"))
+        body = response.content.decode()
+        assert "Dead" in body and "0:05:00" in body
+        for query in (
+            "?heartbeat_frequency__isempty=0",
+            "?heartbeat_frequency__isempty=1",
+            "?last_seen__year=2026",
+        ):
+            url = reverse("admin:argus_incident_sourcesystem_changelist") + query
+            assert admin_client.get(url).status_code in (200, 302)
+
+    @pytest.mark.parametrize(
+        "value, seconds", [("300", 300), ("1 00:00:00", 86400), ("00:01:00", 60), ("", None)]
+    )
+    def test_the_heartbeat_frequency_is_set_through_the_service(
+        self, admin_client, source_system, value, seconds
+    ):
+        url = reverse("admin:argus_incident_sourcesystem_change", args=[source_system.pk])
+        data = {
+            "name": source_system.name,
+            "type": source_system.type_id,
+            "base_url": "",
+            "heartbeat_frequency": value,
+        }
+        assert admin_client.post(url, data).status_code == 302
+        source_system.refresh_from_db()
+        if seconds is None:
+            assert source_system.heartbeat_frequency is None and source_system.heartbeat_armed_at is None
+        else:
+            assert source_system.heartbeat_frequency == datetime.timedelta(seconds=seconds)
+            assert source_system.heartbeat_armed_at is not None
+
+    @pytest.mark.parametrize(
+        "value, message",
+        [
+            ("59", "Ensure this value is at least 60 seconds."),
+            ("2 00:00:00", "Ensure this value is at most 86400"),
+        ],
+    )
+    def test_a_heartbeat_frequency_out_of_range_is_a_form_error(
+        self, admin_client, source_system, value, message
+    ):
+        url = reverse("admin:argus_incident_sourcesystem_change", args=[source_system.pk])
+        data = {
+            "name": source_system.name,
+            "type": source_system.type_id,
+            "base_url": "",
+            "heartbeat_frequency": value,
+        }
+        response = admin_client.post(url, data)
+        assert response.status_code == 200
+        assert message in response.context["adminform"].form.errors["heartbeat_frequency"][0]
+
+    def test_last_seen_is_read_only(self, admin_client, source_system):
+        url = reverse("admin:argus_incident_sourcesystem_change", args=[source_system.pk])
+        form = admin_client.get(url).context["adminform"].form
+        assert "last_seen" not in form.fields
 
     def test_delete_source_deletes_its_user(self, admin_client, source_system):
         user = source_system.user

@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from argus.incident.choices import EventType
+from argus.incident.management.commands import create_fake_incident
 from argus.incident.models import Acknowledgement, Event, Incident, SourceSystem, SourceSystemType
 from argus.incident.token_expiry import open_token_expiry_incidents, token_expiry_incidents
 from argus.notificationprofile.models import Filter
@@ -124,6 +125,14 @@ class TestCreateFakeIncident:
         assert event.actor == incident.source.user
         assert event.timestamp == incident.start_time
         assert event.description == incident.description
+
+    def test_a_batch_reports_its_progress_on_stderr(self, monkeypatch):
+        out, err = run("create_fake_incident", "-b", "3")
+        assert out == "" and err == "3/3 incidents created\n"
+        monkeypatch.setattr(create_fake_incident, "PROGRESS_SECONDS", 0)
+        out, err = run("create_fake_incident", "-b", "3")
+        assert err.splitlines() == ["1/3 incidents created", "2/3 incidents created", "3/3 incidents created"]
+        assert run("create_fake_incident", "-b", "2", "-v", "0") == ("", "")
 
     def test_options(self, tmp_path):
         SourceSystemFactory(name="nro_src")

@@ -78,7 +78,9 @@ class ServerProcess:
                 self.process.wait(timeout=10)
 
 
-def _launch(database_url: str, log_dir: Path, name: str, port: int | None = None) -> ServerProcess:
+def _launch(
+    database_url: str, log_dir: Path, name: str, extra_env: dict | None = None, port: int | None = None
+) -> ServerProcess:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -89,6 +91,7 @@ def _launch(database_url: str, log_dir: Path, name: str, port: int | None = None
         DATABASE_URL=database_url,
         PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
     )
+    env.update(extra_env or {})
     port = port or free_port()
     log_path = log_dir / f"{name}-{port}.log"
     with open(log_path, "wb") as log_file:  # the child keeps its own descriptor
@@ -123,11 +126,13 @@ def _wait_until_ready(server: ServerProcess) -> bool:
     return False
 
 
-def start_servers(database_url: str, log_dir: Path, count: int = 1) -> list[ServerProcess]:
+def start_servers(
+    database_url: str, log_dir: Path, count: int = 1, extra_env: dict | None = None
+) -> list[ServerProcess]:
     """Start ``count`` daphne processes at once and wait until each answers ``GET /api/``."""
     servers = []
     for n in range(count):
-        server = _launch(database_url, log_dir, f"server{n}")
+        server = _launch(database_url, log_dir, f"server{n}", extra_env)
         # Claim the port before choosing the next one: wait until it listens (or died).
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while server.process.poll() is None and time.monotonic() < deadline:
@@ -142,7 +147,7 @@ def start_servers(database_url: str, log_dir: Path, count: int = 1) -> list[Serv
         log = server.log()
         if "Address already in use" in log:
             server.stop()
-            servers[index] = server = _launch(database_url, log_dir, f"server{index}-retry")
+            servers[index] = server = _launch(database_url, log_dir, f"server{index}-retry", extra_env)
             if _wait_until_ready(server):
                 continue
             log = server.log()
@@ -189,13 +194,16 @@ def database_url_for_server(tmp_dir: Path) -> str:
 def seeded_server(request, django_db_setup, django_db_blocker, tmp_path_factory):
     """Yield (server, seed) for the module; ``seed`` is the module's ``seed_data()`` result.
 
-    Each test module defines ``seed_data()`` (run with database access, before the server starts).
+    Each test module defines ``seed_data()`` (run with database access, before the server starts),
+    and may define ``SERVERS`` (how many processes) and ``server_env(tmp_dir)`` (more environment).
     """
     tmp_dir = tmp_path_factory.mktemp("argus-server")
+    server_env = getattr(request.module, "server_env", None)
+    extra_env = server_env(tmp_dir) if server_env else None
     with django_db_blocker.unblock():
         seed = request.module.seed_data()
         url = database_url_for_server(tmp_dir)
-        servers = start_servers(url, tmp_dir, getattr(request.module, "SERVERS", 1))
+        servers = start_servers(url, tmp_dir, getattr(request.module, "SERVERS", 1), extra_env)
         try:
             yield servers, seed
         finally:

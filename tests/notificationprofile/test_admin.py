@@ -205,8 +205,19 @@ class TestWritesThroughServices:
             data[f"time_recurrences-{index}-end"] = end
         return data
 
+    def test_timeslot_days_are_weekday_checkboxes(self, admin_client, end_user):
+        body = admin_client.get(f"{ADMIN}/timeslot/add/").content.decode()
+        assert 'type="checkbox" name="time_recurrences-0-days" value="1"' in body
+        assert "Monday" in body and "Sunday" in body
+
+    def test_timeslot_without_days_is_refused_on_the_form(self, admin_client, end_user):
+        body = {"user": end_user.pk, "name": "Never", **self.recurrences(([], "08:00", "16:00"))}
+        response = admin_client.post(f"{ADMIN}/timeslot/add/", body)
+        assert response.status_code == 200
+        assert not Timeslot.objects.filter(name="Never").exists()
+
     def test_timeslot_is_added_with_its_recurrences(self, admin_client, end_user):
-        body = {"user": end_user.pk, "name": "Office", **self.recurrences(("[5, 1]", "08:00", "16:00"))}
+        body = {"user": end_user.pk, "name": "Office", **self.recurrences(([5, 1], "08:00", "16:00"))}
         response = admin_client.post(f"{ADMIN}/timeslot/add/", body)
         assert response.status_code == 302, response.content.decode()[-3000:]
         timeslot = Timeslot.objects.get(user=end_user, name="Office")
@@ -214,7 +225,7 @@ class TestWritesThroughServices:
 
     def test_timeslot_renamed_onto_a_taken_name_is_an_error_message(self, admin_client, end_user):
         timeslot = TimeslotFactory(user=end_user, name="Office")
-        body = {"name": "All the time", **self.recurrences(("[1]", "08:00", "16:00"))}
+        body = {"name": "All the time", **self.recurrences(([1], "08:00", "16:00"))}
         response = admin_client.post(f"{ADMIN}/timeslot/{timeslot.pk}/change/", body)
         assert response.status_code == 302
         assert messages_of(admin_client, response) == [

@@ -55,3 +55,44 @@ def test_an_answer_may_depend_on_the_request(method, body):
     request = getattr(APIRequestFactory(), method)("/api/v2/incidents/sources/")
     response = exception_handler(SourceSystemExists("nav", "nav"), {"request": request})
     assert (response.status_code, response.data) == (400, body)
+
+
+# --- server errors ---------------------------------------------------------------------------------
+
+
+class Broken(Exception):
+    pass
+
+
+@pytest.fixture
+def broken_liveness(monkeypatch):
+    from argus.incident.api import views_liveness
+
+    def get(self, request, **kwargs):
+        raise Broken("a bug")
+
+    monkeypatch.setattr(views_liveness.LivenessView, "get", get)
+
+
+@pytest.mark.django_db
+def test_a_bug_in_an_api_view_answers_json_500_and_logs_the_traceback_once(
+    end_user_client, broken_liveness, caplog
+):
+    response = end_user_client.get("/api/v2/incidents/sources/liveness/")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error."}
+    with_traceback = [record for record in caplog.records if record.exc_info]
+    assert len(with_traceback) == 1
+    assert with_traceback[0].exc_info[0] is Broken
+    assert "GET /api/v2/incidents/sources/liveness/" in with_traceback[0].getMessage()
+
+
+@pytest.mark.django_db
+def test_a_server_error_outside_the_views_of_the_api_answers_json_too(client):
+    from argus.site.views import server_error
+
+    request = APIRequestFactory().get("/api/v2/incidents/")
+    response = server_error(request)
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.content == b'{"detail": "Internal server error."}'

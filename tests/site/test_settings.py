@@ -23,6 +23,7 @@ SETTINGS_ENV_VARS = [
     "DJANGO_SETTINGS_MODULE",
     "ARGUS_REDIS_SERVER",
     "ARGUS_FRONTEND_URL",
+    "ARGUS_ALLOWED_HOSTS",
     "DEBUG",
 ]
 
@@ -61,16 +62,69 @@ def test_prod_refuses_to_start_without_secret_key_or_database(env, missing):
     assert f'Environment variable "{missing}" not set!' in result.stderr
 
 
-def test_prod_starts_with_secret_key_and_database():
-    result = run_manage("check", DJANGO_SETTINGS_MODULE=PROD, SECRET_KEY=KEY, DATABASE_URL=PG_URL)
+def test_prod_starts_with_secret_key_database_and_allowed_hosts():
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE=PROD,
+        SECRET_KEY=KEY,
+        DATABASE_URL=PG_URL,
+        ARGUS_ALLOWED_HOSTS="a.example",
+    )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_prod_refuses_to_answer_any_host_unless_told_which():
+    result = run_manage("check", DJANGO_SETTINGS_MODULE=PROD, SECRET_KEY=KEY, DATABASE_URL=PG_URL)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        'Error: Environment variable "ARGUS_ALLOWED_HOSTS" not set! Set it to the host names this server '
+        "answers to, comma-separated (e.g. ARGUS_ALLOWED_HOSTS=argus.example.org), or set "
+        "ARGUS_FRONTEND_URL to the site's address; health probes (/.still-alive/, /.ready/) "
+        "answer under any host name."
+    ]
+
+
+@pytest.mark.parametrize(
+    "env, hosts",
+    [
+        ({"ARGUS_ALLOWED_HOSTS": "argus.example.org, 10.0.0.5"}, ["argus.example.org", "10.0.0.5"]),
+        ({"ARGUS_ALLOWED_HOSTS": "*"}, ["*"]),
+        ({"ARGUS_FRONTEND_URL": "https://argus.example.org:8443/"}, ["argus.example.org"]),
+        (
+            {"ARGUS_FRONTEND_URL": "https://ui.example.org", "ARGUS_ALLOWED_HOSTS": "api.example.org"},
+            ["api.example.org"],
+        ),
+    ],
+)
+def test_prod_allowed_hosts_come_from_the_setting_or_the_frontend_url(env, hosts):
+    result = run_manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.conf import settings; print(*settings.ALLOWED_HOSTS)",
+        DJANGO_SETTINGS_MODULE=PROD,
+        SECRET_KEY=KEY,
+        DATABASE_URL=PG_URL,
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == hosts
 
 
 def production_printout(module: str, code: str) -> list[str]:
     """What ``code`` prints in ``manage.py shell`` under a production ``module``, split in words."""
     result = run_manage(
-        "shell", "-v", "0", "-c", code, DJANGO_SETTINGS_MODULE=module, SECRET_KEY=KEY, DATABASE_URL=PG_URL
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        code,
+        DJANGO_SETTINGS_MODULE=module,
+        SECRET_KEY=KEY,
+        DATABASE_URL=PG_URL,
+        ARGUS_ALLOWED_HOSTS="argus.example.org",
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.split()

@@ -93,6 +93,7 @@ class ArgusCluster:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": SETTINGS,
             "SECRET_KEY": secrets.token_hex(32),
+            "ARGUS_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DATABASE_URL": f"postgres://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{self.db_name}",
             "ARGUS_REDIS_SERVER": f"{REDIS[0]}:{REDIS[1]}",
             "ARGUS_TEST_CHANNEL_PREFIX": f"argus-{name}-{self.suffix}:",

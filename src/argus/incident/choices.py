@@ -1,5 +1,7 @@
 """Named constants of the incident app."""
 
+import datetime
+
 from django.db import models
 
 
@@ -41,3 +43,19 @@ ALLOWED_TYPES_FOR_END_USERS = {
     EventType.OTHER,
 }
 CLOSING_TYPES = {EventType.INCIDENT_END, EventType.CLOSE}
+
+
+# Source liveness (argus.incident.liveness): how often a monitored source must report, and the
+# grace after its due time before it counts as dead.
+MIN_HEARTBEAT_FREQUENCY = datetime.timedelta(seconds=60)
+MAX_HEARTBEAT_FREQUENCY = datetime.timedelta(days=1)
+HEARTBEAT_GRACE = datetime.timedelta(seconds=10)
+#: An implicit ``last_seen`` (any API request by the source) is not written again within this time.
+LAST_SEEN_RESOLUTION = datetime.timedelta(seconds=5)
+
+
+class LivenessState(models.TextChoices):
+    OFF = "off", "Not monitored"
+    WAITING = "waiting", "Waiting for the first heartbeat"
+    ALIVE = "alive", "Alive"
+    DEAD = "dead", "Dead"

@@ -13,7 +13,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from argus.incident.choices import DEFAULT_INCIDENT_LEVEL, EventType, Level
+from argus.incident.choices import (
+    DEFAULT_INCIDENT_LEVEL,
+    MAX_HEARTBEAT_FREQUENCY,
+    MIN_HEARTBEAT_FREQUENCY,
+    EventType,
+    Level,
+)
 from argus.incident.fields import InfinityDateTimeField
 from argus.incident.tags import (
     EMPTY_KEY,
@@ -49,6 +55,24 @@ class SourceSystemType(models.Model):
         super().save(*args, **kwargs)
 
 
+HEARTBEAT_FREQUENCY_TOO_SHORT = (
+    f"Ensure this value is at least {int(MIN_HEARTBEAT_FREQUENCY.total_seconds())} seconds."
+)
+HEARTBEAT_FREQUENCY_TOO_LONG = (
+    f"Ensure this value is at most {int(MAX_HEARTBEAT_FREQUENCY.total_seconds())} seconds (1 day)."
+)
+
+
+def validate_heartbeat_frequency(value):
+    """60 s ≤ value ≤ 1 day, both inclusive (None, "not monitored", is not checked here)."""
+    if value is None:
+        return
+    if value < MIN_HEARTBEAT_FREQUENCY:
+        raise ValidationError(HEARTBEAT_FREQUENCY_TOO_SHORT, code="min_value")
+    if value > MAX_HEARTBEAT_FREQUENCY:
+        raise ValidationError(HEARTBEAT_FREQUENCY_TOO_LONG, code="max_value")
+
+
 class SourceSystem(models.Model):
     name = models.TextField()
     type = models.ForeignKey(SourceSystemType, on_delete=models.PROTECT, related_name="instances")
@@ -58,6 +82,19 @@ class SourceSystem(models.Model):
     base_url = models.TextField(
         blank=True, default="", help_text="Base url to combine with an incident's relative url"
     )
+    # Liveness (argus.incident.liveness); none of it is in the API's source representation.
+    last_seen = models.DateTimeField(
+        null=True, blank=True, help_text="When the source last used the API or sent a heartbeat."
+    )
+    heartbeat_frequency = models.DurationField(
+        null=True,
+        blank=True,
+        validators=[validate_heartbeat_frequency],
+        help_text="How often the source promises to report (1 minute to 1 day); empty: not monitored. "
+        "A source silent for longer (plus 10 s grace) gets a dead-source incident.",
+    )
+    # When heartbeat_frequency last went from empty to a value (set by the services only).
+    heartbeat_armed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -6,7 +6,7 @@ over a large table are bounded or estimated, never exact over every row on each 
 """
 
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from argus.incident.models import Acknowledgement, Event, Incident, IncidentTagRelation
@@ -42,6 +42,14 @@ def incidents_for_representation(queryset: QuerySet | None = None, now=None) -> 
         .prefetch_related(tag_relations_prefetch())
         .annotate(acked=acked_expression(now))
     )
+
+
+def tagged_q(key: str, value: str | None = None) -> Q:
+    """Incidents that have a tag ``key`` (with ``value``, when given)."""
+    relations = IncidentTagRelation.objects.filter(incident=OuterRef("pk"), tag__key=key)
+    if value is not None:
+        relations = relations.filter(tag__value=value)
+    return Q(Exists(relations))
 
 
 def open_q(now=None) -> Q:

@@ -7,6 +7,7 @@ identical everywhere. Key order is part of the contract.
 
 from django.utils import timezone
 
+from argus.incident.liveness import liveness
 from argus.incident.models import Acknowledgement, Event, Incident, SourceSystem
 from argus.incident.queries import incident_is_acked
 from argus.util.datetime_utils import datetime_to_api
@@ -19,6 +20,21 @@ def source_system_to_dict(source: SourceSystem) -> dict:
         "type": {"name": source.type_id},
         "user": source.user_id,
         "base_url": source.base_url or "",
+    }
+
+
+def source_liveness_to_dict(source: SourceSystem, now=None) -> dict:
+    """A source's liveness (``GET sources/liveness/``); not part of the source's own shape."""
+    state = liveness(source, now)
+    frequency = source.heartbeat_frequency
+    return {
+        "pk": source.pk,
+        "name": source.name,
+        "type": source.type_id,
+        "last_seen": datetime_to_api(source.last_seen),
+        "heartbeat_frequency": None if frequency is None else int(frequency.total_seconds()),
+        "next_heartbeat_due": datetime_to_api(state.next_heartbeat_due),
+        "state": str(state.state),
     }
 
 

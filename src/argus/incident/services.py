@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -40,6 +40,7 @@ from argus.incident.choices import (
     ALLOWED_TYPES_FOR_SOURCE_SYSTEMS,
     CLOSING_TYPES,
     DEFAULT_INCIDENT_LEVEL,
+    LAST_SEEN_RESOLUTION,
     MAX_INCIDENT_LEVEL,
     MIN_INCIDENT_LEVEL,
     EventType,
@@ -67,6 +68,7 @@ from argus.incident.models import (
 from argus.incident.representation import incident_to_v2
 from argus.incident.tags import check_tag, parse_tag
 from argus.notificationprofile.dispatch import enqueue_after_commit
+from argus.util import metrics
 from argus.util.datetime_utils import INFINITY, datetime_to_api, is_infinite
 
 # --- side effects --------------------------------------------------------------------------------
@@ -80,6 +82,12 @@ def _notify(events: Iterable[Event]) -> None:
     event_ids = [event.pk for event in events if event.type != EventType.INCIDENT_CHANGE]
     if event_ids:
         enqueue_after_commit(event_ids)
+
+
+def _events_recorded(events: list[Event]) -> None:
+    """Every service that stores events ends with this: counted, and (but CHI) notified."""
+    metrics.events_created(event.type for event in events)
+    _notify(events)
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -234,6 +242,9 @@ def incident_create(
             )
             _append_search_text(incident, incident.description)
             incident.save(force_insert=True)
+            metrics.incident_created(
+                source_type=source.type_id, source=source.name, stateful=end_time is not None
+            )
             relations = _add_tag_relations(incident, get_or_create_tags(pairs), actor, new_incident=True)
             event = Event.objects.create(
                 incident=incident,
@@ -244,7 +255,7 @@ def incident_create(
             )
             _prepare_for_representation(incident, relations)
             _broadcast_created(incident)
-            _notify([event])
+            _events_recorded([event])
     except IntegrityError:
         # Only the (source, source_incident_id) constraint can fail here: tags are de-duplicated
         # and the incident is new. The transaction is rolled back, so ask afresh who won.
@@ -354,6 +365,7 @@ def incident_update(*, incident: Incident, actor, data: dict, tags: Iterable | N
                 changed_fields.append("search_text")
         if change_events:
             Event.objects.bulk_create(change_events)
+            _events_recorded(change_events)
         if changed_fields:
             incident.save(update_fields=changed_fields)
         _broadcast("modified", [incident.pk])
@@ -443,6 +455,7 @@ def incident_correct(*, incident: Incident, actor, data: dict) -> Incident:
                 )
                 raise DuplicateSourceIncidentId(incident.source_incident_id, existing) from None
             Event.objects.bulk_create(change_events)
+            _events_recorded(change_events)
         if state_event == EventType.CLOSE:
             event_create(incident=incident, actor=actor, type=EventType.CLOSE, timestamp=end_time)
         elif state_event == EventType.REOPEN:
@@ -457,13 +470,14 @@ def incident_set_ticket_url(*, incident: Incident, actor, ticket_url: str) -> In
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         if incident.ticket_url != ticket_url:
             description = _format_change("ticket_url", incident.ticket_url, ticket_url)
-            Event.objects.create(
+            event = Event.objects.create(
                 incident=incident,
                 actor=actor,
                 timestamp=timezone.now(),
                 type=EventType.INCIDENT_CHANGE,
                 description=description,
             )
+            _events_recorded([event])
             incident.ticket_url = ticket_url
             fields = ["ticket_url"]
             if _append_search_text(incident, description):
@@ -575,7 +589,7 @@ def event_create(
             incident=incident, actor=actor, timestamp=timestamp, type=type, description=description or ""
         )
         _broadcast("modified", [incident.pk])
-        _notify([event])
+        _events_recorded([event])
     return event
 
 
@@ -603,7 +617,7 @@ def acknowledgement_create(
         ack = Acknowledgement.objects.create(event=event, expiration=expiration)
         refresh_acked_until_of(incident)
         _broadcast("modified", [incident.pk])
-        _notify([event])
+        _events_recorded([event])
     return ack
 
 
@@ -667,7 +681,7 @@ def bulk_acknowledgement_create(
             ack.event = event
             event.actor = actor
         _broadcast("modified", [incident.pk for incident in incidents])
-        _notify(events)
+        _events_recorded(events)
     return {event.incident_id: ack for event, ack in zip(events, acks, strict=True)}
 
 
@@ -702,7 +716,7 @@ def bulk_event_create(
         for event in events:
             event.actor = actor
         _broadcast("modified", ids)
-        _notify(events)
+        _events_recorded(events)
     return {event.incident_id: event for event in events}
 
 
@@ -725,6 +739,7 @@ def bulk_set_ticket_url(*, incidents: list[Incident], actor, ticket_url: str) ->
             incident.ticket_url = ticket_url
             _append_search_text(incident, description)
         Event.objects.bulk_create(events)
+        _events_recorded(events)
         Incident.objects.bulk_update(incidents, ["ticket_url", "search_text"])
         _broadcast("modified", [incident.pk for incident in incidents])
     return {incident.pk: ticket_url for incident in incidents}
@@ -760,7 +775,7 @@ def incident_end(*, incident: Incident, actor, timestamp=None, description: str 
             description=description,
         )
         _broadcast("modified", [incident.pk])
-        _notify([event])
+        _events_recorded([event])
     return event
 
 
@@ -848,6 +863,7 @@ def source_system_create(
     username: str | None = None,
     base_url: str = "",
     with_token: bool = False,
+    heartbeat_frequency: datetime.timedelta | None = None,
 ) -> SourceSystem:
     """A source system and its system user (and, ``with_token``, the user's API token): the one way
     to add a source.
@@ -856,11 +872,16 @@ def source_system_create(
     (default: the source's name), or ``username_XXXXXX`` when that is taken; it cannot log in with
     a password. The API and ``create_source`` issue no token, as Argus 1.37 (an operator issues
     one in the admin, or the source logs in through ``token-auth/``); the admin's add form does
-    (``with_token``), so the operator can copy it at once. Refused, creating nothing: a name+type
+    (``with_token``), so the operator can copy it at once. A ``heartbeat_frequency`` arms
+    liveness monitoring (:mod:`argus.incident.liveness`). Refused, creating nothing: a name+type
     that exists (:class:`SourceSystemExists`), an invalid username (:class:`InvalidSystemUsername`).
     """
     with transaction.atomic():
         source = _source_system_insert(name=name, type=type, username=username, base_url=base_url)
+        if heartbeat_frequency is not None:
+            source.heartbeat_frequency = heartbeat_frequency
+            source.heartbeat_armed_at = timezone.now()
+            source.save(update_fields=["heartbeat_frequency", "heartbeat_armed_at"])
         if with_token:
             # A new user: there is no token to replace and no token-expiry warning to end.
             Token.objects.create(user=source.user)
@@ -948,13 +969,15 @@ def source_systems_delete(*, sources: Iterable[SourceSystem]) -> None:
 
 
 #: What can change on a source system after creation (never its user).
-SOURCE_SYSTEM_UPDATABLE_FIELDS = ("name", "type", "base_url")
+SOURCE_SYSTEM_UPDATABLE_FIELDS = ("name", "type", "base_url", "heartbeat_frequency")
 
 
 def source_system_update(*, source: SourceSystem, data: dict) -> SourceSystem:
-    """Change a source system's name, type or base URL (the API changes only the name).
+    """Change a source system's name, type, base URL or heartbeat frequency.
 
-    Name+type must stay unique (:class:`SourceSystemExists`); the user never changes.
+    Name+type must stay unique (:class:`SourceSystemExists`); the user never changes. A heartbeat
+    frequency that goes from empty to a value arms liveness monitoring
+    (``heartbeat_armed_at`` := now); emptying it disarms it. Only the given fields are written.
     """
     unknown = set(data) - set(SOURCE_SYSTEM_UPDATABLE_FIELDS)
     if unknown:
@@ -965,15 +988,48 @@ def source_system_update(*, source: SourceSystem, data: dict) -> SourceSystem:
     with transaction.atomic():
         if SourceSystem.objects.filter(name=name, type_id=type_name).exclude(pk=source.pk).exists():
             raise duplicate
+        fields = list(data)
+        if "heartbeat_frequency" in data:
+            stored = SourceSystem.objects.select_for_update().only("heartbeat_frequency").get(pk=source.pk)
+            if data["heartbeat_frequency"] is None:
+                source.heartbeat_armed_at = None
+                fields.append("heartbeat_armed_at")
+            elif stored.heartbeat_frequency is None:
+                source.heartbeat_armed_at = timezone.now()
+                fields.append("heartbeat_armed_at")
         for field, value in data.items():
             setattr(source, field, value)
-        if data:
+        if fields:
             try:
                 with transaction.atomic():
-                    source.save(update_fields=list(data))
+                    source.save(update_fields=fields)
             except IntegrityError:
                 raise duplicate from None
     return source
+
+
+def source_system_seen(
+    *, source: SourceSystem, now: datetime.datetime | None = None, heartbeat=False
+) -> bool:
+    """Record that ``source`` is alive: its ``last_seen`` := ``now`` (default: now).
+
+    One ``UPDATE`` of that column only (an admin editing the row at the same time keeps its
+    changes). Any API request of the source calls this; such an implicit sighting is skipped
+    when the stored value is less than 5 s old, so a storm of requests does not double the
+    writes. An explicit ``heartbeat`` is always written. Returns whether it was written; the
+    ``source`` object gets the new value.
+    """
+    now = _now_if_none(now)
+    rows = SourceSystem.objects.filter(pk=source.pk)
+    if not heartbeat:
+        recent = now - LAST_SEEN_RESOLUTION
+        if source.last_seen is not None and source.last_seen > recent:
+            return False
+        rows = rows.filter(Q(last_seen__isnull=True) | Q(last_seen__lte=recent))
+    written = rows.update(last_seen=now) > 0
+    if written:
+        source.last_seen = now
+    return written
 
 
 def source_system_type_create(*, name: str) -> SourceSystemType:

@@ -21,6 +21,7 @@ from argus.incident.broadcast import broadcast_after_commit
 from argus.incident.models import Incident, IncidentTagRelation, SourceSystem
 from argus.incident.queries import open_q
 from argus.incident.services import argus_source_ensure, get_or_create_tags, incident_end
+from argus.util import metrics
 from argus.util.datetime_utils import INFINITY
 from argus.util.ids import parse_pk
 
@@ -83,6 +84,7 @@ def token_expiry_incident_create(*, source: SourceSystem, expiry: datetime.datet
             level=INCIDENT_LEVEL,
             search_text=f" {description}",
         )
+        metrics.incident_created(source_type=argus.type_id, source=argus.name, stateful=True)
         pairs = [
             ("location", "argus"),
             ("object", str(incident.pk)),

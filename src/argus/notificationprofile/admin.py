@@ -136,8 +136,24 @@ def mark_saved(formsets) -> None:
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
+class TimeRecurrenceForm(forms.ModelForm):
+    """The days as weekday checkboxes (stored as ISO weekday numbers, 1 = Monday)."""
+
+    days = forms.TypedMultipleChoiceField(
+        choices=TimeRecurrence.Day.choices,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one day."},
+    )
+
+    class Meta:
+        model = TimeRecurrence
+        fields = ("days", "start", "end")
+
+
 class TimeRecurrenceInline(admin.TabularInline):
     model = TimeRecurrence
+    form = TimeRecurrenceForm
     min_num = 1
     extra = 0
 

@@ -46,7 +46,8 @@ class TimeRecurrence(models.Model):
         ordering = ["id"]
 
     def __str__(self):
-        return f"{self.start}-{self.end} on {self.days}"
+        days = ", ".join(self.Day(day).label for day in sorted(set(self.days or ())))
+        return f"{self.start:%H:%M}-{self.end:%H:%M} on {days or 'no day'}"
 
     def save(self, *args, **kwargs):
         self.days = sorted({int(day) for day in self.days})

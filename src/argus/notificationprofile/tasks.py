@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.mail import get_connection
+from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 
 from argus.incident.models import Event
@@ -44,6 +45,7 @@ from argus.notificationprofile.plugins import (
     installed_media,
 )
 from argus.notificationprofile.rendering import prefetch_search_texts
+from argus.util import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -216,6 +218,7 @@ class Outcomes:
         self.earliest_retry: datetime.datetime | None = None
 
     def accepted(self, delivery: Delivery) -> None:
+        metrics.NOTIFICATIONS_SENT.labels(delivery.medium).inc()
         self.sent.append(delivery.pk)
         if len(self.sent) >= RECORD_EVERY:
             self.flush()
@@ -224,6 +227,9 @@ class Outcomes:
         outcome = deliveries.mark_attempt_failed(
             self.claim, delivery, error, retry_after=retry_after, permanent=permanent
         )
+        metrics.NOTIFICATIONS_FAILED.labels(
+            delivery.medium, metrics.boolean_label(outcome.due_at is None)
+        ).inc()
         if outcome.due_at is not None and (
             self.earliest_retry is None or outcome.due_at < self.earliest_retry
         ):
@@ -231,6 +237,7 @@ class Outcomes:
 
     def impossible(self, delivery: Delivery, reason: str) -> None:
         deliveries.mark_failed(self.claim, delivery, reason)
+        metrics.NOTIFICATIONS_FAILED.labels(delivery.medium, "true").inc()
 
     def flush(self) -> None:
         deliveries.mark_sent(self.sent)
@@ -297,6 +304,9 @@ def send_one(item: Sending, media, shared: SharedMailConnection, outcomes: Outco
     if not destinations:
         outcomes.impossible(delivery, "No destination has this address any more.")
         return
+    if delivery.attempts == 1:  # its first attempt
+        delay = (timezone.now() - item.event.received).total_seconds()
+        metrics.DISPATCH_DELAY.labels(delivery.medium).observe(max(0.0, delay))
     kwargs = {}
     if _uses_mail(medium):
         connection, error = shared.get()

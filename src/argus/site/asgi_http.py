@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import django
@@ -29,10 +31,14 @@ from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers import base
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import FileResponse
 from django.urls import get_resolver, set_script_prefix
 
+from argus.util.database import connection_problem, database_unavailable
 from argus.util.server_loop import serving_for
+
+logger = logging.getLogger(__name__)
 
 
 class ThreadPoolASGIHandler(ASGIHandler):
@@ -116,3 +122,22 @@ def tune_garbage_collector() -> None:
     gc.freeze()
     young, middle, _old = gc.get_threshold()
     gc.set_threshold(young, middle, 100)
+
+
+def report_database_problem() -> threading.Thread:
+    """Try the database once, in the background; if it cannot be reached, log one line saying
+    which database (no password) and why, instead of a traceback per request."""
+
+    def check():
+        connection = connections[DEFAULT_DB_ALIAS]
+        try:
+            connection.ensure_connection()
+        except Exception as error:  # anything else is for the requests to report
+            if database_unavailable(error):
+                logger.error("%s", connection_problem(error, connection.settings_dict))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=check, name="argus-database-check", daemon=True)
+    thread.start()
+    return thread

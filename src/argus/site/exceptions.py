@@ -10,7 +10,9 @@ On top of DRF's own handler it answers:
 * a ``RecursionError`` (input nested deeper than Python can walk, e.g. a JSON text inside a form
   field) as a JSON parse error (400);
 * a database that cannot be reached with ``503 {"detail": ...}``, without the driver's text (which
-  names hosts and ports); the error is logged.
+  names hosts and ports); the error is logged;
+* anything else (a bug) with ``500 {"detail": "Internal server error."}``, not an HTML page; the
+  traceback is logged once, here (Django adds its one-line "Internal Server Error: <path>").
 """
 
 import logging
@@ -18,7 +20,6 @@ import logging
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -27,6 +28,7 @@ from rest_framework.views import set_rollback
 from argus.auth.api.errors import ERROR_RESPONSES as AUTH_ERROR_RESPONSES
 from argus.incident.api.errors import ERROR_RESPONSES as INCIDENT_ERROR_RESPONSES
 from argus.notificationprofile.api.errors import ERROR_RESPONSES as NOTIFICATION_ERROR_RESPONSES
+from argus.util.database import database_unavailable
 from argus.util.errors import DomainError
 from argus.util.parsers import TOO_DEEP_MESSAGE
 
@@ -36,13 +38,7 @@ logger = logging.getLogger(__name__)
 ERROR_RESPONSES = {**AUTH_ERROR_RESPONSES, **INCIDENT_ERROR_RESPONSES, **NOTIFICATION_ERROR_RESPONSES}
 
 DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable. Please try again later."
-
-# Errors that say the database cannot be reached, as opposed to a failing statement: PostgreSQL
-# SQLSTATE classes 08 (connection exception), 53 (insufficient resources, e.g. too many
-# connections) and 57P (shut down, starting up); psycopg2 gives no code when it could not
-# connect at all. SQLite: busy/locked, I/O error, cannot open the file.
-_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57P")
-_UNAVAILABLE_SQLITE_CODES = {5, 6, 10, 14}  # SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CANTOPEN
+SERVER_ERROR_BODY = {"detail": "Internal server error."}
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -54,18 +50,6 @@ class DatabaseUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = DATABASE_UNAVAILABLE_MESSAGE
     default_code = "database_unavailable"
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """True when ``exc`` means the database cannot be reached (not that a statement failed)."""
-    if not isinstance(exc, (OperationalError, InterfaceError)):
-        return False
-    cause = exc.__cause__
-    sqlite_code = getattr(cause, "sqlite_errorcode", None)
-    if sqlite_code is not None:
-        return sqlite_code & 0xFF in _UNAVAILABLE_SQLITE_CODES
-    sqlstate = getattr(cause, "pgcode", None) or getattr(cause, "sqlstate", None)
-    return sqlstate is None or sqlstate.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
 
 
 def domain_error_response(error: DomainError, request) -> Response:
@@ -107,4 +91,15 @@ def exception_handler(exc, context):
     elif database_unavailable(exc):
         logger.error("Database unavailable: %s", exc)
         exc = DatabaseUnavailable()
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        request = context.get("request")
+        logger.error(
+            "Server error in %s %s",
+            getattr(request, "method", "?"),
+            getattr(request, "path", "?"),
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
+        set_rollback()
+        response = Response(dict(SERVER_ERROR_BODY), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return response

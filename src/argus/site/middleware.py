@@ -1,7 +1,23 @@
 """Site-wide middleware."""
 
+import logging
+import time
+
+from django.conf import settings
+from django.db import DatabaseError
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import escape_leading_slashes
+
+from argus.incident.api.operations import ingest_operation
+from argus.incident.services import source_system_of, source_system_seen
+from argus.site import health
+from argus.site.metrics import metrics_view
+from argus.util import metrics
+from argus.util.logs import REQUEST_ID_ATTRIBUTE, request_context, request_id_from
+
+logger = logging.getLogger(__name__)
 
 
 class CommonMiddleware(DjangoCommonMiddleware):
@@ -15,3 +31,88 @@ class CommonMiddleware(DjangoCommonMiddleware):
 
     def get_full_path_with_slash(self, request):
         return escape_leading_slashes(request.get_full_path(force_append_slash=True))
+
+
+class ProbeMiddleware:
+    """Serves ``/.still-alive/``, ``/.ready/`` and ``/metrics`` before anything else runs.
+
+    First in ``MIDDLEWARE``: no host validation (probes use the pod's IP), session, CSRF, cookie or
+    authentication is involved, and nothing is logged for them. The other paths pass through.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path == "/.still-alive/":
+            return health.still_alive(request)
+        if path == "/.ready/":
+            return health.ready(request)
+        if path in ("/metrics", "/metrics/") and settings.METRICS_ENABLED:
+            return metrics_view(request)
+        return self.get_response(request)
+
+
+class RequestMiddleware:
+    """What every request gets: a request id in the log records and the ``X-Request-ID`` header,
+    and for the v1/v2 API the request metrics and the source system's ``last_seen``.
+
+    * The id is the client's ``X-Request-ID`` when it is a sane token, else a new one; log records
+      of the request carry it (``argus.util.logs``).
+    * ``argus_api_requests_total`` counts every API request, ``argus_ingest_requests_total`` and
+      the duration histogram the write requests of the incident API (``incident.api.operations``).
+    * A request that a source system's user made, that passed authentication and the permission
+      checks (whatever its status otherwise: a 400 or 404 still proves the source is alive), sets
+      the source's ``last_seen`` (at most one write per 5 s, see ``source_system_seen``).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = request_id_from(request.headers.get("X-Request-ID"))
+        setattr(request, REQUEST_ID_ATTRIBUTE, request_id)
+        with request_context(request_id, request):
+            path = request.path_info
+            version = path[5:7] if path.startswith(("/api/v1/", "/api/v2/")) else None
+            if version is None:
+                response = self.get_response(request)
+            else:
+                started, started_at = time.perf_counter(), timezone.now()
+                response = self.get_response(request)
+                seconds = time.perf_counter() - started
+                self.record_source_seen(request, response, started_at)
+                self.record_metrics(request, response, version, seconds)
+        response.headers.setdefault("X-Request-ID", request_id)
+        return response
+
+    @staticmethod
+    def record_metrics(request, response, version: str, seconds: float) -> None:
+        metrics.api_request(version=version, method=request.method, status=response.status_code)
+        match = request.resolver_match
+        operation = ingest_operation(match.url_name if match else None, request.method)
+        if operation is not None:
+            metrics.ingest_request(operation=operation, status=response.status_code, seconds=seconds)
+
+    @staticmethod
+    def record_source_seen(request, response, started_at) -> None:
+        if response.status_code in SOURCE_NOT_SEEN_STATUSES:
+            return
+        # The API's authentication puts the user it found on the request; a lazy (session) user
+        # means the API never authenticated this request.
+        user = request.__dict__.get("user")
+        if user is None or isinstance(user, SimpleLazyObject) or not user.is_authenticated:
+            return
+        source = source_system_of(user)
+        if source is None:
+            return
+        try:
+            source_system_seen(source=source, now=started_at)
+        except DatabaseError:
+            logger.warning("Could not record that source %s was seen", source.pk, exc_info=True)
+
+
+#: Answers after which a source system's request does not count as a sighting: refused by
+#: authentication or permissions, or the database is unavailable (a write would wait for it again).
+SOURCE_NOT_SEEN_STATUSES = frozenset({401, 403, 503})

@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from argus.auth.views import LoginMethodsView
-from argus.site import extra_apps, views
+from argus.site import extra_apps, health, views
+from argus.site.metrics import metrics_view
 
 
 def build_urlpatterns(*, ui: bool) -> list:
@@ -19,6 +20,13 @@ def build_urlpatterns(*, ui: bool) -> list:
         path("json-schema/<str:slug>", views.json_schema, name="json-schema"),
         path("api/v1/", include("argus.site.api_v1_urls", namespace="v1")),
         path("api/v2/", include("argus.site.api_v2_urls", namespace="v2")),
+        # Served by ProbeMiddleware before host checks; here so "/.ready" redirects to "/.ready/"
+        # like any other path, and "/metrics" is a 404 when metrics are off.
+        path(".still-alive/", health.still_alive, name="still-alive"),
+        path(".ready/", health.ready, name="ready"),
+        path("metrics", metrics_view, name="metrics"),
+        path("metrics/", metrics_view),
+        path(".error/", views.error_test_page, name="error-test"),
     ]
     if ui:
         patterns.append(path("", include("argus.ui.urls")))
@@ -34,4 +42,5 @@ if settings.ARGUS_UI:
     handler400 = "argus.ui.views.errors.bad_request"
     handler403 = "argus.ui.views.errors.permission_denied"
     handler404 = "argus.ui.views.errors.page_not_found"
-    handler500 = "argus.ui.views.errors.server_error"
+# A server error under /api/ answers JSON, elsewhere the UI's page or Django's.
+handler500 = "argus.site.views.server_error"

@@ -1,9 +1,20 @@
-"""Site-level views: /api/ metadata, OpenAPI documents, favicon and the small HTML home page."""
+"""Site-level views: /api/ metadata, OpenAPI documents, favicon, the small HTML home page, the
+server-error answer and the error test page."""
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseGone,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.utils.html import escape
+from django.views import defaults
 from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -21,6 +32,8 @@ from rest_framework.views import APIView
 
 import argus
 from argus.notificationprofile.plugins import installed_media, medium_json_schema
+from argus.site.exceptions import SERVER_ERROR_BODY
+from argus.ui.views import errors as ui_errors
 
 
 class MetadataView(APIView):
@@ -122,3 +135,44 @@ def json_schema(request, slug):
     return HttpResponse(
         escape(repr(medium_json_schema(request, medium))), content_type="text/html; charset=utf-8"
     )
+
+
+def server_error(request):
+    """``handler500``: the API answers JSON (as its views do, see ``argus.site.exceptions``), the
+    UI its own page, everything else Django's."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(SERVER_ERROR_BODY, status=500)
+    if settings.ARGUS_UI:
+        return ui_errors.server_error(request)
+    return defaults.server_error(request)
+
+
+#: ``/.error/?status-code=<n>``: what each code raises or answers.
+ERROR_TEST_STATUSES = (400, 401, 403, 404, 410, 500)
+
+
+class ErrorTestPageError(Exception):
+    """Raised on purpose by ``/.error/?status-code=500``."""
+
+
+@login_required
+def error_test_page(request):
+    """Renders the error asked for, to test how errors are shown and reported (500 raises)."""
+    code = request.GET.get("status-code", "")
+    if not code.isascii() or not code.isdigit() or int(code) not in ERROR_TEST_STATUSES:
+        return HttpResponseBadRequest(
+            f"status-code must be one of {', '.join(map(str, ERROR_TEST_STATUSES))}",
+            content_type="text/plain; charset=utf-8",
+        )
+    code = int(code)
+    if code == 400:
+        raise SuspiciousOperation("Error test page: 400")
+    if code == 401:
+        return HttpResponse("Unauthorized", status=401, content_type="text/plain; charset=utf-8")
+    if code == 403:
+        raise PermissionDenied("Error test page: 403")
+    if code == 404:
+        raise Http404("Error test page: 404")
+    if code == 410:
+        return HttpResponseGone("Gone", content_type="text/plain; charset=utf-8")
+    raise ErrorTestPageError("Error test page: 500")

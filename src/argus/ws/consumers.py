@@ -21,6 +21,7 @@ from django.conf import settings
 from argus.incident.broadcast import GROUP_NAME
 from argus.incident.queries import incidents_for_representation, open_incidents
 from argus.incident.representation import incidents_to_v2
+from argus.util import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +77,15 @@ async def receive_from_layer(channel_layer, channel_name):
             failures += 1
 
 
+#: Frame types counted under their own name in ``argus_websocket_frames_sent_total``.
+FRAME_TYPES = frozenset({"subscribed", "created", "modified", "deleted", "error"})
+
+
 class OpenIncidentConsumer(AsyncWebsocketConsumer):
     subscribed = False
     refresh_task = None
+    #: The ``subscribed`` label this connection is counted under in the connections gauge.
+    counted_as = None
 
     async def __call__(self, scope, receive, send):
         """Channels' ``AsyncConsumer.__call__``, reading the channel through :func:`receive_from_layer`."""
@@ -104,8 +111,17 @@ class OpenIncidentConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         await self.accept()
+        self.count_connection("false")
+
+    def count_connection(self, subscribed: str | None) -> None:
+        if self.counted_as is not None:
+            metrics.WEBSOCKET_CONNECTIONS.labels(self.counted_as).dec()
+        if subscribed is not None:
+            metrics.WEBSOCKET_CONNECTIONS.labels(subscribed).inc()
+        self.counted_as = subscribed
 
     async def disconnect(self, code):
+        self.count_connection(None)
         if self.refresh_task is not None:
             self.refresh_task.cancel()
         if self.subscribed:
@@ -142,6 +158,8 @@ class OpenIncidentConsumer(AsyncWebsocketConsumer):
             await self.send_error(ERROR_UNAVAILABLE)
             return
         self.subscribed = True
+        if self.counted_as != "true":
+            self.count_connection("true")
         if self.refresh_task is None:
             self.refresh_task = asyncio.create_task(self.keep_group_membership())
         incidents = await database_sync_to_async(start_incidents)()
@@ -168,3 +186,5 @@ class OpenIncidentConsumer(AsyncWebsocketConsumer):
 
     async def send_frame(self, frame: dict):
         await self.send(text_data=encode(frame))
+        frame_type = "error" if "error" in frame else frame.get("type")
+        metrics.WEBSOCKET_FRAMES_SENT.labels(frame_type if frame_type in FRAME_TYPES else "other").inc()

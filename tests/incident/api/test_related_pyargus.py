@@ -84,5 +84,11 @@ def test_acknowledgements_are_read_by_pyargus(pyargus_client, source_system, end
     assert ack.expiration is None
 
 
-def test_heartbeat_is_not_supported(pyargus_client):
-    assert pyargus_client.supports_heartbeat() is False
+def test_pyargus_sees_heartbeat_support_and_sends_heartbeats(pyargus_client, source_system):
+    assert pyargus_client.supports_heartbeat() is True
+    source_system.refresh_from_db()
+    before = source_system.last_seen
+    pyargus_client.send_heartbeat()
+    source_system.refresh_from_db()
+    assert source_system.last_seen is not None
+    assert before is None or source_system.last_seen > before

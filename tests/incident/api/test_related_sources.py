@@ -207,10 +207,9 @@ def test_sources_cannot_be_deleted(superuser_client, source_system):
     assert response.json() == {"detail": 'Method "DELETE" not allowed.'}
 
 
-def test_heartbeat_endpoint_does_not_exist(superuser_client, source_client, end_user_client):
-    assert source_client.post(url("v2", "sources/heartbeat/"), {}).status_code == 403
-    assert superuser_client.post(url("v2", "sources/heartbeat/"), {}).status_code == 405
-    response = end_user_client.get(url("v2", "sources/heartbeat/"))
+def test_v1_has_no_heartbeat_endpoint_its_source_detail_route_takes_the_name(source_client, end_user_client):
+    assert source_client.post(url("v1", "sources/heartbeat/"), {}).status_code == 403
+    response = end_user_client.get(url("v1", "sources/heartbeat/"))
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
 

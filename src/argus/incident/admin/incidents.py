@@ -32,7 +32,7 @@ from argus.incident.admin.list_filters import (
     StatefulFilter,
 )
 from argus.incident.admin.refusals import ServiceRefusalsMixin
-from argus.incident.choices import Level
+from argus.incident.choices import EventType, Level
 from argus.incident.errors import (
     DuplicateSourceIncidentId,
     EndTimeBeforeStartTime,
@@ -44,6 +44,8 @@ from argus.incident.queries import acked_expression, tag_relations_prefetch
 from argus.incident.services import (
     CORRECTABLE_FIELDS,
     EDITABLE_FIELDS,
+    bulk_acknowledgement_create,
+    bulk_event_create,
     fake_incident_create,
     incident_correct,
     incident_create,
@@ -58,6 +60,10 @@ from argus.util.datetime_utils import INFINITY, INFINITY_REPR, is_infinite
 
 #: A search word matching more tags than this only searches the first ones (and the text fields).
 MAX_SEARCHED_TAGS = 1000
+
+
+#: One-line fields (they are TextFields in the database, which the admin shows as 6-line boxes).
+SHORT_TEXT = forms.TextInput(attrs={"class": "vTextField"})
 
 
 class IncidentForm(forms.ModelForm):
@@ -86,6 +92,7 @@ class IncidentForm(forms.ModelForm):
             "ticket_url",
             "metadata",
         ]
+        widgets = {"source_incident_id": SHORT_TEXT, "details_url": SHORT_TEXT, "ticket_url": SHORT_TEXT}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,6 +124,11 @@ class IncidentTagRelationInline(admin.TabularInline):
     verbose_name = "tag"
 
 
+def admin_datetime(value) -> str:
+    """The one date format of the incident list: ``2026-11-22 11:39:27`` in the server's time zone."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _link(url):
     return format_html('<a href="{}">{}</a>', url, url) if url else ""
 
@@ -127,7 +139,7 @@ class IncidentAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
     change_list_template = "admin/argus_incident/incident/change_list.html"
     list_display = [
         "source_incident_id",
-        "start_time",
+        "start_time_display",
         "end_time_display",
         "source",
         "tags_display",
@@ -213,13 +225,17 @@ class IncidentAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
             queryset = queryset.filter(condition)
         return queryset, False
 
+    @admin.display(description="Start time", ordering="start_time")
+    def start_time_display(self, incident):
+        return admin_datetime(incident.start_time)
+
     @admin.display(description="End time", ordering="end_time")
     def end_time_display(self, incident):
         if incident.end_time is None:
             return "-"
         if is_infinite(incident.end_time):
             return INFINITY_REPR
-        return timezone.localtime(incident.end_time).strftime("%Y-%m-%d %H:%M:%S")
+        return admin_datetime(incident.end_time)
 
     @admin.display(description="Tags")
     def tags_display(self, incident):
@@ -246,6 +262,42 @@ class IncidentAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
     @admin.display(description="Notifications")
     def notifications(self, incident):
         return incident_deliveries_link(incident)
+
+    # --- actions on the selected incidents, through the bulk services (events recorded) ---
+
+    actions = ["acknowledge_selected", "close_selected", "reopen_selected"]
+
+    @admin.action(description="Acknowledge selected incidents", permissions=["change"])
+    def acknowledge_selected(self, request, queryset):
+        incidents = list(queryset)
+        bulk_acknowledgement_create(incidents=incidents, actor=request.user, timestamp=timezone.now())
+        self.message_user(request, f"Acknowledged {len(incidents)} incident(s).", messages.SUCCESS)
+
+    @admin.action(description="Close selected incidents", permissions=["change"])
+    def close_selected(self, request, queryset):
+        self._change_state(request, queryset, EventType.CLOSE, lambda incident: incident.open, "open")
+
+    @admin.action(description="Reopen selected incidents", permissions=["change"])
+    def reopen_selected(self, request, queryset):
+        self._change_state(
+            request,
+            queryset,
+            EventType.REOPEN,
+            lambda incident: incident.stateful and not incident.open,
+            "closed (stateless ones never are)",
+        )
+
+    def _change_state(self, request, queryset, event_type, applies, state: str) -> None:
+        incidents = list(queryset)
+        chosen = [incident for incident in incidents if applies(incident)]
+        if chosen:
+            bulk_event_create(incidents=chosen, actor=request.user, type=event_type, timestamp=timezone.now())
+        done = "Closed" if event_type == EventType.CLOSE else "Reopened"
+        message = f"{done} {len(chosen)} incident(s)."
+        skipped = len(incidents) - len(chosen)
+        if skipped:
+            message += f" {skipped} left alone: not {state}."
+        self.message_user(request, message, messages.SUCCESS if chosen else messages.WARNING)
 
     # --- saving through the services ---
 

@@ -1,4 +1,4 @@
-"""Source systems and their types in the admin.
+"""Source systems and their types in the admin (with their liveness: last seen, heartbeat frequency).
 
 A source system is added by ``services.source_system_create``, the same service the API and
 ``create_source`` use: the same username rule (default: the source's name; ``_XXXXXX`` appended
@@ -8,17 +8,36 @@ too; a refusal is shown on the form or page (see :mod:`argus.incident.admin.refu
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 
 from argus.incident.admin.refusals import ServiceRefusalsMixin
+from argus.incident.choices import LivenessState
 from argus.incident.errors import InvalidSystemUsername, SourceSystemExists
+from argus.incident.liveness import liveness
 from argus.incident.models import SourceSystem, SourceSystemType
 from argus.incident.services import source_system_create, source_system_update, source_systems_delete
+
+SHORT_TEXT = forms.TextInput(attrs={"class": "vTextField"})
+HEARTBEAT_FREQUENCY_HELP = (
+    "How often the source must report, from 1 minute to 1 day: seconds (300), DD HH:MM:SS "
+    "(1 00:00:00 is a day) or an ISO 8601 duration (PT5M). Empty: not monitored. A source silent "
+    "for longer (plus 10 s) gets a dead-source incident."
+)
 
 
 @admin.register(SourceSystemType)
 class SourceSystemTypeAdmin(admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
+    formfield_overrides = {models.TextField: {"widget": SHORT_TEXT}}
+
+
+class SourceSystemForm(forms.ModelForm):
+    class Meta:
+        model = SourceSystem
+        fields = ["name", "type", "base_url", "heartbeat_frequency"]
+        widgets = {"name": SHORT_TEXT, "base_url": SHORT_TEXT}
+        help_texts = {"heartbeat_frequency": HEARTBEAT_FREQUENCY_HELP}
 
 
 class SourceSystemAddForm(forms.ModelForm):
@@ -34,15 +53,27 @@ class SourceSystemAddForm(forms.ModelForm):
 
     class Meta:
         model = SourceSystem
-        fields = ["name", "type", "username", "base_url"]
+        fields = ["name", "type", "username", "base_url", "heartbeat_frequency"]
+        widgets = {"name": SHORT_TEXT, "base_url": SHORT_TEXT}
+        help_texts = {"heartbeat_frequency": HEARTBEAT_FREQUENCY_HELP}
 
 
 @admin.register(SourceSystem)
 class SourceSystemAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
-    list_display = ["name", "type", "user", "base_url"]
+    list_display = [
+        "name",
+        "type",
+        "user",
+        "base_url",
+        "last_seen",
+        "heartbeat_frequency",
+        "liveness_display",
+    ]
     list_select_related = ["type", "user"]
-    list_filter = ["type"]
+    list_filter = ["type", "last_seen", ("heartbeat_frequency", admin.EmptyFieldListFilter)]
+    date_hierarchy = "last_seen"
     search_fields = ["name", "user__username"]
+    form = SourceSystemForm
     add_form = SourceSystemAddForm
     refusal_fields = {InvalidSystemUsername: "username", SourceSystemExists: None}
 
@@ -53,15 +84,20 @@ class SourceSystemAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["name", "type", "username", "base_url"]
-        return ["name", "type", "user", "base_url"]
+            return ["name", "type", "username", "base_url", "heartbeat_frequency"]
+        return ["name", "type", "user", "base_url", "heartbeat_frequency", "last_seen", "liveness_display"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else ["user"]
+        return [] if obj is None else ["user", "last_seen", "liveness_display"]
+
+    @admin.display(description="Liveness")
+    def liveness_display(self, source):
+        return LivenessState(liveness(source).state).label
 
     def save_model(self, request, obj, form, change):
         if change:
-            changed = [field for field in ("name", "type", "base_url") if field in form.changed_data]
+            fields = ("name", "type", "base_url", "heartbeat_frequency")
+            changed = [field for field in fields if field in form.changed_data]
             source_system_update(source=obj, data={field: form.cleaned_data[field] for field in changed})
             return
         created = source_system_create(
@@ -70,6 +106,7 @@ class SourceSystemAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
             username=form.cleaned_data.get("username") or None,
             base_url=form.cleaned_data.get("base_url") or "",
             with_token=True,
+            heartbeat_frequency=form.cleaned_data.get("heartbeat_frequency"),
         )
         obj.pk, obj.user = created.pk, created.user
         obj._state.adding, obj._state.db = False, created._state.db

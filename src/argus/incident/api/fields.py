@@ -1,16 +1,17 @@
-"""Timestamp parsing for the incident API: bodies and query strings."""
+"""Timestamp and duration parsing for the incident API: bodies and query strings."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_datetime, parse_duration
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from argus.incident.models import validate_heartbeat_frequency
 from argus.util.datetime_utils import (
     INFINITY,
     INFINITY_REPR,
@@ -104,3 +105,64 @@ class ArgusDateTimeField(serializers.Field):
 
     def to_representation(self, value):
         return datetime_to_api(value)
+
+
+INVALID_DURATION = "Enter a whole number of seconds or an ISO 8601 duration."
+_WHOLE_SECONDS = re.compile(r"[0-9]+")
+
+
+def parse_api_duration(value) -> timedelta:
+    """Integer seconds (a JSON number or a string of digits) or an ISO 8601 duration (``PT5M``,
+    ``P1D``); fractions of a second are dropped. ``ValueError`` otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(INVALID_DURATION)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        if not 0 <= value <= 10**9:
+            raise ValueError(INVALID_DURATION)
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        text = value.strip()
+        if _WHOLE_SECONDS.fullmatch(text) and len(text) <= 10:
+            return timedelta(seconds=int(text))
+        if text.upper().startswith("P"):
+            try:
+                duration = parse_duration(text.upper())
+            except (OverflowError, ValueError):
+                duration = None
+            if duration is not None and duration >= timedelta(0):
+                return duration - timedelta(microseconds=duration.microseconds)
+    raise ValueError(INVALID_DURATION)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "integer"}, {"type": "string", "example": "PT5M"}],
+        "nullable": True,
+        "description": "Whole seconds (60 to 86400) or an ISO 8601 duration; null: not monitored.",
+    }
+)
+class HeartbeatFrequencyField(serializers.Field):
+    """How often a source must report: seconds or an ISO 8601 duration, 1 minute to 1 day, or null."""
+
+    default_error_messages = {"invalid": INVALID_DURATION}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            duration = parse_api_duration(data)
+        except ValueError:
+            self.fail("invalid")
+        try:
+            validate_heartbeat_frequency(duration)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return duration
+
+    def to_representation(self, value):
+        return None if value is None else int(value.total_seconds())

@@ -9,12 +9,13 @@ that the rendered keys are the declared ones.
 
 from rest_framework import serializers
 
-from argus.incident.choices import EventType, Level
+from argus.incident.choices import EventType, Level, LivenessState
 from argus.incident.representation import (
     ack_to_dict,
     event_to_dict,
     incident_to_v1,
     incident_to_v2,
+    source_liveness_to_dict,
     source_system_to_dict,
 )
 
@@ -32,6 +33,31 @@ class SourceSystemSerializer(serializers.Serializer):
 
     def to_representation(self, instance):
         return source_system_to_dict(instance)
+
+
+class SourceLivenessSerializer(serializers.Serializer):
+    """Whether a source reports as often as it promised (``heartbeat_frequency``)."""
+
+    pk = serializers.IntegerField()
+    name = serializers.CharField()
+    type = serializers.CharField(help_text="The source's type.")
+    last_seen = ArgusDateTimeField(
+        allow_null=True, help_text="Its last API request or heartbeat; null: never seen."
+    )
+    heartbeat_frequency = serializers.IntegerField(
+        allow_null=True, help_text="Seconds between heartbeats it promised; null: not monitored."
+    )
+    next_heartbeat_due = ArgusDateTimeField(
+        allow_null=True, help_text="When its next heartbeat is due; null when not monitored or never due."
+    )
+    state = serializers.ChoiceField(
+        choices=LivenessState.choices,
+        help_text="off: not monitored; waiting: nothing heard since monitoring was switched on; "
+        "alive; dead: overdue by more than 10 s.",
+    )
+
+    def to_representation(self, instance):
+        return source_liveness_to_dict(instance, self.context.get("now"))
 
 
 class SourceSystemMetadataSerializer(serializers.Serializer):

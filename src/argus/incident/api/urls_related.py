@@ -7,6 +7,7 @@ an integer answers ``404 {"detail": "Not found."}``, not Django's HTML page.
 
 from django.urls import path, re_path
 
+from argus.incident.api import views_liveness
 from argus.incident.api import views_related as views
 
 PK = r"(?P<pk>[^/.]+)"
@@ -32,6 +33,9 @@ _common = [
 v1_patterns = list(_common)
 
 v2_patterns = [
+    # Before sources/<pk>/, which would take these names as a pk (v1 keeps that 1.37 answer).
+    re_path(r"^sources/heartbeat/$", views_liveness.HeartbeatView.as_view(), name="sourcesystem-heartbeat"),
+    re_path(r"^sources/liveness/$", views_liveness.LivenessView.as_view(), name="sourcesystem-liveness"),
     re_path(r"^events/$", views.EventListView.as_view(), name="event-list"),
     re_path(r"^events/bulk/$", views.BulkEventView.as_view(), name="incident-events-bulk"),
     re_path(r"^acks/bulk/$", views.BulkAckView.as_view(), name="incident-acks-bulk"),

@@ -276,7 +276,10 @@ class SourceSystemListView(_WritableListView):
     )
     def post(self, request, **kwargs):
         """Create a source system and its user (named ``username``, by default the source's name)."""
-        data = _validated(serializers.SourceSystemCreateSerializer, request)
+        if request.version == "v1":
+            data = _validated(serializers.SourceSystemCreateSerializer, request)
+        else:
+            data = _validated(serializers.SourceSystemCreateV2Serializer, request)
         source = services.source_system_create(**data)
         return Response(source_system_to_dict(source), status=status.HTTP_201_CREATED)
 
@@ -284,6 +287,9 @@ class SourceSystemListView(_WritableListView):
 @extend_schema(parameters=[_pk_parameter("The id of the source system.")])
 class SourceSystemDetailView(APIView):
     """One source system: anyone may read it, superusers rename it (other fields are ignored)."""
+
+    # (v2 also takes heartbeat_frequency, see SourceSystemUpdateV2Serializer; this docstring is the
+    # operation's description in the OpenAPI document, which stays Argus 1.37's.)
 
     permission_classes = [IsSuperuserOrReadOnly]
 
@@ -295,9 +301,12 @@ class SourceSystemDetailView(APIView):
     def put(self, request, pk, **kwargs):
         source = get_by_pk_or_404(SourceSystem.objects.all(), pk)
         partial = request.method == "PATCH"
-        data = _validated(serializers.SourceSystemUpdateSerializer, request, partial=partial)
-        if "name" in data:
-            source = services.source_system_update(source=source, data={"name": data["name"]})
+        if request.version == "v1":
+            data = _validated(serializers.SourceSystemUpdateSerializer, request, partial=partial)
+        else:
+            data = _validated(serializers.SourceSystemUpdateV2Serializer, request, partial=partial)
+        if data:
+            source = services.source_system_update(source=source, data=data)
         return Response(source_system_to_dict(source))
 
     patch = put

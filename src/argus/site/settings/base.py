@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from social_core.pipeline import DEFAULT_AUTH_PIPELINE
 
 from argus.site import extra_apps
@@ -21,6 +22,7 @@ from argus.site.settings._env import (
     get_str_env,
     parse_redis_server,
 )
+from argus.util.logs import LOG_FORMATS, logging_config
 
 SRC_DIR = Path(__file__).resolve().parent.parent.parent.parent
 BASE_DIR = SRC_DIR.parent
@@ -66,6 +68,8 @@ INSTALLED_APPS = [
 INSTALLED_APPS = extra_apps.installed_apps(OVERRIDING_APPS, INSTALLED_APPS, EXTRA_APPS)
 
 MIDDLEWARE = [
+    "argus.site.middleware.ProbeMiddleware",  # /.still-alive/, /.ready/, /metrics: before host checks
+    "argus.site.middleware.RequestMiddleware",  # request id, API metrics, a source's last_seen
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -117,7 +121,10 @@ SQLITE_OPTIONS = {
 SQLITE_PATH = get_str_env("ARGUS_SQLITE_PATH", str(BASE_DIR / "argus.sqlite3"))
 DATABASE_URL = get_str_env("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    except ValueError as error:  # the message names the scheme or the problem, never the password
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 else:
@@ -274,6 +281,8 @@ TASK_RESULT_RETENTION_DAYS = get_int_env("ARGUS_TASK_RESULT_RETENTION_DAYS", 7)
 # every so many seconds (argus.util.periodic); each is idempotent and can run from cron instead.
 PERIODIC_JOBS = [
     (NOTIFICATION_SWEEP_INTERVAL, ["sweep_notifications"]),
+    (60, ["sync_heartbeat_incidents"]),
+    (3600, ["check_token_expiry"]),
     (3600, ["prune_notification_deliveries"]),
 ]
 if TASK_RESULT_RETENTION_DAYS:  # django-tasks-db's own command; drop it with another task backend
@@ -391,22 +400,20 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Metrics (GET /metrics, argus.site.metrics): on unless ARGUS_METRICS_ENABLED is false; with a token,
+# scrapers send "Authorization: Bearer <token>"; gauges read from the database are kept this long.
+METRICS_ENABLED = get_bool_env("ARGUS_METRICS_ENABLED", True)
+METRICS_TOKEN = get_str_env("ARGUS_METRICS_TOKEN", "")
+METRICS_CACHE_SECONDS = get_float_env("ARGUS_METRICS_CACHE_SECONDS", 15)
+
+# Logging: "text" (default) or "json" (one object per line, argus.util.logs), to stderr.
+LOG_FORMAT = get_str_env("ARGUS_LOG_FORMAT", "text").lower()
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(
+        f'ARGUS_LOG_FORMAT must be one of {", ".join(LOG_FORMATS)}, not "{LOG_FORMAT}"'
+    )
 LOGGING_MODULE = get_str_env("DJANGO_LOGGING_MODULE", None)
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {
-        "argus": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        # They write whole URLs (webhook and Slack URLs are secrets) at INFO and DEBUG.
-        "httpx": {"level": "WARNING"},
-        "httpcore": {"level": "WARNING"},
-        "urllib3": {"level": "WARNING"},
-        "apprise": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(LOG_FORMAT)
 
 
 REST_KNOX["TOKEN_TTL"] = timedelta(hours=KNOX_TOKEN_TTL_HOURS)

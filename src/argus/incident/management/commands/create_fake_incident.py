@@ -1,6 +1,7 @@
 """``create_fake_incident``: create test incidents like a source system would."""
 
 import argparse
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -9,6 +10,9 @@ from argus.incident.models import SourceSystem
 from argus.incident.services import FAKE_INCIDENT_LEVELS, fake_incident_create
 from argus.incident.tags import INVALID_KEY, InvalidTag, parse_tag
 from argus.util import parsers
+
+#: A batch reports its progress at most this often (seconds), and when it is done.
+PROGRESS_SECONDS = 1.0
 
 
 class _RangeText:
@@ -95,7 +99,10 @@ class Command(BaseCommand):
             source = SourceSystem.objects.select_related("user").filter(name=options["source"]).first()
             if source is None:
                 raise CommandError(f"No source with the name '{options['source']}' exists.")
-        for _ in range(batch_size):
+        # Progress on stderr for batches (stdout stays silent, as in 1.37); -v 0 silences it.
+        report = batch_size > 1 and options["verbosity"] >= 1
+        reported_at = time.monotonic()
+        for done in range(1, batch_size + 1):
             fake_incident_create(
                 source=source,
                 description=options["description"],
@@ -104,3 +111,6 @@ class Command(BaseCommand):
                 stateful=not options["stateless"],
                 metadata=metadata,
             )
+            if report and (done == batch_size or time.monotonic() - reported_at >= PROGRESS_SECONDS):
+                self.stderr.write(f"{done}/{batch_size} incidents created")
+                reported_at = time.monotonic()
