@@ -102,11 +102,25 @@ class IncidentTagRelation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tags_added"
     )
     added_time = models.DateTimeField(default=timezone.now)
+    # Copies of the incident's start_time and may_be_open, so that a list filtered by a tag reads
+    # only the relations it shows, newest first (kept by argus.incident.list_state).
+    incident_start_time = models.DateTimeField(editable=False)
+    incident_may_be_open = models.BooleanField(default=True, db_default=True, editable=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["tag", "incident"], name="incidenttagrelation_unique_tags_per_incident"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tag", "-incident_start_time", "incident"], name="tagrelation_tag_start"),
+            # Only the relations of (possibly) open incidents: "open, with this tag" never reads
+            # the closed ones, however many incidents carry the tag.
+            models.Index(
+                fields=["tag", "-incident_start_time", "incident"],
+                name="tagrelation_tag_open_start",
+                condition=Q(incident_may_be_open=True),
             ),
         ]
 
@@ -138,6 +152,11 @@ class Incident(models.Model):
     # Derived from the acknowledgements (kept by argus.incident.acks): the latest expiration among
     # them, infinity when one never expires, NULL when there are none. Acked = acked_until > now.
     acked_until = InfinityDateTimeField(null=True, blank=True, editable=False)
+    # Derived from end_time when it is written (kept by argus.incident.list_state): whether the
+    # incident was open then. Open now implies it (an end time still ahead was ahead then too), so
+    # "open" is may_be_open AND end_time > now, and reads only the partial index below. It stays
+    # true when a future end time passes; true is always safe, hence the default.
+    may_be_open = models.BooleanField(default=True, db_default=True, editable=False)
 
     class Meta:
         ordering = ["-start_time"]
@@ -153,6 +172,8 @@ class Incident(models.Model):
             models.Index(fields=["end_time", "-start_time"], name="incident_end_time"),
             models.Index(fields=["source", "-start_time"], name="incident_source_start"),
             models.Index(fields=["level"], name="incident_level"),
+            # Only (possibly) open incidents: an open list walks these newest first.
+            models.Index(fields=["-start_time"], name="incident_open_start", condition=Q(may_be_open=True)),
             # Only acknowledged incidents are in it: creating one (unacked) costs no index entry.
             models.Index(
                 fields=["acked_until"], name="incident_acked_until", condition=Q(acked_until__isnull=False)

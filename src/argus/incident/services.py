@@ -14,6 +14,9 @@ Two rules that are easy to look for elsewhere live here too:
 
 * every service that writes acknowledgements keeps ``Incident.acked_until`` current itself
   (:func:`argus.incident.acks.refresh_acked_until`); there are no model signals;
+* every service that writes ``end_time`` or ``start_time``, or adds tag relations, keeps what the
+  list filters read (``Incident.may_be_open``, the tag relations' copies) current itself
+  (:mod:`argus.incident.list_state`);
 * a source system gets its user and its token from :func:`source_system_create` (API, admin,
   ``create_source``); :func:`argus_source_ensure` makes Argus' own source.
 """
@@ -54,6 +57,13 @@ from argus.incident.errors import (
     SourceSystemInUse,
     SourceSystemTypeExists,
     TagRemovalNotAllowed,
+)
+from argus.incident.list_state import (
+    copy_to_tag_relations,
+    end_time_fields,
+    is_open_when_written,
+    new_tag_relation,
+    set_end_time,
 )
 from argus.incident.models import (
     Acknowledgement,
@@ -175,7 +185,7 @@ def _add_tag_relations(
     """
     now = timezone.now()
     relations = [
-        IncidentTagRelation(incident=incident, tag=tag, added_by=added_by, added_time=now) for tag in tags
+        new_tag_relation(incident=incident, tag=tag, added_by=added_by, added_time=now) for tag in tags
     ]
     if new_incident:
         return IncidentTagRelation.objects.bulk_create(relations, batch_size=TAG_BATCH_SIZE)
@@ -231,6 +241,7 @@ def incident_create(
                 level=level,
                 ticket_url=ticket_url or "",
                 metadata={} if metadata is None else metadata,
+                may_be_open=is_open_when_written(end_time, timezone.now()),
             )
             _append_search_text(incident, incident.description)
             incident.save(force_insert=True)
@@ -414,8 +425,11 @@ def incident_correct(*, incident: Incident, actor, data: dict) -> Incident:
             old, new = getattr(incident, field), data[field]
             if old == new:
                 continue
-            setattr(incident, field, new)
-            changed_fields.append(field)
+            if field == "end_time":
+                changed_fields.extend(set_end_time(incident, new, now))
+            else:
+                setattr(incident, field, new)
+                changed_fields.append(field)
             change_events.append(
                 Event(
                     incident=incident,
@@ -443,6 +457,8 @@ def incident_correct(*, incident: Incident, actor, data: dict) -> Incident:
                 )
                 raise DuplicateSourceIncidentId(incident.source_incident_id, existing) from None
             Event.objects.bulk_create(change_events)
+            if {"start_time", "end_time"} & set(changed_fields):
+                copy_to_tag_relations([incident.pk])
         if state_event == EventType.CLOSE:
             event_create(incident=incident, actor=actor, type=EventType.CLOSE, timestamp=end_time)
         elif state_event == EventType.REOPEN:
@@ -490,6 +506,8 @@ def incident_tag_add(*, incident: Incident, actor, tag: str) -> Tag:
     """Add a tag (get-or-create); adding one the incident already has is not an error."""
     pairs = parse_tags([tag])
     with transaction.atomic():
+        # Locked, so a concurrent close cannot change what the new relation copies.
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
         (tag_obj,) = get_or_create_tags(pairs)
         _add_tag_relations(incident, [tag_obj], actor)
         _broadcast("modified", [incident.pk])
@@ -562,15 +580,15 @@ def event_create(
         fields = []
         if not violation:
             if type in CLOSING_TYPES:
-                incident.end_time = timestamp
-                fields.append("end_time")
+                fields.extend(set_end_time(incident, timestamp))
             elif type == EventType.REOPEN:
-                incident.end_time = INFINITY
-                fields.append("end_time")
+                fields.extend(set_end_time(incident, INFINITY))
         if _append_search_text(incident, description):
             fields.append("search_text")
         if fields:
             incident.save(update_fields=fields)
+        if "end_time" in fields:
+            copy_to_tag_relations([incident.pk])
         event = Event.objects.create(
             incident=incident, actor=actor, timestamp=timestamp, type=type, description=description or ""
         )
@@ -679,9 +697,11 @@ def bulk_event_create(
     ids = [incident.pk for incident in incidents]
     with transaction.atomic():
         if type == EventType.CLOSE:
-            Incident.objects.filter(pk__in=ids, end_time__gt=now).update(end_time=timestamp)
+            Incident.objects.filter(pk__in=ids, end_time__gt=now).update(**end_time_fields(timestamp, now))
+            copy_to_tag_relations(ids)
         elif type == EventType.REOPEN:
-            Incident.objects.filter(pk__in=ids, end_time__lte=now).update(end_time=INFINITY)
+            Incident.objects.filter(pk__in=ids, end_time__lte=now).update(**end_time_fields(INFINITY, now))
+            copy_to_tag_relations(ids)
         events = Event.objects.bulk_create(
             [
                 Event(
@@ -747,11 +767,11 @@ def incident_end(*, incident: Incident, actor, timestamp=None, description: str 
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         if not incident.open:
             return None
-        incident.end_time = timestamp
-        fields = ["end_time"]
+        fields = set_end_time(incident, timestamp)
         if _append_search_text(incident, description):
             fields.append("search_text")
         incident.save(update_fields=fields)
+        copy_to_tag_relations([incident.pk])
         event = Event.objects.create(
             incident=incident,
             actor=actor,

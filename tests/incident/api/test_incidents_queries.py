@@ -38,20 +38,24 @@ def count_queries(client, url):
     return len(context.captured_queries)
 
 
+# authentication (1) + page (1) + tag prefetch (1); a tag key given several values first looks up
+# their ids (1), so that the database can tell a common tag from a rare one.
 PAGED = [
-    "/api/{v}/incidents/?page_size={n}",
-    "/api/{v}/incidents/?page_size={n}&open=true&acked=false&tags=location=l1,location=l2&search=ack",
-    "/api/{v}/incidents/mine/?page_size={n}",
-    "/api/{v}/incidents/mine/?page_size={n}&stateful=true&duration__gte=1",
+    ("/api/{v}/incidents/?page_size={n}", 3),
+    ("/api/{v}/incidents/?page_size={n}&open=true&acked=false&tags=location=l1&search=ack", 3),
+    ("/api/{v}/incidents/?page_size={n}&open=true&acked=false&tags=location=l1,location=l2&search=ack", 4),
+    ("/api/{v}/incidents/?page_size={n}&tags=location=l1,host=h1,host=h4", 4),
+    ("/api/{v}/incidents/mine/?page_size={n}", 3),
+    ("/api/{v}/incidents/mine/?page_size={n}&stateful=true&duration__gte=1", 3),
+    ("/api/{v}/incidents/mine/?page_size={n}&open=true&tags=location=l1", 3),
 ]
 
 
-@pytest.mark.parametrize("template", PAGED)
-def test_paged_lists_are_constant(source_client, many_incidents, template, version):
+@pytest.mark.parametrize(("template", "most"), PAGED)
+def test_paged_lists_are_constant(source_client, many_incidents, template, most, version):
     counts = {n: count_queries(source_client, template.format(v=version, n=n)) for n in (1, 50)}
     assert counts[1] == counts[50]
-    # authentication (1) + page (1) + tag prefetch (1)
-    assert counts[50] <= 3
+    assert counts[50] <= most
 
 
 @pytest.mark.parametrize("n", [1, 50])

@@ -1,0 +1,95 @@
+"""What the list filters read, where an index can serve it (see argus.incident.list_state).
+
+``Incident.may_be_open`` and the tag relations' copies of their incident's ``start_time`` and
+``may_be_open``, with three indexes. Columns are added empty or with a constant default (no table
+rewrite on PostgreSQL); the one long step is copying the start time onto every tag relation, one
+UPDATE (about five relations per incident; the time at a million incidents is in
+docs/performance.md).
+"""
+
+from django.db import migrations, models
+from django.utils import timezone
+
+
+def fill_copies(apps, schema_editor):
+    Incident = apps.get_model("argus_incident", "Incident")
+    IncidentTagRelation = apps.get_model("argus_incident", "IncidentTagRelation")
+    Incident.objects.filter(end_time__gt=timezone.now()).update(may_be_open=True)
+    connection = schema_editor.connection
+    quote = connection.ops.quote_name
+    names = {
+        "relation": quote(IncidentTagRelation._meta.db_table),
+        "incident": quote(Incident._meta.db_table),
+    }
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "UPDATE {relation} AS r SET incident_start_time = i.start_time, "
+                "incident_may_be_open = i.may_be_open FROM {incident} AS i WHERE i.id = r.incident_id".format(**names)
+            )
+        else:
+            cursor.execute(
+                "UPDATE {relation} SET "
+                "incident_start_time = (SELECT i.start_time FROM {incident} AS i WHERE i.id = incident_id), "
+                "incident_may_be_open = (SELECT i.may_be_open FROM {incident} AS i WHERE i.id = incident_id)".format(
+                    **names
+                )
+            )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("argus_incident", "0004_metadata_in_jsonb_order"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="incident",
+            name="may_be_open",
+            field=models.BooleanField(default=False, editable=False),
+        ),
+        migrations.AddField(
+            model_name="incidenttagrelation",
+            name="incident_may_be_open",
+            field=models.BooleanField(default=False, editable=False),
+        ),
+        migrations.AddField(
+            model_name="incidenttagrelation",
+            name="incident_start_time",
+            field=models.DateTimeField(editable=False, null=True),
+        ),
+        migrations.RunPython(fill_copies, migrations.RunPython.noop, elidable=True),
+        migrations.AlterField(
+            model_name="incident",
+            name="may_be_open",
+            field=models.BooleanField(db_default=True, default=True, editable=False),
+        ),
+        migrations.AlterField(
+            model_name="incidenttagrelation",
+            name="incident_may_be_open",
+            field=models.BooleanField(db_default=True, default=True, editable=False),
+        ),
+        migrations.AlterField(
+            model_name="incidenttagrelation",
+            name="incident_start_time",
+            field=models.DateTimeField(editable=False),
+        ),
+        migrations.AddIndex(
+            model_name="incident",
+            index=models.Index(
+                condition=models.Q(("may_be_open", True)), fields=["-start_time"], name="incident_open_start"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="incidenttagrelation",
+            index=models.Index(fields=["tag", "-incident_start_time", "incident"], name="tagrelation_tag_start"),
+        ),
+        migrations.AddIndex(
+            model_name="incidenttagrelation",
+            index=models.Index(
+                condition=models.Q(("incident_may_be_open", True)),
+                fields=["tag", "-incident_start_time", "incident"],
+                name="tagrelation_tag_open_start",
+            ),
+        ),
+    ]
