@@ -93,11 +93,14 @@ class Tag(models.Model):
 
 
 class IncidentTagRelation(models.Model):
-    # db_index=False: the unique (tag, incident) index serves lookups by tag.
+    # db_index=False: tagrelation_tag_start serves lookups by tag.
     tag = models.ForeignKey(
         Tag, on_delete=models.CASCADE, related_name="incident_tag_relations", db_index=False
     )
-    incident = models.ForeignKey("Incident", on_delete=models.CASCADE, related_name="incident_tag_relations")
+    # db_index=False: the unique (incident, tag) index serves lookups by incident.
+    incident = models.ForeignKey(
+        "Incident", on_delete=models.CASCADE, related_name="incident_tag_relations", db_index=False
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tags_added"
     )
@@ -109,8 +112,10 @@ class IncidentTagRelation(models.Model):
 
     class Meta:
         constraints = [
+            # (incident, tag), not (tag, incident): lookups by tag go to the indexes below, which
+            # hold the start time, so a list by tag never reads a tag's relations unordered.
             models.UniqueConstraint(
-                fields=["tag", "incident"], name="incidenttagrelation_unique_tags_per_incident"
+                fields=["incident", "tag"], name="incidenttagrelation_unique_tags_per_incident"
             ),
         ]
         indexes = [

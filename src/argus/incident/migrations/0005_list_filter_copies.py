@@ -1,12 +1,14 @@
 """What the list filters read, where an index can serve it (see argus.incident.list_state).
 
 ``Incident.may_be_open`` and the tag relations' copies of their incident's ``start_time`` and
-``may_be_open``, with three indexes. Columns are added empty or with a constant default (no table
+``may_be_open``, with three indexes; the tag relations' unique constraint turns round to
+(incident, tag) and replaces the index by incident. Columns are added empty or with a constant default (no table
 rewrite on PostgreSQL); the one long step is copying the start time onto every tag relation, one
 UPDATE (about five relations per incident; the time at a million incidents is in
 docs/performance.md).
 """
 
+import django.db.models.deletion
 from django.db import migrations, models
 from django.utils import timezone
 
@@ -25,7 +27,9 @@ def fill_copies(apps, schema_editor):
         if connection.vendor == "postgresql":
             cursor.execute(
                 "UPDATE {relation} AS r SET incident_start_time = i.start_time, "
-                "incident_may_be_open = i.may_be_open FROM {incident} AS i WHERE i.id = r.incident_id".format(**names)
+                "incident_may_be_open = i.may_be_open FROM {incident} AS i WHERE i.id = r.incident_id".format(
+                    **names
+                )
             )
         else:
             cursor.execute(
@@ -74,6 +78,28 @@ class Migration(migrations.Migration):
             name="incident_start_time",
             field=models.DateTimeField(editable=False),
         ),
+        # The unique constraint turns round to (incident, tag) and doubles as the index by incident:
+        # lookups by tag then go to the indexes that hold the start time.
+        migrations.RemoveConstraint(
+            model_name="incidenttagrelation",
+            name="incidenttagrelation_unique_tags_per_incident",
+        ),
+        migrations.AlterField(
+            model_name="incidenttagrelation",
+            name="incident",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="incident_tag_relations",
+                to="argus_incident.incident",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="incidenttagrelation",
+            constraint=models.UniqueConstraint(
+                fields=("incident", "tag"), name="incidenttagrelation_unique_tags_per_incident"
+            ),
+        ),
         migrations.AddIndex(
             model_name="incident",
             index=models.Index(
@@ -82,7 +108,9 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="incidenttagrelation",
-            index=models.Index(fields=["tag", "-incident_start_time", "incident"], name="tagrelation_tag_start"),
+            index=models.Index(
+                fields=["tag", "-incident_start_time", "incident"], name="tagrelation_tag_start"
+            ),
         ),
         migrations.AddIndex(
             model_name="incidenttagrelation",
