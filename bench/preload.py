@@ -9,7 +9,8 @@ that the last output line prints (``{"token": ...}``) for ``bench/run.py``. Then
 incidents spread over the past year, each with 5 tags drawn from fixed pools (``host``,
 ``bench_group`` (100 values, ``g0``..``g99``), ``service``, ``location``, ``problem_type``), a
 STA (or LES) event, an END event when closed, and an ACK event + acknowledgement for about 30% of
-them. About 5% stay open (``--open-share``; 0.002 is a quiet production site) and 2% are stateless,
+them, with what the services keep for the list filters (``Incident.may_be_open``, the tag
+relations' copies of start time and open state). About 5% stay open (``--open-share``; 0.002 is a quiet production site) and 2% are stateless,
 as on a long-running installation.
 
 On PostgreSQL the rows are streamed with ``COPY`` in chunks (about 1M incidents with 9M rows in all
@@ -141,10 +142,21 @@ class Generator:
                     "{}",
                     f" {description}",
                     INFINITY if acked else None,
+                    end is INFINITY,
                 )
             )
             for key in TAG_POOLS:
-                relations.append((self.relation_id, rng.choice(self.tag_ids[key]), pk, source.user_id, start))
+                relations.append(
+                    (
+                        self.relation_id,
+                        rng.choice(self.tag_ids[key]),
+                        pk,
+                        source.user_id,
+                        start,
+                        start,
+                        end is INFINITY,
+                    )
+                )
                 self.relation_id += 1
             first_type = "LES" if end is None else "STA"
             events.append((self.event_id, pk, source.user_id, start, start, first_type, description))
@@ -179,8 +191,18 @@ INCIDENT_FIELDS = [
     "metadata",
     "search_text",
     "acked_until",
+    "may_be_open",
 ]
-RELATION_FIELDS = ["id", "tag", "incident", "added_by", "added_time"]
+# The incident's start time and open state are copied onto its tag relations (argus.incident.list_state).
+RELATION_FIELDS = [
+    "id",
+    "tag",
+    "incident",
+    "added_by",
+    "added_time",
+    "incident_start_time",
+    "incident_may_be_open",
+]
 EVENT_FIELDS = ["id", "incident", "actor", "timestamp", "received", "type", "description"]
 ACK_FIELDS = ["event", "expiration"]
 

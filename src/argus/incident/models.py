@@ -209,17 +209,25 @@ class Incident(models.Model):
     @property
     def pp_details_url(self) -> str:
         """The details URL, joined onto the source's base URL when it is relative."""
-        details_url = (self.details_url or "").strip()
-        if not details_url:
-            return ""
-        if _is_valid_url(details_url):
-            return details_url
-        base_url = (self.source.base_url or "").strip()
-        if base_url:
-            joined = urljoin(base_url, details_url)
-            if _is_valid_url(joined):
-                return joined
-        return self.details_url
+        stripped = (self.details_url or "").strip()
+        if not stripped or _is_valid_url(stripped):  # no need for the source
+            return stripped
+        return details_url_shown(self.details_url, self.source.base_url)
+
+
+def details_url_shown(details_url: str, base_url: str) -> str:
+    """An incident's details URL as shown: joined onto its source's base URL when it is relative."""
+    stripped = (details_url or "").strip()
+    if not stripped:
+        return ""
+    if _is_valid_url(stripped):
+        return stripped
+    base_url = (base_url or "").strip()
+    if base_url:
+        joined = urljoin(base_url, stripped)
+        if _is_valid_url(joined):
+            return joined
+    return details_url
 
 
 _url_validator = URLValidator(schemes=["http", "https", "ftp", "ftps"])

@@ -4,6 +4,9 @@
 and its type are joined. A page of incidents therefore costs a constant number of queries.
 """
 
+from collections import defaultdict
+from collections.abc import Iterator
+
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -85,3 +88,57 @@ def acks_for_representation(queryset: QuerySet | None = None) -> QuerySet:
     if queryset is None:
         queryset = Acknowledgement.objects.all()
     return queryset.select_related("event__actor")
+
+
+#: What :func:`incident_rows_in_batches` reads of each incident, its source joined in.
+INCIDENT_ROW_FIELDS = (
+    "pk",
+    "start_time",
+    "end_time",
+    "source_id",
+    "source__name",
+    "source__type_id",
+    "source__user_id",
+    "source__base_url",
+    "source_incident_id",
+    "details_url",
+    "description",
+    "level",
+    "ticket_url",
+    "acked_until",
+)
+#: What it reads of each tag relation, after the incident's id.
+TAG_ROW_FIELDS = ("added_by_id", "added_time", "tag__key", "tag__value")
+
+
+def incident_rows_in_batches(queryset: QuerySet, batch_size: int) -> Iterator[tuple[list, dict]]:
+    """The incidents of ``queryset``, newest first (the higher id first at equal start times), as
+    rows of :data:`INCIDENT_ROW_FIELDS`, ``batch_size`` at a time.
+
+    Yields ``(rows, tags)`` where ``tags`` maps an incident's id to its tag rows
+    (:data:`TAG_ROW_FIELDS`, in the order they were added). Two queries per batch; each batch
+    starts after the previous one's last row, so whatever the total only one batch is in memory,
+    and no model instance is built. An incident changed while the batches are read may be missing
+    or shown in its state at its batch, as when a client pages through a list.
+    """
+    queryset = queryset.order_by("-start_time", "-pk")
+    after = None
+    while True:
+        batch = queryset
+        if after is not None:
+            start_time, pk = after
+            batch = batch.filter(Q(start_time__lt=start_time) | Q(start_time=start_time, pk__lt=pk))
+            batch = batch.filter(start_time__lte=start_time)  # the same, as an index bound
+        rows = list(batch.values_list(*INCIDENT_ROW_FIELDS, named=True)[:batch_size])
+        if not rows:
+            return
+        tags = defaultdict(list)
+        relations = IncidentTagRelation.objects.filter(incident_id__in=[row.pk for row in rows]).order_by(
+            "pk"
+        )
+        for incident_id, *tag in relations.values_list("incident_id", *TAG_ROW_FIELDS):
+            tags[incident_id].append(tag)
+        yield rows, tags
+        if len(rows) < batch_size:
+            return
+        after = (rows[-1].start_time, rows[-1].pk)

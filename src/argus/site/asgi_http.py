@@ -14,6 +14,11 @@ so their database connections are reused (``CONN_MAX_AGE``), and the event loop 
 body and writes the response. Code running in a request thread can reach the server's event loop
 with ``argus.util.server_loop.server_event_loop`` (the websocket broadcast uses it to talk to
 the channel layer).
+
+A streaming response with a synchronous iterator (the unpaginated v1 lists, files) is read in a
+pool thread too, chunk by chunk, each chunk handed to the event loop and sent before the next is
+read: Django's own handler would first collect the whole body in a list, in a thread of its own
+(with a database connection of its own).
 """
 
 from __future__ import annotations
@@ -67,8 +72,11 @@ class ThreadPoolASGIHandler(ASGIHandler):
         try:
             response = await loop.run_in_executor(self.executor, self._respond, loop, scope, body_file)
             try:
-                await self.send_response(response, send)
-            except asyncio.CancelledError:
+                if response.streaming and not response.is_async:
+                    await loop.run_in_executor(self.executor, self._stream, loop, response, send)
+                else:
+                    await self.send_response(response, send)
+            except (asyncio.CancelledError, ClientGone):
                 pass  # the client went away while the response was being sent
             await loop.run_in_executor(self.executor, self._close, loop, response)
         finally:
@@ -88,10 +96,47 @@ class ThreadPoolASGIHandler(ASGIHandler):
                 response.block_size = self.chunk_size
             return response
 
+    def _stream(self, loop, response, send) -> None:
+        """In a pool thread: send a streaming response, reading its next chunk only once the
+        previous one is handed over (so memory holds about one chunk)."""
+
+        def deliver(message):
+            try:
+                asyncio.run_coroutine_threadsafe(send(message), loop).result()
+            except (asyncio.CancelledError, OSError) as error:
+                raise ClientGone() from error
+
+        with serving_for(loop):
+            deliver(
+                {"type": "http.response.start", "status": response.status_code, "headers": _headers(response)}
+            )
+            for chunk in response:
+                if chunk:
+                    deliver({"type": "http.response.body", "body": chunk, "more_body": True})
+            deliver({"type": "http.response.body"})
+
     def _close(self, loop, response) -> None:
         """In a pool thread: ``response.close()``, which sends ``request_finished``."""
         with serving_for(loop):
             response.close()
+
+
+class ClientGone(Exception):
+    """The client closed the connection while a streaming response was being sent."""
+
+
+def _headers(response) -> list[tuple[bytes, bytes]]:
+    """The ASGI headers of ``response``, as ``ASGIHandler.send_response`` writes them."""
+    headers = []
+    for header, value in response.items():
+        if isinstance(header, str):
+            header = header.encode("ascii")
+        if isinstance(value, str):
+            value = value.encode("latin1")
+        headers.append((bytes(header), bytes(value)))
+    for cookie in response.cookies.values():
+        headers.append((b"Set-Cookie", cookie.output(header="").encode("ascii").strip()))
+    return headers
 
 
 def get_http_application() -> ThreadPoolASGIHandler:
