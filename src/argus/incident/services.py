@@ -78,6 +78,7 @@ from argus.incident.representation import incident_to_v2
 from argus.incident.tags import check_tag, parse_tag
 from argus.notificationprofile.dispatch import enqueue_after_commit
 from argus.util.datetime_utils import INFINITY, datetime_to_api, is_infinite
+from argus.util.inserts import insert_objects
 
 # --- side effects --------------------------------------------------------------------------------
 
@@ -188,7 +189,9 @@ def _add_tag_relations(
         new_tag_relation(incident=incident, tag=tag, added_by=added_by, added_time=now) for tag in tags
     ]
     if new_incident:
-        return IncidentTagRelation.objects.bulk_create(relations, batch_size=TAG_BATCH_SIZE)
+        for start in range(0, len(relations), TAG_BATCH_SIZE):
+            insert_objects(relations[start : start + TAG_BATCH_SIZE], RELATION_INSERT_FIELDS)
+        return relations
     IncidentTagRelation.objects.bulk_create(relations, ignore_conflicts=True, batch_size=TAG_BATCH_SIZE)
     return relations
 
@@ -206,6 +209,32 @@ def _now_if_none(value):
 
 
 # --- incidents -----------------------------------------------------------------------------------
+
+# Every column of a new row, for argus.util.inserts (the ingest path writes these without the
+# ORM's per-statement compilation).
+INCIDENT_INSERT_FIELDS = (
+    "start_time",
+    "end_time",
+    "source",
+    "source_incident_id",
+    "details_url",
+    "description",
+    "level",
+    "ticket_url",
+    "metadata",
+    "search_text",
+    "acked_until",
+    "may_be_open",
+)
+RELATION_INSERT_FIELDS = (
+    "tag",
+    "incident",
+    "added_by",
+    "added_time",
+    "incident_start_time",
+    "incident_may_be_open",
+)
+EVENT_INSERT_FIELDS = ("incident", "actor", "timestamp", "received", "type", "description")
 
 
 def incident_create(
@@ -244,15 +273,17 @@ def incident_create(
                 may_be_open=is_open_when_written(end_time, timezone.now()),
             )
             _append_search_text(incident, incident.description)
-            incident.save(force_insert=True)
+            insert_objects([incident], INCIDENT_INSERT_FIELDS)
             relations = _add_tag_relations(incident, get_or_create_tags(pairs), actor, new_incident=True)
-            event = Event.objects.create(
+            event = Event(
                 incident=incident,
                 actor=source.user,
                 timestamp=start_time,
+                received=timezone.now(),
                 type=EventType.STATELESS if end_time is None else EventType.INCIDENT_START,
                 description=incident.description,
             )
+            insert_objects([event], EVENT_INSERT_FIELDS)
             _prepare_for_representation(incident, relations)
             _broadcast_created(incident)
             _notify([event])
