@@ -86,37 +86,50 @@ def incident_rows_to_v1(rows, tags, now, format_datetime=None) -> list[dict]:
     sources = {}
     shown = []
     for row in rows:
-        source = sources.get(row.source_id)
+        (
+            pk,
+            start_time,
+            end_time,
+            source_id,
+            source_name,
+            source_type,
+            source_user,
+            base_url,
+            source_incident_id,
+            details_url,
+            description,
+            level,
+            ticket_url,
+            acked_until,
+        ) = row  # the order of INCIDENT_ROW_FIELDS
+        source = sources.get(source_id)
         if source is None:
-            source = sources[row.source_id] = {
-                "pk": row.source_id,
-                "name": row.source__name,
-                "type": {"name": row.source__type_id},
-                "user": row.source__user_id,
-                "base_url": row.source__base_url or "",
+            source = sources[source_id] = {
+                "pk": source_id,
+                "name": source_name,
+                "type": {"name": source_type},
+                "user": source_user,
+                "base_url": base_url or "",
             }
-        end_time = row.end_time
         stateful = end_time is not None
         shown.append(
             {
-                "pk": row.pk,
-                "start_time": format_datetime(row.start_time),
+                "pk": pk,
+                "start_time": format_datetime(start_time),
                 "end_time": format_datetime(end_time),
                 "source": source,
-                "source_incident_id": row.source_incident_id,
-                "details_url": details_url_shown(row.details_url, row.source__base_url)
-                if row.details_url
-                else "",
-                "description": row.description,
-                "level": row.level,
-                "ticket_url": row.ticket_url,
+                "source_incident_id": source_incident_id,
+                "details_url": details_url_shown(details_url, base_url) if details_url else "",
+                "description": description,
+                "level": level,
+                "ticket_url": ticket_url,
                 "tags": [
                     {"added_by": added_by, "added_time": format_datetime(added_time), "tag": f"{key}={value}"}
-                    for added_by, added_time, key, value in tags.get(row.pk, ())
+                    for added_by, added_time, key, value in tags.get(pk, ())
                 ],
                 "stateful": stateful,
                 "open": stateful and end_time > now,
-                "acked": row.acked_until is not None and row.acked_until > now,
+                "acked": acked_until is not None and acked_until > now,
             }
         )
     return shown
