@@ -35,7 +35,7 @@ from argus.incident.queries import (
     open_incidents,
 )
 from argus.incident.representation import (
-    incident_rows_to_v1,
+    incident_rows_to_v1_json,
     incident_to_v1,
     incident_to_v2,
     incidents_to_v1,
@@ -266,7 +266,7 @@ class OpenIncidentsView(VersionedIncidentView):
         if self.only_unacked:
             queryset = queryset.exclude(acked_q(now))
         batches = incident_rows_in_batches(queryset, UNPAGINATED_BATCH_SIZE)
-        rendered = (incident_rows_to_v1(rows, tags, now, format_datetime) for rows, tags in batches)
+        rendered = (incident_rows_to_v1_json(rows, tags, now, format_datetime) for rows, tags in batches)
         first = next(rendered, [])
         return streaming_json_array(chain([first], rendered))
 
