@@ -11,6 +11,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -19,321 +20,149 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Incident",
+            name='Incident',
             fields=[
-                ("id", models.BigAutoField(primary_key=True, serialize=False)),
-                ("start_time", models.DateTimeField(help_text="The time the incident was created.")),
-                (
-                    "end_time",
-                    argus.incident.fields.InfinityDateTimeField(
-                        blank=True,
-                        default=datetime.datetime(
-                            9999, 12, 31, 23, 59, 59, 999999, tzinfo=datetime.timezone.utc
-                        ),
-                        help_text="The time the incident was resolved or closed. If not set, the incident is stateless; if 'infinity' is checked, the incident is stateful, but has not yet been resolved or closed - i.e. open.",
-                        null=True,
-                    ),
-                ),
-                (
-                    "source_incident_id",
-                    models.TextField(blank=True, default="", verbose_name="source incident ID"),
-                ),
-                ("details_url", models.TextField(blank=True, default="", verbose_name="details URL")),
-                ("description", models.TextField(blank=True, default="")),
-                (
-                    "level",
-                    models.PositiveSmallIntegerField(
-                        choices=[
-                            (1, "Critical"),
-                            (2, "High"),
-                            (3, "Moderate"),
-                            (4, "Low"),
-                            (5, "Information"),
-                        ],
-                        default=5,
-                    ),
-                ),
-                ("ticket_url", models.TextField(blank=True, default="", verbose_name="ticket URL")),
-                ("metadata", models.JSONField(blank=True, default=dict)),
-                ("search_text", models.TextField(blank=True, default="")),
+                ('id', models.BigAutoField(primary_key=True, serialize=False)),
+                ('start_time', models.DateTimeField(help_text='The time the incident was created.')),
+                ('end_time', argus.incident.fields.InfinityDateTimeField(blank=True, default=datetime.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=datetime.timezone.utc), help_text="The time the incident was resolved or closed. If not set, the incident is stateless; if 'infinity' is checked, the incident is stateful, but has not yet been resolved or closed - i.e. open.", null=True)),
+                ('source_incident_id', models.TextField(blank=True, default='', verbose_name='source incident ID')),
+                ('details_url', models.TextField(blank=True, default='', verbose_name='details URL')),
+                ('description', models.TextField(blank=True, default='')),
+                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Critical'), (2, 'High'), (3, 'Moderate'), (4, 'Low'), (5, 'Information')], default=5)),
+                ('ticket_url', models.TextField(blank=True, default='', verbose_name='ticket URL')),
+                ('metadata', models.JSONField(blank=True, default=dict)),
+                ('search_text', models.TextField(blank=True, default='')),
             ],
             options={
-                "ordering": ["-start_time"],
+                'ordering': ['-start_time'],
             },
         ),
         migrations.CreateModel(
-            name="IncidentRelationType",
+            name='IncidentRelationType',
             fields=[
-                (
-                    "id",
-                    models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
-                ),
-                ("name", models.TextField()),
+                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.TextField()),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="SourceSystemType",
+            name='SourceSystemType',
             fields=[
-                (
-                    "name",
-                    models.TextField(
-                        primary_key=True,
-                        serialize=False,
-                        validators=[argus.incident.models.validate_lowercase],
-                    ),
-                ),
+                ('name', models.TextField(primary_key=True, serialize=False, validators=[argus.incident.models.validate_lowercase])),
             ],
             options={
-                "verbose_name": "source system type",
-                "ordering": ["name"],
+                'verbose_name': 'source system type',
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="Event",
+            name='Event',
             fields=[
-                ("id", models.BigAutoField(primary_key=True, serialize=False)),
-                ("timestamp", models.DateTimeField()),
-                ("received", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "type",
-                    models.CharField(
-                        choices=[
-                            ("STA", "Incident start"),
-                            ("END", "Incident end"),
-                            ("CHI", "Incident change"),
-                            ("CLO", "Close"),
-                            ("REO", "Reopen"),
-                            ("ACK", "Acknowledge"),
-                            ("OTH", "Other"),
-                            ("LES", "Stateless"),
-                        ],
-                        max_length=3,
-                    ),
-                ),
-                ("description", models.TextField(blank=True, default="")),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="caused_events",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "incident",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="events",
-                        to="argus_incident.incident",
-                    ),
-                ),
+                ('id', models.BigAutoField(primary_key=True, serialize=False)),
+                ('timestamp', models.DateTimeField()),
+                ('received', models.DateTimeField(default=django.utils.timezone.now)),
+                ('type', models.CharField(choices=[('STA', 'Incident start'), ('END', 'Incident end'), ('CHI', 'Incident change'), ('CLO', 'Close'), ('REO', 'Reopen'), ('ACK', 'Acknowledge'), ('OTH', 'Other'), ('LES', 'Stateless')], max_length=3)),
+                ('description', models.TextField(blank=True, default='')),
+                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='caused_events', to=settings.AUTH_USER_MODEL)),
+                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='argus_incident.incident')),
             ],
             options={
-                "ordering": ["-timestamp", "id"],
+                'ordering': ['-timestamp', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="IncidentRelation",
+            name='IncidentRelation',
             fields=[
-                (
-                    "id",
-                    models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
-                ),
-                ("description", models.TextField(blank=True, default="")),
-                (
-                    "incident1",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="argus_incident.incident",
-                    ),
-                ),
-                (
-                    "incident2",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="argus_incident.incident",
-                    ),
-                ),
-                (
-                    "type",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="incident_relations",
-                        to="argus_incident.incidentrelationtype",
-                    ),
-                ),
+                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('description', models.TextField(blank=True, default='')),
+                ('incident1', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='argus_incident.incident')),
+                ('incident2', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='argus_incident.incident')),
+                ('type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incident_relations', to='argus_incident.incidentrelationtype')),
             ],
         ),
         migrations.CreateModel(
-            name="SourceSystem",
+            name='SourceSystem',
             fields=[
-                (
-                    "id",
-                    models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
-                ),
-                ("name", models.TextField()),
-                (
-                    "base_url",
-                    models.TextField(
-                        blank=True,
-                        default="",
-                        help_text="Base url to combine with an incident's relative url",
-                    ),
-                ),
-                (
-                    "user",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="source_system",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "type",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="instances",
-                        to="argus_incident.sourcesystemtype",
-                    ),
-                ),
+                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.TextField()),
+                ('base_url', models.TextField(blank=True, default='', help_text="Base url to combine with an incident's relative url")),
+                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='source_system', to=settings.AUTH_USER_MODEL)),
+                ('type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='instances', to='argus_incident.sourcesystemtype')),
             ],
         ),
         migrations.AddField(
-            model_name="incident",
-            name="source",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="incidents",
-                to="argus_incident.sourcesystem",
-            ),
+            model_name='incident',
+            name='source',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='argus_incident.sourcesystem'),
         ),
         migrations.CreateModel(
-            name="Tag",
+            name='Tag',
             fields=[
-                (
-                    "id",
-                    models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
-                ),
-                (
-                    "key",
-                    models.TextField(
-                        validators=[
-                            django.core.validators.RegexValidator(
-                                "^[a-z0-9_]+$",
-                                message="Enter a valid key consisting of lowercase letters, numbers and underscores.",
-                            )
-                        ]
-                    ),
-                ),
-                ("value", models.TextField()),
+                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.TextField(validators=[django.core.validators.RegexValidator('^[a-z0-9_]+$', message='Enter a valid key consisting of lowercase letters, numbers and underscores.')])),
+                ('value', models.TextField()),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(fields=("key", "value"), name="tag_unique_key_and_value")
-                ],
+                'constraints': [models.UniqueConstraint(fields=('key', 'value'), name='tag_unique_key_and_value')],
             },
         ),
         migrations.CreateModel(
-            name="IncidentTagRelation",
+            name='IncidentTagRelation',
             fields=[
-                (
-                    "id",
-                    models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
-                ),
-                ("added_time", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "added_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="tags_added",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "incident",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="incident_tag_relations",
-                        to="argus_incident.incident",
-                    ),
-                ),
-                (
-                    "tag",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="incident_tag_relations",
-                        to="argus_incident.tag",
-                    ),
-                ),
+                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('added_time', models.DateTimeField(default=django.utils.timezone.now)),
+                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tags_added', to=settings.AUTH_USER_MODEL)),
+                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='incident_tag_relations', to='argus_incident.incident')),
+                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='incident_tag_relations', to='argus_incident.tag')),
             ],
         ),
         migrations.CreateModel(
-            name="Acknowledgement",
+            name='Acknowledgement',
             fields=[
-                (
-                    "event",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        primary_key=True,
-                        related_name="ack",
-                        serialize=False,
-                        to="argus_incident.event",
-                    ),
-                ),
-                ("expiration", models.DateTimeField(blank=True, null=True)),
+                ('event', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, primary_key=True, related_name='ack', serialize=False, to='argus_incident.event')),
+                ('expiration', models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                "ordering": ["-event__timestamp"],
-                "indexes": [models.Index(fields=["expiration"], name="ack_expiration")],
+                'ordering': ['-event__timestamp'],
+                'indexes': [models.Index(fields=['expiration'], name='ack_expiration')],
             },
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["incident", "type"], name="event_incident_type"),
+            model_name='event',
+            index=models.Index(fields=['incident', 'type'], name='event_incident_type'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["-timestamp"], name="event_timestamp_desc"),
+            model_name='event',
+            index=models.Index(fields=['-timestamp'], name='event_timestamp_desc'),
         ),
         migrations.AddIndex(
-            model_name="incident",
-            index=models.Index(fields=["-start_time"], name="incident_start_time_desc"),
+            model_name='incident',
+            index=models.Index(fields=['-start_time'], name='incident_start_time_desc'),
         ),
         migrations.AddIndex(
-            model_name="incident",
-            index=models.Index(fields=["end_time", "-start_time"], name="incident_end_time"),
+            model_name='incident',
+            index=models.Index(fields=['end_time', '-start_time'], name='incident_end_time'),
         ),
         migrations.AddIndex(
-            model_name="incident",
-            index=models.Index(fields=["source", "-start_time"], name="incident_source_start"),
+            model_name='incident',
+            index=models.Index(fields=['source', '-start_time'], name='incident_source_start'),
         ),
         migrations.AddIndex(
-            model_name="incident",
-            index=models.Index(fields=["level"], name="incident_level"),
+            model_name='incident',
+            index=models.Index(fields=['level'], name='incident_level'),
         ),
         migrations.AddConstraint(
-            model_name="incident",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("source_incident_id__gt", "")),
-                fields=("source_incident_id", "source"),
-                name="incident_unique_source_incident_id_per_source",
-            ),
+            model_name='incident',
+            constraint=models.UniqueConstraint(condition=models.Q(('source_incident_id__gt', '')), fields=('source_incident_id', 'source'), name='incident_unique_source_incident_id_per_source'),
         ),
         migrations.AddConstraint(
-            model_name="sourcesystem",
-            constraint=models.UniqueConstraint(
-                fields=("name", "type"), name="sourcesystem_unique_name_per_type"
-            ),
+            model_name='sourcesystem',
+            constraint=models.UniqueConstraint(fields=('name', 'type'), name='sourcesystem_unique_name_per_type'),
         ),
         migrations.AddConstraint(
-            model_name="incidenttagrelation",
-            constraint=models.UniqueConstraint(
-                fields=("tag", "incident"), name="incidenttagrelation_unique_tags_per_incident"
-            ),
+            model_name='incidenttagrelation',
+            constraint=models.UniqueConstraint(fields=('tag', 'incident'), name='incidenttagrelation_unique_tags_per_incident'),
         ),
     ]
