@@ -133,9 +133,7 @@ def incident_rows_in_batches(queryset: QuerySet, batch_size: int) -> Iterator[tu
         if not rows:
             return
         tags = defaultdict(list)
-        # The batch's ids as a subquery (its range of the index once more): cheaper than sending
-        # hundreds of ids, each prepared by the ORM.
-        relations = IncidentTagRelation.objects.filter(incident_id__in=batch.values("pk")[:batch_size])
+        relations = IncidentTagRelation.objects.filter(incident_id__in=[row[0] for row in rows])
         relations = relations.order_by("pk")
         for incident_id, *tag in relations.values_list("incident_id", *TAG_ROW_FIELDS):
             tags[incident_id].append(tag)
