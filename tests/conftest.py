@@ -23,8 +23,8 @@ class APIClient(DRFAPIClient):
         if not response.streaming:
             response.streamed = False
             return response
+        # Reading it to the end closes it (the test client's wrapper, as a WSGI server would).
         whole = HttpResponse(b"".join(response.streaming_content), status=response.status_code)
-        response.close()
         for header, value in response.items():
             whole[header] = value
         for name in ("client", "request", "wsgi_request", "resolver_match", "templates", "context"):
