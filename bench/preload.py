@@ -9,7 +9,9 @@ that the last output line prints (``{"token": ...}``) for ``bench/run.py``. Then
 incidents spread over the past year, each with 5 tags drawn from fixed pools (``host``,
 ``bench_group`` (100 values, ``g0``..``g99``), ``service``, ``location``, ``problem_type``), a
 STA (or LES) event, an END event when closed, and an ACK event + acknowledgement for about 30% of
-them. About 5% stay open and 2% are stateless, as on a long-running installation.
+them, with what the services keep for the list filters (``Incident.may_be_open``, the tag
+relations' copies of start time and open state). About 5% stay open (``--open-share``; 0.002 is a quiet production site) and 2% are stateless,
+as on a long-running installation.
 
 On PostgreSQL the rows are streamed with ``COPY`` in chunks (about 1M incidents with 9M rows in all
 take a few minutes); elsewhere ``bulk_create`` is used. The database must be migrated. Loading is
@@ -101,8 +103,9 @@ def ts(value: datetime.datetime | None) -> str:
 class Generator:
     """Rows for one chunk of incidents, as tuples in the tables' column order."""
 
-    def __init__(self, *, sources, tag_ids, actor_id, now, rng):
+    def __init__(self, *, sources, tag_ids, actor_id, now, rng, open_share=OPEN_SHARE):
         self.sources, self.tag_ids, self.actor_id = sources, tag_ids, actor_id
+        self.open_share = open_share
         self.now, self.rng = now, rng
         self.incident_id = next_id(Incident)
         self.event_id = next_id(Event)
@@ -119,7 +122,7 @@ class Generator:
             roll = rng.random()
             if roll < STATELESS_SHARE:
                 end = None
-            elif roll < STATELESS_SHARE + OPEN_SHARE:
+            elif roll < STATELESS_SHARE + self.open_share:
                 end = INFINITY
             else:
                 end = min(self.now, start + datetime.timedelta(seconds=rng.uniform(60, 3 * 86400)))
@@ -139,10 +142,21 @@ class Generator:
                     "{}",
                     f" {description}",
                     INFINITY if acked else None,
+                    end is INFINITY,
                 )
             )
             for key in TAG_POOLS:
-                relations.append((self.relation_id, rng.choice(self.tag_ids[key]), pk, source.user_id, start))
+                relations.append(
+                    (
+                        self.relation_id,
+                        rng.choice(self.tag_ids[key]),
+                        pk,
+                        source.user_id,
+                        start,
+                        start,
+                        end is INFINITY,
+                    )
+                )
                 self.relation_id += 1
             first_type = "LES" if end is None else "STA"
             events.append((self.event_id, pk, source.user_id, start, start, first_type, description))
@@ -177,8 +191,18 @@ INCIDENT_FIELDS = [
     "metadata",
     "search_text",
     "acked_until",
+    "may_be_open",
 ]
-RELATION_FIELDS = ["id", "tag", "incident", "added_by", "added_time"]
+# The incident's start time and open state are copied onto its tag relations (argus.incident.list_state).
+RELATION_FIELDS = [
+    "id",
+    "tag",
+    "incident",
+    "added_by",
+    "added_time",
+    "incident_start_time",
+    "incident_may_be_open",
+]
 EVENT_FIELDS = ["id", "incident", "actor", "timestamp", "received", "type", "description"]
 ACK_FIELDS = ["event", "expiration"]
 
@@ -226,6 +250,12 @@ def main(argv=None) -> int:
     parser.add_argument("--chunk", type=int, default=50_000, help="incidents per transaction (default 50000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument(
+        "--open-share",
+        type=float,
+        default=OPEN_SHARE,
+        help=f"share of incidents left open (default {OPEN_SHARE}; 0.002 is like a quiet production site)",
+    )
+    parser.add_argument(
         "--skip-fk-checks",
         action="store_true",
         help="PostgreSQL superuser only: skip the row-by-row foreign-key triggers while copying "
@@ -234,6 +264,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.incidents < 0 or args.sources < 1 or args.chunk < 1:
         parser.error("--incidents must be >= 0, --sources and --chunk >= 1")
+    if not 0 <= args.open_share <= 1 - STATELESS_SHARE:
+        parser.error(f"--open-share must be between 0 and {1 - STATELESS_SHARE}")
 
     started = time.monotonic()
     sources, token = ensure_sources(args.sources)
@@ -247,6 +279,7 @@ def main(argv=None) -> int:
         actor_id=actor.pk,
         now=datetime.datetime.now(datetime.UTC),
         rng=random.Random(args.seed),
+        open_share=args.open_share,
     )
     postgres = connection.vendor == "postgresql"
     done = 0

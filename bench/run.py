@@ -21,6 +21,19 @@ reads ``mine/``). Workloads (all by default, in this order):
                   the page. Start the server with ``ARGUS_METRICS_CACHE_SECONDS=0`` to time the
                   database gauges on every scrape (by default they are read once per 15 s);
                   ``--metrics-token`` when the server requires one.
+* ``broad-list``  the list an operator keeps open, with a tag many incidents carry
+                  (``--broad-tag``, default ``problem_type=problem3``: 1 incident in 20 in
+                  ``bench/preload.py`` data): ``open=true&acked=false&tags=…`` on v1, v2 and
+                  v2 ``mine/``, then ``acked=false&tags=…`` (every incident with the tag) on v2,
+                  and a 10-page cursor walk of the latter; one JSON line each.
+* ``unpaginated`` v1 ``open/`` and ``open+unacked/`` (every open incident in one response),
+                  ``--repeat-unpaginated`` (3) times each: time, body size, and with
+                  ``--server-pids`` each server's resident memory before, at most during, and
+                  after the requests.
+
+With ``--server-pids PID[,PID…]`` (the server processes, on this machine) every line also says
+how much CPU the servers used per request (``server_cpu_ms_per_request``, read from ``/proc``):
+on a shared machine that is steadier than wall-clock figures. Every line has the load average.
 
 List figures are only meaningful with data in the database: load it with ``bench/preload.py``.
 Requests are made with ``httpx`` from one asyncio loop, one connection per client; latency is
@@ -33,6 +46,7 @@ import argparse
 import asyncio
 import datetime
 import json
+import os
 import random
 import statistics
 import sys
@@ -41,8 +55,26 @@ from dataclasses import dataclass, field
 
 import httpx
 
-WORKLOADS = ("ingest", "churn", "list", "mine", "cursor-walk", "metrics")
+WORKLOADS = ("ingest", "churn", "list", "mine", "cursor-walk", "broad-list", "metrics", "unpaginated")
+DEFAULT_WORKLOADS = ("ingest", "churn", "list", "mine", "cursor-walk", "broad-list", "metrics")
 DEFAULT_LIST_TAG = "bench_group=g1"
+DEFAULT_BROAD_TAG = "problem_type=problem3"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def process_rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 def percentile(samples: list[float], fraction: float) -> float | None:
@@ -91,6 +123,9 @@ class Bench:
         self.timeout = args.timeout
         self.list_tag = args.list_tag
         self.metrics_token = getattr(args, "metrics_token", "")
+        self.broad_tag = args.broad_tag
+        self.repeat_unpaginated = args.repeat_unpaginated
+        self.server_pids = [int(pid) for pid in args.server_pids.split(",") if pid.strip()]
         self.created: list[int] = []
 
     def client(self, **kwargs) -> httpx.AsyncClient:
@@ -251,11 +286,12 @@ class Bench:
     async def mine(self) -> dict:
         return await self.repeated_get("mine", "/api/v2/incidents/mine/", {"open": "true"})
 
-    async def cursor_walk(self, pages: int = 10) -> dict:
+    async def cursor_walk(self, pages: int = 10, params: dict | None = None) -> dict:
         pages_recorder, walks = Recorder(), []
+        first = params or {"page_size": "100"}
         async with self.client() as client:
             for _ in range(max(1, self.repeat // pages)):
-                url, params = "/api/v2/incidents/", {"page_size": "100"}
+                url, params = "/api/v2/incidents/", first
                 started = time.perf_counter()
                 walked = 0
                 while url and walked < pages:
@@ -292,19 +328,101 @@ class Bench:
             "errors": recorder.errors,
         }
 
+    async def broad_list(self) -> list[dict]:
+        open_unacked = {"open": "true", "acked": "false", "tags": self.broad_tag, "page_size": "100"}
+        every = {"acked": "false", "tags": self.broad_tag, "page_size": "100"}
+        records = []
+        for name, url, params in (
+            ("broad-list-open-v1", "/api/v1/incidents/", open_unacked),
+            ("broad-list-open-v2", "/api/v2/incidents/", open_unacked),
+            ("broad-list-open-mine", "/api/v2/incidents/mine/", open_unacked),
+            ("broad-list-all-v2", "/api/v2/incidents/", every),
+        ):
+            records.append(await self.measured(self.repeated_get(name, url, params)))
+        walk = await self.measured(self.cursor_walk(params=every))
+        records.append({**walk, "workload": "broad-list-walk", "tags": self.broad_tag})
+        return records
+
+    async def unpaginated(self) -> list[dict]:
+        records = []
+        for path in ("open/", "open+unacked/"):
+            before = {pid: process_rss_mb(pid) for pid in self.server_pids}
+            peak = dict(before)
+            recorder, sizes = Recorder(), []
+            done = asyncio.Event()
+
+            async def watch_memory(done=done, peak=peak):
+                while not done.is_set():
+                    for pid in self.server_pids:
+                        peak[pid] = max(peak[pid], process_rss_mb(pid))
+                    await asyncio.sleep(0.05)
+
+            watcher = asyncio.create_task(watch_memory())
+            cpu_before = self.server_cpu()
+            async with self.client() as client:
+                for _ in range(self.repeat_unpaginated):
+                    response = await self.timed(client, recorder, "GET", f"/api/v1/incidents/{path}")
+                    if response is not None:
+                        sizes.append((len(response.content), len(response.json())))
+            done.set()
+            await watcher
+            await asyncio.sleep(1)  # what the server gives back after the response
+            after = {pid: process_rss_mb(pid) for pid in self.server_pids}
+            record = {
+                "workload": f"unpaginated-{path.rstrip('/')}",
+                "requests": self.repeat_unpaginated,
+                "incidents": sizes[-1][1] if sizes else None,
+                "body_mb": round(sizes[-1][0] / 1e6, 1) if sizes else None,
+                **latency_summary(recorder.latencies),
+                "errors": recorder.errors,
+            }
+            if self.server_pids:
+                record["rss_mb"] = {
+                    str(pid): {"before": before[pid], "peak": peak[pid], "after": after[pid]}
+                    for pid in self.server_pids
+                }
+                record.update(self.cpu_per_request(cpu_before, len(recorder.latencies)))
+            records.append({**record, "loadavg": os.getloadavg()})
+        return records
+
+    def server_cpu(self) -> float:
+        return sum(process_cpu_seconds(pid) for pid in self.server_pids)
+
+    def cpu_per_request(self, before: float, requests: int) -> dict:
+        if not self.server_pids or not requests:
+            return {}
+        return {"server_cpu_ms_per_request": round((self.server_cpu() - before) * 1000 / requests, 2)}
+
+    async def measured(self, workload) -> dict:
+        """Run one workload coroutine; add server CPU per request and the load average."""
+        load_before = os.getloadavg()[0]
+        cpu_before = self.server_cpu()
+        record = await workload
+        requests = record.get("created") or record.get("operations") or record.get("requests")
+        if record.get("walks"):
+            requests = record["walks"] * record["pages_per_walk"]
+        record.update(self.cpu_per_request(cpu_before, requests or 0))
+        return {**record, "loadavg": [round(load_before, 2), *os.getloadavg()[:2]]}
+
     async def run(self, workloads) -> None:
         for workload in workloads:
             if workload == "ingest":
-                emit(await self.ingest("v1"))
-                emit(await self.ingest("v2"))
+                emit(await self.measured(self.ingest("v1")))
+                emit(await self.measured(self.ingest("v2")))
             elif workload == "churn":
-                emit(await self.churn())
+                emit(await self.measured(self.churn()))
             elif workload == "list":
-                emit(await self.list_open_unacked())
+                emit(await self.measured(self.list_open_unacked()))
             elif workload == "mine":
-                emit(await self.mine())
+                emit(await self.measured(self.mine()))
             elif workload == "cursor-walk":
-                emit(await self.cursor_walk())
+                emit(await self.measured(self.cursor_walk()))
+            elif workload == "broad-list":
+                for record in await self.broad_list():
+                    emit(record)
+            elif workload == "unpaginated":
+                for record in await self.unpaginated():
+                    emit(record)
             elif workload == "metrics":
                 emit(await self.scrape_metrics())
 
@@ -335,8 +453,8 @@ def parse_args(argv=None):
         "--workload",
         nargs="+",
         choices=WORKLOADS,
-        default=list(WORKLOADS),
-        help="workloads to run (default: all)",
+        default=list(DEFAULT_WORKLOADS),
+        help="workloads to run (default: all but unpaginated)",
     )
     parser.add_argument(
         "--clients", type=int, default=8, help="concurrent clients for ingest/churn (default 8)"
@@ -352,6 +470,19 @@ def parse_args(argv=None):
         "--list-tag", default=DEFAULT_LIST_TAG, help=f"tag for the list workload (default {DEFAULT_LIST_TAG})"
     )
     parser.add_argument("--metrics-token", default="", help="bearer token for the metrics workload")
+    parser.add_argument(
+        "--broad-tag",
+        default=DEFAULT_BROAD_TAG,
+        help=f"a tag many incidents carry, for broad-list (default {DEFAULT_BROAD_TAG})",
+    )
+    parser.add_argument(
+        "--repeat-unpaginated", type=int, default=3, help="requests per unpaginated endpoint (default 3)"
+    )
+    parser.add_argument(
+        "--server-pids",
+        default="",
+        help="comma-separated pids of the server processes (this machine): CPU per request, memory",
+    )
     args = parser.parse_args(argv)
     if args.clients < 1 or args.seconds <= 0 or args.repeat < 1:
         parser.error("--clients, --seconds and --repeat must be positive")

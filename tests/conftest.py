@@ -1,7 +1,10 @@
 """Shared fixtures: API clients authenticated as the three kinds of users."""
 
+from functools import partial
+
 import pytest
-from rest_framework.test import APIClient
+from django.http import HttpResponse
+from rest_framework.test import APIClient as DRFAPIClient
 
 from tests.factories import (
     EndUserFactory,
@@ -9,6 +12,27 @@ from tests.factories import (
     SuperUserFactory,
     token_for,
 )
+
+
+class APIClient(DRFAPIClient):
+    """DRF's test client, reading a streamed answer whole as an HTTP client would, so that
+    ``content`` and ``json()`` work on every response; ``streamed`` says whether it was."""
+
+    def request(self, **kwargs):
+        response = super().request(**kwargs)
+        if not response.streaming:
+            response.streamed = False
+            return response
+        # Reading it to the end closes it (the test client's wrapper, as a WSGI server would).
+        whole = HttpResponse(b"".join(response.streaming_content), status=response.status_code)
+        for header, value in response.items():
+            whole[header] = value
+        for name in ("client", "request", "wsgi_request", "resolver_match", "templates", "context"):
+            if hasattr(response, name):
+                setattr(whole, name, getattr(response, name))
+        whole.json = partial(self._parse_json, whole)
+        whole.streamed = True
+        return whole
 
 
 @pytest.fixture

@@ -89,6 +89,9 @@ class IncidentTagRelationFactory(factory.django.DjangoModelFactory):
     tag = factory.SubFactory(TagFactory)
     incident = factory.SubFactory(IncidentFactory)
     added_by = factory.LazyAttribute(lambda o: o.incident.source.user)
+    # The copies argus.incident.list_state keeps (a relation written around the services).
+    incident_start_time = factory.LazyAttribute(lambda o: o.incident.start_time)
+    incident_may_be_open = factory.LazyAttribute(lambda o: o.incident.may_be_open)
 
 
 class EventFactory(factory.django.DjangoModelFactory):

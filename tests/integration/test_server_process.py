@@ -217,6 +217,11 @@ def test_bench_workloads_print_one_json_line_each(server, capsys):
         ("list", None),
         ("mine", None),
         ("cursor-walk", None),
+        ("broad-list-open-v1", None),
+        ("broad-list-open-v2", None),
+        ("broad-list-open-mine", None),
+        ("broad-list-all-v2", None),
+        ("broad-list-walk", None),
         ("metrics", None),
     ]
     assert records[-1]["page_bytes"] > 0
@@ -227,6 +232,23 @@ def test_bench_workloads_print_one_json_line_each(server, capsys):
     assert records[2]["operations"] > 0 and records[2]["errors"] == {}
     assert all(r["errors"] == {} for r in records[3:])
     assert records[4]["rows_on_page"] > 0
+
+
+def test_bench_reads_the_unpaginated_lists_and_the_servers_memory(server, capsys):
+    import json
+
+    from bench import run as bench_run
+
+    server, seed = server
+    argv = ["--base-url", server.base_url, "--token", seed["source_token"], "--workload", "unpaginated"]
+    argv += ["--repeat-unpaginated", "1", "--server-pids", str(server.process.pid)]
+    assert bench_run.main(argv) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["workload"] for r in records] == ["unpaginated-open", "unpaginated-open+unacked"]
+    for record in records:
+        assert record["errors"] == {} and record["incidents"] >= 0
+        (memory,) = record["rss_mb"].values()
+        assert memory["peak"] >= memory["before"] > 0 and "server_cpu_ms_per_request" in record
 
 
 def test_bench_refuses_a_bad_token(server, capsys):

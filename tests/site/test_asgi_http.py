@@ -1,6 +1,7 @@
 """The HTTP side of the ASGI application: whole requests in a fixed pool of threads."""
 
 import asyncio
+import datetime
 import json
 import threading
 
@@ -8,11 +9,15 @@ import pytest
 from channels.testing import HttpCommunicator
 from django.core import signals
 from django.db import connection
+from django.utils import timezone
 
+from argus.incident import services
+from argus.incident.api import views_incidents
 from argus.incident.broadcast import run_on_server_loop
 from argus.site.asgi import application
 from argus.site.asgi_http import ThreadPoolASGIHandler
 from argus.util.server_loop import server_event_loop, serving_for
+from tests.factories import SourceSystemFactory, token_for
 
 
 @pytest.fixture(autouse=True)
@@ -172,3 +177,36 @@ def test_run_on_server_loop_gives_up_when_the_loop_never_runs_it():
         return time.monotonic() - started
 
     assert in_a_request_thread(wait) < 2
+
+
+async def _every_message(app, path, headers):
+    communicator = HttpCommunicator(app, "GET", path, headers=list(headers))
+    await communicator.send_input({"type": "http.request", "body": b""})
+    messages = []
+    while not messages or messages[-1]["type"] != "http.response.body" or messages[-1].get("more_body"):
+        messages.append(await communicator.receive_output(timeout=10))
+    await communicator.wait(timeout=10)
+    return messages
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_streamed_answer_is_sent_a_batch_at_a_time_from_the_pool(monkeypatch, seen_threads):
+    monkeypatch.setattr(views_incidents, "UNPAGINATED_BATCH_SIZE", 2)
+    source = SourceSystemFactory()
+    start = timezone.now()
+    created = [
+        services.incident_create(
+            actor=source.user, source=source, start_time=start - datetime.timedelta(minutes=n)
+        )
+        for n in range(5)
+    ]
+    headers = [(b"authorization", f"Token {token_for(source.user).key}".encode())]
+    messages = asyncio.run(
+        _every_message(ThreadPoolASGIHandler(threads=2), "/api/v1/incidents/open/", headers)
+    )
+    assert messages[0]["type"] == "http.response.start" and messages[0]["status"] == 200
+    assert (b"Content-Type", b"application/json") in messages[0]["headers"]
+    parts = [message["body"] for message in messages[1:] if message.get("body")]
+    assert len(parts) >= 3  # three batches of at most two incidents, each sent as it is read
+    assert [incident["pk"] for incident in json.loads(b"".join(parts))] == [i.pk for i in created]
+    assert all(name.startswith("argus-http") for name, _loop in seen_threads)

@@ -343,20 +343,26 @@ def many(make_incident, user):
 
 
 @pytest.mark.parametrize(
-    "query",
-    ["", "&open=1&acked=3&tags=rack=r1,rack=r2", "&sort=source__name&sort_order=asc", "&sort=end_time"],
+    ("query", "queries"),
+    [
+        ("", 8),
+        # a tag key with several values looks up the tags' ids first (the list filter's rule)
+        ("&open=1&acked=3&tags=rack=r1,rack=r2", 9),
+        ("&sort=source__name&sort_order=asc", 8),
+        ("&sort=end_time", 8),
+    ],
 )
 def test_a_list_page_costs_the_same_number_of_queries_whatever_its_size(
-    ui, user, many, query, django_assert_num_queries
+    ui, user, many, query, queries, django_assert_num_queries
 ):
     ui.get(
         f"/incidents/?box=1&page_size=10{query}"
     )  # the total is counted once a minute; the box is remembered
     # session, user, preferences, page, tags, count, saved filters, source types
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(queries):
         assert len(shown_ids(ui.get(f"/incidents/?box=1&page_size=10{query}"))) <= 10
     ui.get(f"/incidents/?box=1&page_size=100{query}")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(queries):
         ui.get(f"/incidents/?box=1&page_size=100{query}")
 
 

@@ -130,20 +130,39 @@ class Tag(models.Model):
 
 
 class IncidentTagRelation(models.Model):
-    # db_index=False: the unique (tag, incident) index serves lookups by tag.
+    # db_index=False: tagrelation_tag_start serves lookups by tag.
     tag = models.ForeignKey(
         Tag, on_delete=models.CASCADE, related_name="incident_tag_relations", db_index=False
     )
-    incident = models.ForeignKey("Incident", on_delete=models.CASCADE, related_name="incident_tag_relations")
+    # db_index=False: the unique (incident, tag) index serves lookups by incident.
+    incident = models.ForeignKey(
+        "Incident", on_delete=models.CASCADE, related_name="incident_tag_relations", db_index=False
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tags_added"
     )
     added_time = models.DateTimeField(default=timezone.now)
+    # Copies of the incident's start_time and may_be_open, so that a list filtered by a tag reads
+    # only the relations it shows, newest first (kept by argus.incident.list_state).
+    incident_start_time = models.DateTimeField(editable=False)
+    incident_may_be_open = models.BooleanField(default=True, db_default=True, editable=False)
 
     class Meta:
         constraints = [
+            # (incident, tag), not (tag, incident): lookups by tag go to the indexes below, which
+            # hold the start time, so a list by tag never reads a tag's relations unordered.
             models.UniqueConstraint(
-                fields=["tag", "incident"], name="incidenttagrelation_unique_tags_per_incident"
+                fields=["incident", "tag"], name="incidenttagrelation_unique_tags_per_incident"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tag", "-incident_start_time", "incident"], name="tagrelation_tag_start"),
+            # Only the relations of (possibly) open incidents: "open, with this tag" never reads
+            # the closed ones, however many incidents carry the tag.
+            models.Index(
+                fields=["tag", "-incident_start_time", "incident"],
+                name="tagrelation_tag_open_start",
+                condition=Q(incident_may_be_open=True),
             ),
         ]
 
@@ -175,6 +194,11 @@ class Incident(models.Model):
     # Derived from the acknowledgements (kept by argus.incident.acks): the latest expiration among
     # them, infinity when one never expires, NULL when there are none. Acked = acked_until > now.
     acked_until = InfinityDateTimeField(null=True, blank=True, editable=False)
+    # Derived from end_time when it is written (kept by argus.incident.list_state): whether the
+    # incident was open then. Open now implies it (an end time still ahead was ahead then too), so
+    # "open" is may_be_open AND end_time > now, and reads only the partial index below. It stays
+    # true when a future end time passes; true is always safe, hence the default.
+    may_be_open = models.BooleanField(default=True, db_default=True, editable=False)
 
     class Meta:
         ordering = ["-start_time"]
@@ -190,6 +214,8 @@ class Incident(models.Model):
             models.Index(fields=["end_time", "-start_time"], name="incident_end_time"),
             models.Index(fields=["source", "-start_time"], name="incident_source_start"),
             models.Index(fields=["level"], name="incident_level"),
+            # Only (possibly) open incidents: an open list walks these newest first.
+            models.Index(fields=["-start_time"], name="incident_open_start", condition=Q(may_be_open=True)),
             # Only acknowledged incidents are in it: creating one (unacked) costs no index entry.
             models.Index(
                 fields=["acked_until"], name="incident_acked_until", condition=Q(acked_until__isnull=False)
@@ -220,17 +246,25 @@ class Incident(models.Model):
     @property
     def pp_details_url(self) -> str:
         """The details URL, joined onto the source's base URL when it is relative."""
-        details_url = (self.details_url or "").strip()
-        if not details_url:
-            return ""
-        if _is_valid_url(details_url):
-            return details_url
-        base_url = (self.source.base_url or "").strip()
-        if base_url:
-            joined = urljoin(base_url, details_url)
-            if _is_valid_url(joined):
-                return joined
-        return self.details_url
+        stripped = (self.details_url or "").strip()
+        if not stripped or _is_valid_url(stripped):  # no need for the source
+            return stripped
+        return details_url_shown(self.details_url, self.source.base_url)
+
+
+def details_url_shown(details_url: str, base_url: str) -> str:
+    """An incident's details URL as shown: joined onto its source's base URL when it is relative."""
+    stripped = (details_url or "").strip()
+    if not stripped:
+        return ""
+    if _is_valid_url(stripped):
+        return stripped
+    base_url = (base_url or "").strip()
+    if base_url:
+        joined = urljoin(base_url, stripped)
+        if _is_valid_url(joined):
+            return joined
+    return details_url
 
 
 _url_validator = URLValidator(schemes=["http", "https", "ftp", "ftps"])

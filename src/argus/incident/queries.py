@@ -5,6 +5,9 @@ and its type are joined. A page of incidents therefore costs a constant number o
 over a large table are bounded or estimated, never exact over every row on each request.
 """
 
+from collections import defaultdict
+from collections.abc import Iterator
+
 from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -53,7 +56,10 @@ def tagged_q(key: str, value: str | None = None) -> Q:
 
 
 def open_q(now=None) -> Q:
-    return Q(end_time__gt=now or timezone.now())
+    """Open incidents: ``end_time`` ahead. ``may_be_open`` adds nothing to the answer but lets
+    the database read only the partial index of (possibly) open incidents (see
+    :mod:`argus.incident.list_state`)."""
+    return Q(may_be_open=True, end_time__gt=now or timezone.now())
 
 
 def closed_q(now=None) -> Q:
@@ -125,3 +131,56 @@ def incident_count_estimate() -> int:
         if row and row[0] and row[0] > ESTIMATE_ABOVE:
             return int(row[0])
     return Incident.objects.count()
+
+
+#: What :func:`incident_rows_in_batches` reads of each incident, its source joined in.
+INCIDENT_ROW_FIELDS = (
+    "pk",
+    "start_time",
+    "end_time",
+    "source_id",
+    "source__name",
+    "source__type_id",
+    "source__user_id",
+    "source__base_url",
+    "source_incident_id",
+    "details_url",
+    "description",
+    "level",
+    "ticket_url",
+    "acked_until",
+)
+#: What it reads of each tag relation, after the incident's id.
+TAG_ROW_FIELDS = ("added_by_id", "added_time", "tag__key", "tag__value")
+
+
+def incident_rows_in_batches(queryset: QuerySet, batch_size: int) -> Iterator[tuple[list, dict]]:
+    """The incidents of ``queryset``, newest first (the higher id first at equal start times), as
+    tuples of :data:`INCIDENT_ROW_FIELDS`, ``batch_size`` at a time.
+
+    Yields ``(rows, tags)`` where ``tags`` maps an incident's id to its tag rows
+    (:data:`TAG_ROW_FIELDS`, in the order they were added). Two queries per batch; each batch
+    starts after the previous one's last row, so whatever the total only one batch is in memory,
+    and no model instance is built. An incident changed while the batches are read may be missing
+    or shown in its state at its batch, as when a client pages through a list.
+    """
+    queryset = queryset.order_by("-start_time", "-pk")
+    after = None
+    while True:
+        batch = queryset
+        if after is not None:
+            start_time, pk = after
+            batch = batch.filter(Q(start_time__lt=start_time) | Q(start_time=start_time, pk__lt=pk))
+            batch = batch.filter(start_time__lte=start_time)  # the same, as an index bound
+        rows = list(batch.values_list(*INCIDENT_ROW_FIELDS)[:batch_size])
+        if not rows:
+            return
+        tags = defaultdict(list)
+        relations = IncidentTagRelation.objects.filter(incident_id__in=[row[0] for row in rows])
+        relations = relations.order_by("pk")
+        for incident_id, *tag in relations.values_list("incident_id", *TAG_ROW_FIELDS):
+            tags[incident_id].append(tag)
+        yield rows, tags
+        if len(rows) < batch_size:
+            return
+        after = (rows[-1][1], rows[-1][0])  # start_time, pk

@@ -14,6 +14,9 @@ Two rules that are easy to look for elsewhere live here too:
 
 * every service that writes acknowledgements keeps ``Incident.acked_until`` current itself
   (:func:`argus.incident.acks.refresh_acked_until`); there are no model signals;
+* every service that writes ``end_time`` or ``start_time``, or adds tag relations, keeps what the
+  list filters read (``Incident.may_be_open``, the tag relations' copies) current itself
+  (:mod:`argus.incident.list_state`);
 * a source system gets its user and its token from :func:`source_system_create` (API, admin,
   ``create_source``); :func:`argus_source_ensure` makes Argus' own source.
 """
@@ -56,6 +59,13 @@ from argus.incident.errors import (
     SourceSystemTypeExists,
     TagRemovalNotAllowed,
 )
+from argus.incident.list_state import (
+    copy_to_tag_relations,
+    end_time_fields,
+    is_open_when_written,
+    new_tag_relation,
+    set_end_time,
+)
 from argus.incident.models import (
     Acknowledgement,
     Event,
@@ -70,6 +80,7 @@ from argus.incident.tags import check_tag, parse_tag
 from argus.notificationprofile.dispatch import enqueue_after_commit
 from argus.util import metrics
 from argus.util.datetime_utils import INFINITY, datetime_to_api, is_infinite
+from argus.util.inserts import insert_objects
 
 # --- side effects --------------------------------------------------------------------------------
 
@@ -183,10 +194,12 @@ def _add_tag_relations(
     """
     now = timezone.now()
     relations = [
-        IncidentTagRelation(incident=incident, tag=tag, added_by=added_by, added_time=now) for tag in tags
+        new_tag_relation(incident=incident, tag=tag, added_by=added_by, added_time=now) for tag in tags
     ]
     if new_incident:
-        return IncidentTagRelation.objects.bulk_create(relations, batch_size=TAG_BATCH_SIZE)
+        for start in range(0, len(relations), TAG_BATCH_SIZE):
+            insert_objects(relations[start : start + TAG_BATCH_SIZE], RELATION_INSERT_FIELDS)
+        return relations
     IncidentTagRelation.objects.bulk_create(relations, ignore_conflicts=True, batch_size=TAG_BATCH_SIZE)
     return relations
 
@@ -204,6 +217,32 @@ def _now_if_none(value):
 
 
 # --- incidents -----------------------------------------------------------------------------------
+
+# Every column of a new row, for argus.util.inserts (the ingest path writes these without the
+# ORM's per-statement compilation).
+INCIDENT_INSERT_FIELDS = (
+    "start_time",
+    "end_time",
+    "source",
+    "source_incident_id",
+    "details_url",
+    "description",
+    "level",
+    "ticket_url",
+    "metadata",
+    "search_text",
+    "acked_until",
+    "may_be_open",
+)
+RELATION_INSERT_FIELDS = (
+    "tag",
+    "incident",
+    "added_by",
+    "added_time",
+    "incident_start_time",
+    "incident_may_be_open",
+)
+EVENT_INSERT_FIELDS = ("incident", "actor", "timestamp", "received", "type", "description")
 
 
 def incident_create(
@@ -239,20 +278,23 @@ def incident_create(
                 level=level,
                 ticket_url=ticket_url or "",
                 metadata={} if metadata is None else metadata,
+                may_be_open=is_open_when_written(end_time, timezone.now()),
             )
             _append_search_text(incident, incident.description)
-            incident.save(force_insert=True)
+            insert_objects([incident], INCIDENT_INSERT_FIELDS)
             metrics.incident_created(
                 source_type=source.type_id, source=source.name, stateful=end_time is not None
             )
             relations = _add_tag_relations(incident, get_or_create_tags(pairs), actor, new_incident=True)
-            event = Event.objects.create(
+            event = Event(
                 incident=incident,
                 actor=source.user,
                 timestamp=start_time,
+                received=timezone.now(),
                 type=EventType.STATELESS if end_time is None else EventType.INCIDENT_START,
                 description=incident.description,
             )
+            insert_objects([event], EVENT_INSERT_FIELDS)
             _prepare_for_representation(incident, relations)
             _broadcast_created(incident)
             _events_recorded([event])
@@ -426,8 +468,11 @@ def incident_correct(*, incident: Incident, actor, data: dict) -> Incident:
             old, new = getattr(incident, field), data[field]
             if old == new:
                 continue
-            setattr(incident, field, new)
-            changed_fields.append(field)
+            if field == "end_time":
+                changed_fields.extend(set_end_time(incident, new, now))
+            else:
+                setattr(incident, field, new)
+                changed_fields.append(field)
             change_events.append(
                 Event(
                     incident=incident,
@@ -456,6 +501,8 @@ def incident_correct(*, incident: Incident, actor, data: dict) -> Incident:
                 raise DuplicateSourceIncidentId(incident.source_incident_id, existing) from None
             Event.objects.bulk_create(change_events)
             _events_recorded(change_events)
+            if {"start_time", "end_time"} & set(changed_fields):
+                copy_to_tag_relations([incident.pk])
         if state_event == EventType.CLOSE:
             event_create(incident=incident, actor=actor, type=EventType.CLOSE, timestamp=end_time)
         elif state_event == EventType.REOPEN:
@@ -504,6 +551,8 @@ def incident_tag_add(*, incident: Incident, actor, tag: str) -> Tag:
     """Add a tag (get-or-create); adding one the incident already has is not an error."""
     pairs = parse_tags([tag])
     with transaction.atomic():
+        # Locked, so a concurrent close cannot change what the new relation copies.
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
         (tag_obj,) = get_or_create_tags(pairs)
         _add_tag_relations(incident, [tag_obj], actor)
         _broadcast("modified", [incident.pk])
@@ -576,15 +625,15 @@ def event_create(
         fields = []
         if not violation:
             if type in CLOSING_TYPES:
-                incident.end_time = timestamp
-                fields.append("end_time")
+                fields.extend(set_end_time(incident, timestamp))
             elif type == EventType.REOPEN:
-                incident.end_time = INFINITY
-                fields.append("end_time")
+                fields.extend(set_end_time(incident, INFINITY))
         if _append_search_text(incident, description):
             fields.append("search_text")
         if fields:
             incident.save(update_fields=fields)
+        if "end_time" in fields:
+            copy_to_tag_relations([incident.pk])
         event = Event.objects.create(
             incident=incident, actor=actor, timestamp=timestamp, type=type, description=description or ""
         )
@@ -693,9 +742,11 @@ def bulk_event_create(
     ids = [incident.pk for incident in incidents]
     with transaction.atomic():
         if type == EventType.CLOSE:
-            Incident.objects.filter(pk__in=ids, end_time__gt=now).update(end_time=timestamp)
+            Incident.objects.filter(pk__in=ids, end_time__gt=now).update(**end_time_fields(timestamp, now))
+            copy_to_tag_relations(ids)
         elif type == EventType.REOPEN:
-            Incident.objects.filter(pk__in=ids, end_time__lte=now).update(end_time=INFINITY)
+            Incident.objects.filter(pk__in=ids, end_time__lte=now).update(**end_time_fields(INFINITY, now))
+            copy_to_tag_relations(ids)
         events = Event.objects.bulk_create(
             [
                 Event(
@@ -762,11 +813,11 @@ def incident_end(*, incident: Incident, actor, timestamp=None, description: str 
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         if not incident.open:
             return None
-        incident.end_time = timestamp
-        fields = ["end_time"]
+        fields = set_end_time(incident, timestamp)
         if _append_search_text(incident, description):
             fields.append("search_text")
         incident.save(update_fields=fields)
+        copy_to_tag_relations([incident.pk])
         event = Event.objects.create(
             incident=incident,
             actor=actor,

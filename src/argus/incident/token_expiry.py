@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 
 from argus.auth import authentication
 from argus.incident.broadcast import broadcast_after_commit
+from argus.incident.list_state import new_tag_relation
 from argus.incident.models import Incident, IncidentTagRelation, SourceSystem
 from argus.incident.queries import open_q
 from argus.incident.services import argus_source_ensure, get_or_create_tags, incident_end
@@ -94,7 +95,7 @@ def token_expiry_incident_create(*, source: SourceSystem, expiry: datetime.datet
         now = timezone.now()
         IncidentTagRelation.objects.bulk_create(
             [
-                IncidentTagRelation(incident=incident, tag=tag, added_by=argus.user, added_time=now)
+                new_tag_relation(incident=incident, tag=tag, added_by=argus.user, added_time=now)
                 for tag in get_or_create_tags(pairs)
             ]
         )

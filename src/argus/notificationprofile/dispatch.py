@@ -29,12 +29,15 @@ from django.utils import timezone
 
 from argus.notificationprofile.models import PendingEvent
 from argus.notificationprofile.tasks import enqueue_run, process_notifications
+from argus.util.inserts import insert_rows
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_WINDOW = 0.5  # seconds
 #: Hosts' clocks may differ this much: a run due sooner than this is not relied on.
 CLOCK_MARGIN = 0.1
+
+PENDING_EVENT_FIELDS = ("event", "due_at", "attempts", "claim")
 
 _lock = threading.Lock()
 _covered_until = 0.0  # monotonic time until which the run this process enqueued last has not started
@@ -45,9 +48,7 @@ def enqueue_after_commit(event_ids: list[int]) -> None:
     if not event_ids or not getattr(settings, "SEND_NOTIFICATIONS", False):
         return
     now = timezone.now()
-    PendingEvent.objects.bulk_create(
-        [PendingEvent(event_id=int(event_id), due_at=now) for event_id in event_ids]
-    )
+    insert_rows(PendingEvent, PENDING_EVENT_FIELDS, [(int(event_id), now, 0, "") for event_id in event_ids])
     transaction.on_commit(wake_workers, robust=True)
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from argus.incident import services
+from argus.incident.api import views_incidents
 from tests.factories import SourceSystemFactory
 from tests.notificationprofile.factories import FilterFactory, NotificationProfileFactory
 
@@ -78,6 +79,13 @@ def test_v1_open_is_a_plain_array_ignoring_parameters(end_user_client, mixed):
     response = end_user_client.get("/api/v1/incidents/open/?open=false&page_size=1")
     assert pks(response) == [mixed[n].pk for n in ("other_acked", "other_open", "mine_open")]
     assert "metadata" not in response.json()[0]
+    assert response.streamed and response["Content-Type"] == "application/json"  # in batches
+
+
+def test_v1_open_is_one_list_however_many_batches_it_is_written_in(end_user_client, mixed, monkeypatch):
+    whole = end_user_client.get("/api/v1/incidents/open/").content
+    monkeypatch.setattr(views_incidents, "UNPAGINATED_BATCH_SIZE", 1)
+    assert end_user_client.get("/api/v1/incidents/open/").content == whole
 
 
 # "openunacked/" is the path the OpenAPI document shows (it cannot show "+").

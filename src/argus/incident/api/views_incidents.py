@@ -10,6 +10,7 @@ go through ``argus.incident.queries`` (constant number of queries per page), wri
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import chain
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -27,14 +28,21 @@ from rest_framework.views import APIView
 
 from argus.incident import services
 from argus.incident.models import Incident, SourceSystem
-from argus.incident.queries import acked_q, incidents_for_representation, open_incidents
+from argus.incident.queries import (
+    acked_q,
+    incident_rows_in_batches,
+    incidents_for_representation,
+    open_incidents,
+)
 from argus.incident.representation import (
+    incident_rows_to_v1_json,
     incident_to_v1,
     incident_to_v2,
     incidents_to_v1,
     incidents_to_v2,
     source_system_to_dict,
 )
+from argus.util.datetime_utils import api_datetime_formatter
 from argus.util.ids import get_by_pk_or_404, parse_pk
 from argus.util.openapi import ERROR_DETAIL, VALIDATION_ERROR
 
@@ -48,6 +56,7 @@ from .serializers import (
     TicketUrlUpdateSerializer,
     non_editable_key_errors,
 )
+from .streaming import streaming_json_array
 
 NO_SOURCE_SYSTEM_MESSAGE = "The requesting user must have a connected source system."
 SOURCE_FIELD_NOT_ALLOWED_MESSAGE = "You must be a superuser to be allowed to specify the 'source' field."
@@ -236,17 +245,30 @@ class MyIncidentsV1View(_MyIncidentsBase):
 # --- v1 only -------------------------------------------------------------------------------------
 
 
+#: Incidents read and rendered at a time by the unpaginated v1 lists.
+UNPAGINATED_BATCH_SIZE = 500
+
+
 @extend_schema(responses=shapes.IncidentV1Serializer(many=True))
 class OpenIncidentsView(VersionedIncidentView):
-    """Every open incident, newest first, in one unpaginated list. Query parameters are ignored."""
+    """Every open incident, newest first, in one unpaginated list. Query parameters are ignored.
+
+    Written in batches (:mod:`argus.incident.api.streaming`): however many incidents are open, the
+    server holds one batch at a time. The first batch is read before the response starts, so a
+    database error is answered as on every endpoint. The answer is always JSON.
+    """
 
     only_unacked = False
 
     def get(self, request, *args, **kwargs):
-        queryset = incidents_for_representation(open_incidents())
+        now, format_datetime = timezone.now(), api_datetime_formatter()
+        queryset = open_incidents(now=now)
         if self.only_unacked:
-            queryset = queryset.exclude(acked_q())
-        return Response(self.render_incidents(queryset.order_by("-start_time")))
+            queryset = queryset.exclude(acked_q(now))
+        batches = incident_rows_in_batches(queryset, UNPAGINATED_BATCH_SIZE)
+        rendered = (incident_rows_to_v1_json(rows, tags, now, format_datetime) for rows, tags in batches)
+        first = next(rendered, [])
+        return streaming_json_array(chain([first], rendered))
 
 
 class OpenUnackedIncidentsView(OpenIncidentsView):

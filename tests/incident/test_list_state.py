@@ -1,0 +1,175 @@
+"""What the list filters read is kept by the services: ``Incident.may_be_open`` and each tag
+relation's copies of its incident's start time and open state (argus.incident.list_state).
+
+Checked through the stored rows and through the lists themselves: an incident is listed under a
+tag, open or not, exactly when it should be, after every service that changes what the copies say.
+"""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from argus.incident import services
+from argus.incident.choices import EventType
+from argus.incident.models import Incident, IncidentTagRelation
+from argus.util.datetime_utils import INFINITY
+
+pytestmark = pytest.mark.django_db
+
+HOUR = datetime.timedelta(hours=1)
+
+
+def copies(incident):
+    """(may_be_open, [(relation start time, relation may_be_open) per tag relation])."""
+    stored = Incident.objects.get(pk=incident.pk)
+    relations = IncidentTagRelation.objects.filter(incident=incident).order_by("pk")
+    return stored.may_be_open, [(r.incident_start_time, r.incident_may_be_open) for r in relations]
+
+
+def assert_copies_match(incident, *, open_now: bool):
+    stored = Incident.objects.get(pk=incident.pk)
+    may_be_open, relations = copies(incident)
+    assert may_be_open is open_now
+    assert relations and all(relation == (stored.start_time, open_now) for relation in relations)
+
+
+def listed(client, query):
+    response = client.get(f"/api/v2/incidents/?{query}")
+    assert response.status_code == 200, response.content
+    return {incident["pk"] for incident in response.json()["results"]}
+
+
+@pytest.fixture
+def incident(source_system):
+    return services.incident_create(
+        actor=source_system.user,
+        source=source_system,
+        start_time=timezone.now() - HOUR,
+        tags=["host=a", "rack=r1"],
+    )
+
+
+def test_a_new_open_incident_and_its_tag_relations_are_marked_open(incident):
+    assert_copies_match(incident, open_now=True)
+
+
+@pytest.mark.parametrize("end_time", [None, "past"])
+def test_a_new_stateless_or_closed_incident_is_not_marked_open(source_system, end_time):
+    now = timezone.now()
+    incident = services.incident_create(
+        actor=source_system.user,
+        source=source_system,
+        start_time=now - 2 * HOUR,
+        end_time=now - HOUR if end_time == "past" else None,
+        tags=["host=a"],
+    )
+    assert_copies_match(incident, open_now=False)
+
+
+def test_an_end_time_still_ahead_counts_as_open_until_it_passes(source_system, source_client):
+    now = timezone.now()
+    incident = services.incident_create(
+        actor=source_system.user,
+        source=source_system,
+        start_time=now - HOUR,
+        end_time=now + HOUR,
+        tags=["k=v"],
+    )
+    assert_copies_match(incident, open_now=True)
+    assert incident.pk in listed(source_client, "open=true&tags=k=v")
+    Incident.objects.filter(pk=incident.pk).update(end_time=now - datetime.timedelta(seconds=1))
+    # The flag stays (it only says "may be"), the answer follows end_time.
+    assert incident.pk not in listed(source_client, "open=true&tags=k=v")
+    assert incident.pk in listed(source_client, "open=false&tags=k=v")
+
+
+@pytest.mark.parametrize("closing", [EventType.CLOSE, EventType.INCIDENT_END])
+def test_closing_and_reopening_update_the_copies(incident, source_system, end_user, closing):
+    actor = end_user if closing == EventType.CLOSE else source_system.user
+    services.event_create(incident=incident, actor=actor, type=closing)
+    assert_copies_match(incident, open_now=False)
+    services.event_create(incident=incident, actor=end_user, type=EventType.REOPEN)
+    assert_copies_match(incident, open_now=True)
+
+
+def test_bulk_close_and_reopen_update_the_copies(incident, end_user):
+    now = timezone.now()
+    services.bulk_event_create(incidents=[incident], actor=end_user, type=EventType.CLOSE, timestamp=now)
+    assert_copies_match(incident, open_now=False)
+    services.bulk_event_create(incidents=[incident], actor=end_user, type=EventType.REOPEN, timestamp=now)
+    assert_copies_match(incident, open_now=True)
+
+
+def test_incident_end_updates_the_copies(incident, superuser):
+    services.incident_end(incident=incident, actor=superuser)
+    assert_copies_match(incident, open_now=False)
+
+
+def test_a_corrected_start_or_end_time_is_copied(incident, superuser):
+    earlier = incident.start_time - HOUR
+    services.incident_correct(incident=incident, actor=superuser, data={"start_time": earlier})
+    assert_copies_match(incident, open_now=True)
+    assert copies(incident)[1][0][0] == earlier
+    services.incident_correct(incident=incident, actor=superuser, data={"end_time": timezone.now() - HOUR})
+    assert_copies_match(incident, open_now=False)
+    services.incident_correct(incident=incident, actor=superuser, data={"end_time": None})  # stateless
+    assert_copies_match(incident, open_now=False)
+
+
+def test_tags_added_later_copy_the_incidents_current_state(incident, end_user):
+    services.event_create(incident=incident, actor=end_user, type=EventType.CLOSE)
+    services.incident_tag_add(incident=incident, actor=end_user, tag="late=one")
+    services.incident_update(
+        incident=incident, actor=end_user, data={}, tags=["host=a", "rack=r1", "late=two"]
+    )
+    assert_copies_match(incident, open_now=False)
+
+
+def test_tag_lists_follow_the_incidents_state_through_the_api(source_client, incident, end_user, superuser):
+    def shown():
+        return {
+            "open": incident.pk in listed(source_client, "open=true&tags=host=a"),
+            "open, two values": incident.pk in listed(source_client, "open=true&tags=host=a,host=b"),
+            "any": incident.pk in listed(source_client, "tags=host=a"),
+            "closed": incident.pk in listed(source_client, "open=false&tags=host=a,rack=r1"),
+        }
+
+    assert shown() == {"open": True, "open, two values": True, "any": True, "closed": False}
+    services.event_create(incident=incident, actor=end_user, type=EventType.CLOSE)
+    assert shown() == {"open": False, "open, two values": False, "any": True, "closed": True}
+    services.event_create(incident=incident, actor=end_user, type=EventType.REOPEN)
+    services.incident_correct(
+        incident=incident, actor=superuser, data={"start_time": incident.start_time - HOUR}
+    )
+    assert shown() == {"open": True, "open, two values": True, "any": True, "closed": False}
+
+
+def test_a_tag_list_is_newest_first_and_pages_through_every_incident(source_client, source_system):
+    now = timezone.now()
+    created = [
+        services.incident_create(
+            actor=source_system.user,
+            source=source_system,
+            start_time=now - n * HOUR,
+            end_time=INFINITY if n % 3 else now,
+            tags=["group=g", f"n={n}"],
+        ).pk
+        for n in range(1, 8)
+    ]
+    seen, url = [], "/api/v2/incidents/?tags=group=g&page_size=3"
+    while url:
+        body = source_client.get(url).json()
+        seen.extend(incident["pk"] for incident in body["results"])
+        url = body["next"]
+    assert seen == created
+    open_ones = [pk for n, pk in enumerate(created, start=1) if n % 3]
+    assert [
+        i["pk"] for i in source_client.get("/api/v2/incidents/?tags=group=g&open=true").json()["results"]
+    ] == (open_ones)
+
+
+def test_a_tag_filter_with_an_unknown_tag_lists_nothing(source_client, incident):
+    assert listed(source_client, "tags=host=nowhere") == set()
+    assert listed(source_client, "tags=host=nowhere,host=neither") == set()
+    assert listed(source_client, "tags=host=a,host=nowhere") == {incident.pk}
