@@ -34,6 +34,8 @@ reads ``mine/``). Workloads (all by default, in this order):
 With ``--server-pids PID[,PID…]`` (the server processes, on this machine) every line also says
 how much CPU the servers used per request (``server_cpu_ms_per_request``, read from ``/proc``):
 on a shared machine that is steadier than wall-clock figures. Every line has the load average.
+* ``under-maintenance`` ``GET /api/v2/incidents/?open=true&under_maintenance=true&page_size=100``,
+                  then ``=false``: same figures (set up tasks with ``bench/maintenance.py``).
 
 List figures are only meaningful with data in the database: load it with ``bench/preload.py``.
 Requests are made with ``httpx`` from one asyncio loop, one connection per client; latency is
@@ -55,8 +57,27 @@ from dataclasses import dataclass, field
 
 import httpx
 
-WORKLOADS = ("ingest", "churn", "list", "mine", "cursor-walk", "broad-list", "metrics", "unpaginated")
-DEFAULT_WORKLOADS = ("ingest", "churn", "list", "mine", "cursor-walk", "broad-list", "metrics")
+WORKLOADS = (
+    "ingest",
+    "churn",
+    "list",
+    "mine",
+    "cursor-walk",
+    "broad-list",
+    "metrics",
+    "unpaginated",
+    "under-maintenance",
+)
+DEFAULT_WORKLOADS = (
+    "ingest",
+    "churn",
+    "list",
+    "mine",
+    "cursor-walk",
+    "broad-list",
+    "metrics",
+    "under-maintenance",
+)
 DEFAULT_LIST_TAG = "bench_group=g1"
 DEFAULT_BROAD_TAG = "problem_type=problem3"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -283,6 +304,10 @@ class Bench:
         params = {"open": "true", "acked": "false", "tags": self.list_tag, "page_size": "100"}
         return await self.repeated_get("list", "/api/v2/incidents/", params)
 
+    async def under_maintenance(self, value: str) -> dict:
+        params = {"open": "true", "under_maintenance": value, "page_size": "100"}
+        return await self.repeated_get(f"under-maintenance-{value}", "/api/v2/incidents/", params)
+
     async def mine(self) -> dict:
         return await self.repeated_get("mine", "/api/v2/incidents/mine/", {"open": "true"})
 
@@ -425,6 +450,9 @@ class Bench:
                     emit(record)
             elif workload == "metrics":
                 emit(await self.scrape_metrics())
+            elif workload == "under-maintenance":
+                emit(await self.under_maintenance("true"))
+                emit(await self.under_maintenance("false"))
 
 
 async def check_server(base_url: str, token: str, timeout: float) -> str | None:

@@ -1,6 +1,7 @@
 """Worker CPU per event, measured in-process: what one notification costs the worker and PostgreSQL.
 
     python bench/worker_cpu.py [--events 1000] [--mails 1] [--batch 50] [--profile]
+                               [--maintenance-tasks 200 --current-tasks 10]
 
 Creates a fresh PostgreSQL database (``--database-prefix``, 127.0.0.1:5432, user postgres), seeds
 ``--users`` users with one profile each (tag filter ``bench_group=g<n>``, their synced email
@@ -10,6 +11,11 @@ process with :func:`argus.notificationprofile.tasks.process_batch` (the code a `
 against the bench's lean SMTP sink in another process. Prints one JSON line: events/s and CPU
 milliseconds per event of this process (the worker) and of PostgreSQL; ``--profile`` adds the
 top functions by cumulative time. The database is dropped at the end.
+
+``--maintenance-tasks N --current-tasks K`` adds N planned maintenance tasks, K of them current
+(the rest over the past year), each with two filters that cover none of the bench's incidents:
+every event is still mailed, and the worker pays for the silencing check (the tasks holding each
+batch's timestamps, their links, coverage in memory) on every event.
 """
 
 from __future__ import annotations
@@ -51,6 +57,8 @@ def main(argv=None) -> int:
     parser.add_argument("--batch", type=int, default=50, help="NOTIFICATION_BATCH_SIZE")
     parser.add_argument("--database-prefix", default="argus_notifengine_bench")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--maintenance-tasks", type=int, default=0, help="planned maintenance tasks")
+    parser.add_argument("--current-tasks", type=int, default=0, help="how many of them are current")
     args = parser.parse_args(argv)
 
     db_name = f"{args.database_prefix}_{secrets.token_hex(4)}"
@@ -110,6 +118,7 @@ def run(args, sink) -> dict:
     source = SourceSystem.objects.create(
         name="bench", type=SourceSystemType.objects.create(name="bench"), user=source_user
     )
+    add_maintenance_tasks(args.maintenance_tasks, args.current_tasks)
     for n in range(args.events):
         services.incident_create(
             actor=source_user,
@@ -147,12 +156,43 @@ def run(args, sink) -> dict:
         "events_per_s": round(events / elapsed, 1),
         "worker_cpu_ms_per_event": round(cpu * 1000 / events, 3),
         "postgres_cpu_ms_per_event": round(postgres * 1000 / events, 3),
+        "maintenance_tasks": args.maintenance_tasks,
+        "current_tasks": args.current_tasks,
     }
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
         record["profile"] = out.getvalue()
     return record
+
+
+def add_maintenance_tasks(total: int, current: int) -> None:
+    """``total`` tasks, ``current`` of them current, covering none of the bench's incidents."""
+    import datetime
+
+    from django.utils import timezone
+
+    from argus.auth.models import User
+    from argus.notificationprofile.models import Filter
+    from argus.plannedmaintenance.models import PlannedMaintenanceTask
+
+    if not total:
+        return
+    owner = User.objects.create_user("bench_maintenance", is_staff=True)
+    now = timezone.now()
+    for n in range(total):
+        if n < current:
+            start, end = now - datetime.timedelta(hours=1), now + datetime.timedelta(days=1)
+        else:
+            start = now - datetime.timedelta(days=365 * (n + 1) / total, hours=6)
+            end = start + datetime.timedelta(hours=4)
+        task = PlannedMaintenanceTask.objects.create(created_by=owner, start_time=start, end_time=end)
+        task.filters.set(
+            [
+                Filter.objects.create(user=owner, name=f"m{n}a", filter={"tags": [f"location=site{n}"]}),
+                Filter.objects.create(user=owner, name=f"m{n}b", filter={"maxlevel": 3}),
+            ]
+        )
 
 
 if __name__ == "__main__":

@@ -223,8 +223,10 @@ def test_bench_workloads_print_one_json_line_each(server, capsys):
         ("broad-list-all-v2", None),
         ("broad-list-walk", None),
         ("metrics", None),
+        ("under-maintenance-true", None),
+        ("under-maintenance-false", None),
     ]
-    assert records[-1]["page_bytes"] > 0
+    assert records[-3]["page_bytes"] > 0
     ingest_v2 = records[1]
     assert (
         ingest_v2["created"] > 0 and ingest_v2["errors"] == {} and ingest_v2["p95_ms"] >= ingest_v2["p50_ms"]

@@ -82,6 +82,26 @@ class TestValidateFilterBlob:
         assert "non_field_errors" in errors_of("nope")
 
 
+@pytest.mark.django_db
+class TestSourceTypes:
+    def test_unknown_names_are_refused_by_index(self):
+        assert errors_of({"source_types": ["nope", "nope2"]}) == {
+            "source_types": {
+                "0": ['Unknown source system type "nope".'],
+                "1": ['Unknown source system type "nope2".'],
+            }
+        }
+
+    def test_the_shape_alone_is_checked_without_the_database(self, django_assert_num_queries):
+        with django_assert_num_queries(0):
+            assert validate_filter_blob({"source_types": ["a", "a"]}, check_source_types=False) == {
+                "source_types": ["a"]
+            }
+
+    def test_v1_rules_drop_them(self):
+        assert validate_filter_blob({"source_types": ["nope"]}, version=1) == {}
+
+
 class TestRepresentation:
     def test_key_order_and_always_present_keys(self):
         blob = {"event_types": ["STA"], "maxlevel": 3, "tags": ["a=b"], "sourceSystemIds": [1]}
@@ -101,7 +121,13 @@ class TestRepresentation:
         assert represent_filter_blob({}) == {"open": None, "acked": None, "stateful": None, "maxlevel": None}
 
     def test_v1_hides_event_types(self):
-        assert "event_types" not in represent_filter_blob({"event_types": ["STA"]}, with_event_types=False)
+        assert "event_types" not in represent_filter_blob({"event_types": ["STA"]}, version=1)
+
+    def test_source_types_come_after_source_ids_only_when_stored_and_never_on_v1(self):
+        blob = {"tags": ["a=b"], "source_types": ["nav"], "sourceSystemIds": [1]}
+        assert list(represent_filter_blob(blob))[:3] == ["sourceSystemIds", "source_types", "tags"]
+        assert "source_types" not in represent_filter_blob({"sourceSystemIds": [1]})
+        assert "source_types" not in represent_filter_blob(blob, version=1)
 
 
 class TestEmptiness:
@@ -114,7 +140,14 @@ class TestEmptiness:
 
     @pytest.mark.parametrize(
         "blob",
-        [{"event_types": ["STA"]}, {"acked": False}, {"open": True}, {"maxlevel": 2}, {"tags": ["a=b"]}],
+        [
+            {"event_types": ["STA"]},
+            {"acked": False},
+            {"open": True},
+            {"maxlevel": 2},
+            {"tags": ["a=b"]},
+            {"source_types": ["nav"]},
+        ],
     )
     def test_not_empty(self, blob):
         assert not is_empty_blob(blob)
@@ -176,4 +209,16 @@ class TestFilterString:
         assert combine_v1_blob(filter_blob=None, filter_string_blob=None, current=None) == {}
         assert combine_v1_blob(filter_blob=None, filter_string_blob=None, current={"open": True}) == {
             "open": True
+        }
+
+    def test_a_v1_write_keeps_stored_source_types(self):
+        current = {"source_types": ["nav"], "open": True, "event_types": ["STA"]}
+        parsed = {"sourceSystemIds": [11], "tags": []}
+        assert combine_v1_blob(filter_blob={"maxlevel": 2}, filter_string_blob=None, current=current) == {
+            "maxlevel": 2,
+            "source_types": ["nav"],
+        }
+        assert combine_v1_blob(filter_blob=None, filter_string_blob=parsed, current=current) == {
+            **parsed,
+            "source_types": ["nav"],
         }

@@ -47,8 +47,8 @@ def tag(incident, text):
 
 @pytest.fixture
 def world(db):
-    """Five incidents covering every key; sources s1 and s2."""
-    s1, s2 = SourceSystemFactory(), SourceSystemFactory()
+    """Five incidents covering every key; sources s1 (type nav) and s2 (type zabbix)."""
+    s1, s2 = SourceSystemFactory(type__name="nav"), SourceSystemFactory(type__name="zabbix")
     past = NOW - datetime.timedelta(hours=1)
     incidents = {
         # open, level 3, host=a, unacked
@@ -107,6 +107,13 @@ CASES = [
     ({"open": True, "acked": False, "sourceSystemIds": ["s1"]}, "A"),
     ({"stateful": True, "maxlevel": 3, "tags": ["host=a"]}, "A"),
     ({"event_types": ["ACK"], "sourceSystemIds": ["s2"]}, "CD"),
+    ({"source_types": []}, ""),
+    ({"source_types": ["nav"]}, "ABE"),
+    ({"source_types": ["zabbix"]}, "CD"),
+    ({"source_types": ["nav", "zabbix"], "open": True}, "ADE"),  # AND with the other keys
+    ({"source_types": ["nav"], "sourceSystemIds": ["s2"]}, ""),
+    ({"source_types": ["gone"]}, ""),  # a name that names no type matches nothing
+    ({"source_types": "nav"}, ""),  # not a list (only the admin could store it): nothing
 ]
 
 
@@ -130,6 +137,15 @@ def test_fallback_filter_fills_unset_keys_in_both_forms(world):
     incidents = world["incidents"]
     for blob, expected in [({}, "ABD"), ({"acked": True}, ""), ({"maxlevel": 5}, "ABD")]:
         # {"acked": True} overrides the fallback acked=False but keeps maxlevel 3: C(5), E(4) too high
+        in_db = set(incidents_for_blob(Incident.objects.all(), blob).values_list("pk", flat=True))
+        in_memory = {i.pk for i in incidents.values() if incident_matches_blob(IncidentFacts.of(i), blob)}
+        assert in_db == in_memory == {incidents[name].pk for name in expected}, blob
+
+
+@override_settings(ARGUS_FALLBACK_FILTER={"source_types": ["zabbix"]})
+def test_fallback_filter_may_hold_source_types(world):
+    incidents = world["incidents"]
+    for blob, expected in [({}, "CD"), ({"open": False}, "C"), ({"source_types": ["nav"]}, "ABE")]:
         in_db = set(incidents_for_blob(Incident.objects.all(), blob).values_list("pk", flat=True))
         in_memory = {i.pk for i in incidents.values() if incident_matches_blob(IncidentFacts.of(i), blob)}
         assert in_db == in_memory == {incidents[name].pk for name in expected}, blob
@@ -306,6 +322,11 @@ class TestProfilesForEvent:
     def test_event_types_only_filter_fires_for_every_incident(self, source):
         profile = profile_for({"event_types": ["OTH"]})
         assert fired(event_on(IncidentFactory())) == {profile}
+
+    def test_source_types_select_the_incidents_source_type(self, source):
+        nav = profile_for({"source_types": [source.type_id]})
+        profile_for({"source_types": ["zabbix"]})
+        assert fired(event_on(IncidentFactory(source=source))) == {nav}
 
     def test_empty_filter_never_fires(self, source):
         profile_for({})

@@ -15,6 +15,9 @@ from argus.notificationprofile.dispatch import forget_wake_up
 from argus.site.metrics import DATABASE_GAUGES
 from tests.factories import SourceSystemFactory
 from tests.incident.api.related_helpers import make_incident
+from tests.notificationprofile.delivery import add_subscriber
+from tests.notificationprofile.factories import FilterFactory
+from tests.plannedmaintenance.factories import PlannedMaintenanceTaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +209,22 @@ def test_a_scrape_never_counts_a_whole_table(client, source_system):
         sql = query["sql"]
         if "COUNT(" in sql.upper():
             assert "WHERE" in sql.upper(), sql
+
+
+def test_planned_maintenance_is_counted_and_silenced_events_too(
+    client, source_system, django_capture_on_commit_callbacks
+):
+    add_subscriber(source_system, "alice")
+    task = PlannedMaintenanceTaskFactory(
+        filters=[FilterFactory(filter={"sourceSystemIds": [source_system.pk]})]
+    )
+    PlannedMaintenanceTaskFactory(start_time=timezone.now() + timedelta(hours=1))  # future: not counted
+    before = value(scrape(client), "argus_notifications_suppressed_total", reason="maintenance")
+    with django_capture_on_commit_callbacks(execute=True):  # the immediate backend runs the worker
+        incident = make_incident(source_system, start_time=timezone.now())  # inside the window
+    DATABASE_GAUGES.clear()
+    samples = scrape(client)
+    assert task.links.filter(incident=incident).exists()
+    assert value(samples, "argus_incidents_under_maintenance") == 1
+    assert value(samples, "argus_maintenance_tasks_current") == 1
+    assert value(samples, "argus_notifications_suppressed_total", reason="maintenance") == before + 1

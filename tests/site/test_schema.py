@@ -10,7 +10,7 @@ from django.contrib.staticfiles import finders
 from drf_spectacular.drainage import GENERATOR_STATS
 from openapi_spec_validator import validate
 
-from argus.incident.api.filters import LIST_FILTERS, MINE_FILTERS
+from argus.incident.api.filters import LIST_FILTERS, MINE_FILTERS, V1_LIST_FILTERS, V1_MINE_FILTERS
 
 pytestmark = pytest.mark.django_db
 
@@ -235,6 +235,45 @@ def test_incident_list_filters_are_documented_as_filters_py_describes_them(clien
     parameters = document["paths"]["/api/v2/incidents/"]["get"]["parameters"]
     id_in = next(p for p in parameters if p["name"] == "id__in")
     assert (id_in["style"], id_in["explode"]) == ("form", False)
+
+
+def test_v1_incident_lists_keep_their_1_37_filters(client):
+    document = schema(client, "/api/v1/schema/")
+    for path, filters in (
+        ("/api/v1/incidents/", V1_LIST_FILTERS),
+        ("/api/v1/incidents/mine/", V1_MINE_FILTERS),
+    ):
+        names = {p["name"] for p in document["paths"][path]["get"]["parameters"]}
+        assert names == set(filters) | {"cursor", "page_size", "count"}
+        assert "under_maintenance" not in names
+
+
+def test_planned_maintenance_is_in_the_v2_document_only(client):
+    v2 = schema(client, "/api/v2/schema/")
+    assert {
+        "/api/v2/plannedmaintenance/",
+        "/api/v2/plannedmaintenance/{id}/",
+        "/api/v2/plannedmaintenance/{id}/end/",
+        "/api/v2/plannedmaintenance/{id}/incidents/",
+        "/api/v2/plannedmaintenance/preview/",
+    } <= set(v2["paths"])
+    task = v2["components"]["schemas"]["PlannedMaintenanceTask"]
+    assert list(task["properties"]) == [
+        "pk",
+        "created_by",
+        "created",
+        "start_time",
+        "end_time",
+        "description",
+        "filters",
+        "notify_when_ended",
+        "state",
+        "modifiable",
+    ]
+    assert _answer(v2, "/api/v2/plannedmaintenance/")["items"] == _ref("PlannedMaintenanceTask")
+    assert _answer(v2, "/api/v2/plannedmaintenance/{id}/incidents/") == _ref("PaginatedIncidentList")
+    v1 = schema(client, "/api/v1/schema/")
+    assert not any("plannedmaintenance" in path for path in v1["paths"])
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -211,6 +211,43 @@ def test_destination_test_answers_match_the_v2_document(client, clients, setting
     assert [status for _method, _path, status in check.checked[1:]] == [200, 429, 409, 404]
 
 
+def test_planned_maintenance_answers_match_the_v2_document(client, clients, client_for, superuser):
+    staff = Checker(client, client_for(superuser), "v2")
+    reader = Checker(client, clients["user"], "v2")
+    source = clients["source_system"]
+    filter_ = staff(
+        "POST",
+        "notificationprofiles/filters/",
+        data={"name": "src", "filter": {"sourceSystemIds": [source.pk]}},
+    )
+    staff("POST", "incidents/", data={"start_time": _now(-1), "tags": [], "source": source.pk})
+    task = staff("POST", "plannedmaintenance/", data={"filters": [filter_["pk"]], "description": "upgrade"})
+    staff("POST", "plannedmaintenance/", data={"filters": []})
+    future = staff("POST", "plannedmaintenance/", data={"filters": [filter_["pk"]], "start_time": _now(60)})
+    detail = f"plannedmaintenance/{task['pk']}/"
+    reader("GET", "plannedmaintenance/")
+    reader("GET", "plannedmaintenance/", state="nope")
+    reader("GET", "plannedmaintenance/{id}/", detail)
+    reader("GET", "plannedmaintenance/{id}/", "plannedmaintenance/999999/")
+    reader("PATCH", "plannedmaintenance/{id}/", detail, data={"description": "x"})
+    reader("GET", "plannedmaintenance/{id}/incidents/", f"{detail}incidents/", page_size=1)
+    staff("PATCH", "plannedmaintenance/{id}/", detail, data={"description": "y"})
+    staff(
+        "PUT",
+        "plannedmaintenance/{id}/",
+        detail,
+        data={"start_time": task["start_time"], "filters": [filter_["pk"]]},
+    )
+    staff("POST", "plannedmaintenance/preview/", data={"filters": [filter_["pk"]], "limit": 1})
+    staff("POST", "plannedmaintenance/preview/", data={"filters": [filter_["pk"]], "limit": 101})
+    staff("DELETE", "plannedmaintenance/{id}/", detail)
+    staff("DELETE", "plannedmaintenance/{id}/", f"plannedmaintenance/{future['pk']}/")
+    staff("POST", "plannedmaintenance/{id}/end/", f"{detail}end/")
+    staff("POST", "plannedmaintenance/{id}/end/", f"{detail}end/")
+    reader("GET", "incidents/", under_maintenance="true")
+    assert len(staff.checked) + len(reader.checked) == 20
+
+
 def test_v1_answers_match_the_v1_document(client, clients):
     check_source = Checker(client, clients["source"], "v1")
     check = Checker(client, clients["user"], "v1")

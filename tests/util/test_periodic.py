@@ -18,15 +18,17 @@ from argus.util.periodic import PeriodicJob, build_scheduler, periodic_jobs, run
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_default_table_sweeps_watches_sources_warns_and_prunes():
+def test_the_default_table_sweeps_watches_sources_warns_prunes_and_checks_maintenance():
     names = [job.name for job in periodic_jobs()]
-    assert names[:4] == [
+    assert names[:6] == [
         "sweep_notifications",
         "sync_heartbeat_incidents",
         "check_token_expiry",
         "prune_notification_deliveries",
+        "check_started_maintenance",
+        "check_ended_maintenance",
     ]
-    assert names[4].startswith("prune_db_task_results --queue-name * --min-age-days ")
+    assert names[6].startswith("prune_db_task_results --queue-name * --min-age-days ")
 
 
 def test_a_job_is_a_command_with_its_arguments_and_an_interval():
@@ -94,7 +96,7 @@ def test_the_process_runs_until_sigterm_and_then_exits_cleanly(tmp_path):
         text=True,
     )
     try:
-        assert process.stdout.readline().startswith("Running 5 periodic job(s): sweep_notifications;")
+        assert process.stdout.readline().startswith("Running 7 periodic job(s): sweep_notifications;")
         time.sleep(0.5)
         assert process.poll() is None
         process.send_signal(signal.SIGTERM)

@@ -2,7 +2,7 @@
 
 ``IsAuthenticated`` is the default of every API view (settings). These add the rules for source
 systems (superusers write, anyone reads) and for user-owned objects (phone numbers, notification
-profiles, ...). Owned objects of other users should also be filtered out of the view's queryset so
+profiles, ...), and staff-only writes (planned maintenance). Owned objects of other users should also be filtered out of the view's queryset so
 they answer 404, not 403; ``IsOwner`` is the second line of defence.
 """
 
@@ -42,3 +42,13 @@ class IsOwnerOrReadOnly(BasePermission):
         if request.method in SAFE_METHODS:
             return True
         return _is_owner(request.user, obj) or _is_superuser(request.user)
+
+
+class IsStaffOrReadOnly(BasePermission):
+    """Authenticated users may read; other methods only for staff (``is_staff``)."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return request.method in SAFE_METHODS or bool(user.is_staff)

@@ -18,7 +18,9 @@ Two rules that are easy to look for elsewhere live here too:
   list filters read (``Incident.may_be_open``, the tag relations' copies) current itself
   (:mod:`argus.incident.list_state`);
 * a source system gets its user and its token from :func:`source_system_create` (API, admin,
-  ``create_source``); :func:`argus_source_ensure` makes Argus' own source.
+  ``create_source``); :func:`argus_source_ensure` makes Argus' own source;
+* every change links the incidents to the current planned maintenance tasks covering them
+  (:func:`argus.plannedmaintenance.links.link_incidents`, in the change's transaction).
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ from argus.incident.models import (
 from argus.incident.representation import incident_to_v2
 from argus.incident.tags import check_tag, parse_tag
 from argus.notificationprofile.dispatch import enqueue_after_commit
+from argus.plannedmaintenance.links import link_incidents
 from argus.util import metrics
 from argus.util.datetime_utils import INFINITY, datetime_to_api, is_infinite
 from argus.util.inserts import insert_objects
@@ -86,7 +89,12 @@ from argus.util.inserts import insert_objects
 
 
 def _broadcast(change: str, incident_ids: Iterable[int]) -> None:
-    broadcast_after_commit(change, list(incident_ids))
+    """Every change of incidents ends here: link them to the current maintenance tasks covering
+    them (in the transaction) and push their websocket frames (after commit)."""
+    incident_ids = list(incident_ids)
+    if change != "deleted":
+        link_incidents(incident_ids=incident_ids)
+    broadcast_after_commit(change, incident_ids)
 
 
 def _notify(events: Iterable[Event]) -> None:
@@ -321,6 +329,7 @@ def _prepare_for_representation(incident: Incident, relations: list[IncidentTagR
 
 
 def _broadcast_created(incident: Incident) -> None:
+    link_incidents(incidents=[incident])
     broadcast_after_commit("created", [incident.pk], payloads={incident.pk: incident_to_v2(incident)})
 
 

@@ -36,6 +36,18 @@ class FilterInUse(DomainError):
         self.profiles = profiles
 
 
+class FilterInMaintenance(DomainError):
+    """A filter used by future or current planned maintenance tasks cannot be deleted; ``task_ids``
+    names them (a past task's filters may go: the task then lists fewer filters)."""
+
+    def __init__(self, task_ids: list[int]):
+        tasks = ", ".join(f"#{pk}" for pk in task_ids)
+        super().__init__(
+            f"Cannot delete this filter since it is in use in planned maintenance task(s): {tasks}."
+        )
+        self.task_ids = task_ids
+
+
 class DestinationLabelTaken(DomainError):
     """The user already has a destination of this medium with this label."""
 

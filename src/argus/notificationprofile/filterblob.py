@@ -18,11 +18,13 @@ from django.core.exceptions import ValidationError
 from rest_framework import serializers
 
 from argus.incident.choices import MAX_INCIDENT_LEVEL, MIN_INCIDENT_LEVEL, EventType
+from argus.incident.models import SourceSystemType
 from argus.incident.tags import KEY_TOO_LONG, VALUE_TOO_LONG, InvalidTag, parse_tag, split_tag
 from argus.util import parsers
 from argus.util.ids import MAX_DATABASE_ID
 
 SOURCE_SYSTEM_IDS = "sourceSystemIds"
+SOURCE_TYPES = "source_types"
 TAGS = "tags"
 OPEN = "open"
 ACKED = "acked"
@@ -31,11 +33,13 @@ MAXLEVEL = "maxlevel"
 EVENT_TYPES = "event_types"
 
 #: Output key order of a blob in the API.
-BLOB_KEYS = (SOURCE_SYSTEM_IDS, TAGS, OPEN, ACKED, STATEFUL, MAXLEVEL, EVENT_TYPES)
+BLOB_KEYS = (SOURCE_SYSTEM_IDS, SOURCE_TYPES, TAGS, OPEN, ACKED, STATEFUL, MAXLEVEL, EVENT_TYPES)
 #: Keys that are always rendered, ``null`` when absent.
 ALWAYS_RENDERED_KEYS = (OPEN, ACKED, STATEFUL, MAXLEVEL)
 TRISTATE_KEYS = (OPEN, ACKED, STATEFUL)
-LIST_KEYS = (SOURCE_SYSTEM_IDS, TAGS, EVENT_TYPES)
+LIST_KEYS = (SOURCE_SYSTEM_IDS, SOURCE_TYPES, TAGS, EVENT_TYPES)
+#: Keys v1 neither shows nor accepts (a v1 write keeps a stored ``source_types``, see combine_v1_blob).
+V2_ONLY_KEYS = (SOURCE_TYPES, EVENT_TYPES)
 
 #: The only keys a v1 ``filter_string`` may (and must) contain.
 FILTER_STRING_KEYS = (SOURCE_SYSTEM_IDS, TAGS)
@@ -82,18 +86,50 @@ class EventTypesField(serializers.ListField):
         return list(dict.fromkeys(codes))
 
 
+def unknown_source_type_message(name: str) -> str:
+    return f'Unknown source system type "{name}".'
+
+
+class SourceTypesField(serializers.ListField):
+    """Names of existing source system types, de-duplicated keeping first-occurrence order.
+
+    An unknown name is refused (``{"0": ['Unknown source system type "zabix".']}``), so a typo
+    cannot silently select nothing; ``check_source_types=False`` in the context checks the shape
+    only (the system check of ``ARGUS_FALLBACK_FILTER``, which must not read the database).
+    """
+
+    child = serializers.CharField()
+
+    def to_internal_value(self, data):
+        names = super().to_internal_value(data)
+        if names and self.context.get("check_source_types", True):
+            known = set(SourceSystemType.objects.filter(name__in=set(names)).values_list("name", flat=True))
+            errors = {
+                str(index): [unknown_source_type_message(name)]
+                for index, name in enumerate(names)
+                if name not in known
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        return list(dict.fromkeys(names))
+
+
 class FilterBlobSerializer(serializers.Serializer):
     """What a filter selects: every key given must match (unknown keys are dropped).
 
-    ``sourceSystemIds``: any of these sources; ``tags``: ``key=value`` tags the incident must all
-    have; ``open``/``acked``/``stateful``: true or false, null for either; ``maxlevel``: this
-    level or more severe; ``event_types``: only events of these types.
+    ``sourceSystemIds``: any of these sources; ``source_types``: a source of any of these types;
+    ``tags``: ``key=value`` tags the incident must all have; ``open``/``acked``/``stateful``: true
+    or false, null for either; ``maxlevel``: this level or more severe; ``event_types``: only
+    events of these types.
     """
 
     api_version = "v2"
 
     sourceSystemIds = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_DATABASE_ID), required=False
+    )
+    source_types = SourceTypesField(
+        required=False, help_text="Names of source system types; shown only when the filter has them."
     )
     tags = serializers.ListField(child=serializers.CharField(min_length=3), required=False)
     open = serializers.BooleanField(required=False, allow_null=True)
@@ -139,25 +175,30 @@ class FilterBlobV1Serializer(FilterBlobSerializer):
     api_version = "v1"
     schema_name = "FilterBlob"
 
+    source_types = None
     event_types = None
 
     def to_representation(self, instance):
-        return represent_filter_blob(instance, with_event_types=False)
+        return represent_filter_blob(instance, version=1)
 
 
 def _position(order: list, key: str) -> int:
     return order.index(key) if key in order else len(order)
 
 
-def validate_filter_blob(blob, *, version: int = 2, strict_tags: bool = False) -> dict:
+def validate_filter_blob(
+    blob, *, version: int = 2, strict_tags: bool = False, check_source_types: bool = True
+) -> dict:
     """Validate a blob with the v2 (or v1) rules and return the cleaned blob.
 
     Raises :class:`InvalidFilterBlob` (a Django ``ValidationError``) whose ``detail`` is the DRF error
     structure, e.g. ``{"sourceSystemIds": {"0": ["A valid integer is required."]}}``.
-    ``strict_tags`` refuses every tag that is not a valid ``key=value`` tag (filter preview).
+    ``strict_tags`` refuses every tag that is not a valid ``key=value`` tag (filter preview);
+    ``check_source_types=False`` does not ask the database whether the source types exist.
     """
     serializer_class = FilterBlobV1Serializer if version == 1 else FilterBlobSerializer
-    serializer = serializer_class(data=blob, context={"strict_tags": strict_tags})
+    context = {"strict_tags": strict_tags, "check_source_types": check_source_types}
+    serializer = serializer_class(data=blob, context=context)
     if not serializer.is_valid():
         raise InvalidFilterBlob(_plain(serializer.errors))
     return dict(serializer.validated_data)
@@ -172,12 +213,13 @@ def _plain(detail):
     return str(detail)
 
 
-def represent_filter_blob(blob: Mapping | None, *, with_event_types: bool = True) -> dict:
-    """The API rendering of a stored blob: fixed key order, tri-states and maxlevel always present."""
+def represent_filter_blob(blob: Mapping | None, *, version: int = 2) -> dict:
+    """The API rendering of a stored blob: fixed key order, tri-states and maxlevel always present,
+    list keys only when stored; v1 never shows the v2-only keys."""
     blob = blob or {}
     rendered = {}
     for key in BLOB_KEYS:
-        if key == EVENT_TYPES and not with_event_types:
+        if version == 1 and key in V2_ONLY_KEYS:
             continue
         if key in ALWAYS_RENDERED_KEYS:
             rendered[key] = blob.get(key)
@@ -191,7 +233,7 @@ def is_empty_blob(blob: Mapping | None) -> bool:
     blob = blob or {}
     if any(blob.get(key) is not None for key in TRISTATE_KEYS):
         return False
-    return not any(blob.get(key) for key in (SOURCE_SYSTEM_IDS, TAGS, EVENT_TYPES, MAXLEVEL))
+    return not any(blob.get(key) for key in (SOURCE_SYSTEM_IDS, SOURCE_TYPES, TAGS, EVENT_TYPES, MAXLEVEL))
 
 
 def source_ids_of(blob: Mapping) -> list[int]:
@@ -202,6 +244,12 @@ def source_ids_of(blob: Mapping) -> list[int]:
         for source_id in blob.get(SOURCE_SYSTEM_IDS) or ()
         if type(source_id) is int and 0 < source_id <= MAX_DATABASE_ID
     ]
+
+
+def source_types_of(blob: Mapping) -> list[str]:
+    """The blob's source type names (anything else names no type, so it matches nothing)."""
+    names = blob.get(SOURCE_TYPES) or ()
+    return [name for name in names if type(name) is str] if isinstance(names, (list, tuple)) else []
 
 
 def tags_by_key(tags) -> dict[str, set[str]] | None:
@@ -280,14 +328,20 @@ def combine_v1_blob(*, filter_blob: dict | None, filter_string_blob: dict | None
 
     ``filter_blob`` is the validated ``filter`` (v1 rules) or None when absent; ``filter_string_blob``
     the parsed ``filter_string`` or None; ``current`` the stored blob (None on create).
+
+    A stored ``source_types`` is kept: v1 clients cannot see it, so a v1 write cannot mean to
+    remove it (dropping it would silently widen a notification filter).
     """
     if filter_blob is None and filter_string_blob is None:
         return {} if current is None else dict(current)
     if filter_blob is None:
-        return dict(filter_string_blob)
-    combined = dict(filter_blob)
-    if filter_string_blob:
-        for key in FILTER_STRING_KEYS:
-            if filter_string_blob.get(key) and key not in combined:
-                combined[key] = filter_string_blob[key]
+        combined = dict(filter_string_blob)
+    else:
+        combined = dict(filter_blob)
+        if filter_string_blob:
+            for key in FILTER_STRING_KEYS:
+                if filter_string_blob.get(key) and key not in combined:
+                    combined[key] = filter_string_blob[key]
+    if current and current.get(SOURCE_TYPES):
+        combined[SOURCE_TYPES] = current[SOURCE_TYPES]
     return combined

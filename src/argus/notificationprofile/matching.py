@@ -7,6 +7,8 @@ by a table test that runs every case both ways, so what a user previews is what 
 
 * an *empty* blob selects nothing;
 * ``sourceSystemIds``: the incident's source is one of them;
+* ``source_types``: the type of the incident's source is one of them (a name that no longer
+  names a type matches nothing);
 * ``tags``: grouped by key, at least one value per key is on the incident (OR within a key, AND
   across keys); a tag without ``=`` can never match;
 * ``open`` / ``acked`` / ``stateful``: ``true`` and ``false`` both mean what they say;
@@ -46,10 +48,12 @@ from argus.notificationprofile.filterblob import (
     MAXLEVEL,
     OPEN,
     SOURCE_SYSTEM_IDS,
+    SOURCE_TYPES,
     STATEFUL,
     TAGS,
     is_empty_blob,
     source_ids_of,
+    source_types_of,
     tags_by_key,
 )
 from argus.notificationprofile.models import (
@@ -100,6 +104,8 @@ def blob_q(blob: Mapping, *, now=None) -> Q:
     condition = Q()
     if blob.get(SOURCE_SYSTEM_IDS):
         condition &= Q(source_id__in=source_ids_of(blob))
+    if blob.get(SOURCE_TYPES):
+        condition &= Q(source__type_id__in=source_types_of(blob))
     tags = blob.get(TAGS)
     if tags:
         grouped = tags_by_key(tags)
@@ -156,6 +162,7 @@ class IncidentFacts:
     """What the filter keys look at, read once per event."""
 
     source_id: int
+    source_type: str
     level: int
     tags: frozenset[tuple[str, str]]
     open: bool
@@ -173,6 +180,7 @@ class IncidentFacts:
         stateful = incident.end_time is not None
         return cls(
             source_id=incident.source_id,
+            source_type=incident.source.type_id,
             level=incident.level,
             tags=tags,
             open=stateful and incident.end_time > now,
@@ -197,6 +205,11 @@ def incident_matches_blob(facts: IncidentFacts, blob: Mapping | None, *, fallbac
     source_ids = blob.get(SOURCE_SYSTEM_IDS)
     if source_ids:
         if facts.source_id not in source_ids:
+            return False
+        selective = True
+    source_types = blob.get(SOURCE_TYPES)
+    if source_types:
+        if facts.source_type not in source_types_of(blob):
             return False
         selective = True
     tags = blob.get(TAGS)

@@ -9,7 +9,8 @@ the user services (``argus.auth.services``) call these. The rules:
   report a taken name together with the other field errors).
 * A notification profile's name is unique across all users (the API's rule since Argus 1.37; the
   database constraint alone is per user), and its timeslot belongs to its user.
-* A filter used by a profile cannot be deleted. A destination cannot be deleted when its medium
+* A filter used by a profile, or by a future or current planned maintenance task, cannot be
+  deleted. A destination cannot be deleted when its medium
   says so (``raise_if_not_deletable``: in use by a profile, or the synced email destination).
 * The v1 API describes a profile's destinations as media codes plus one phone number
   (:func:`profile_create_with_media`, :func:`profile_update_with_media`).
@@ -48,6 +49,7 @@ from argus.notificationprofile.errors import (
     DestinationTestTooSoon,
     DestinationTestUnsupported,
     EmailAddressRequired,
+    FilterInMaintenance,
     FilterInUse,
     FilterNameTaken,
     NotificationsOff,
@@ -65,6 +67,7 @@ from argus.notificationprofile.models import (
     Timeslot,
 )
 from argus.notificationprofile.plugins import NotificationMedium, TestMessageResult, installed_media
+from argus.plannedmaintenance.queries import tasks_keeping_filter
 from argus.util.errors import DomainError
 
 # --- queries: the rules' early checks, also for the serializers ------------------------------------
@@ -107,10 +110,14 @@ def profiles_for_str(queryset: QuerySet) -> list[NotificationProfile]:
 
 
 def filter_check_deletable(*, filter: Filter) -> None:
-    """Raise :class:`FilterInUse` when a notification profile uses ``filter``."""
+    """Raise :class:`FilterInUse` when a notification profile uses ``filter``, else
+    :class:`FilterInMaintenance` when a future or current planned maintenance task does."""
     profiles = profiles_for_str(filter.notification_profiles.all())
     if profiles:
         raise FilterInUse([str(profile) for profile in profiles])
+    task_ids = tasks_keeping_filter(filter.pk)
+    if task_ids:
+        raise FilterInMaintenance(task_ids)
 
 
 def destination_check_deletable(*, destination: DestinationConfig) -> None:
@@ -238,7 +245,8 @@ def filter_update(*, filter: Filter, name: str | None = None, blob: dict | None 
 
 
 def filters_delete(*, filters: Iterable[Filter]) -> None:
-    """Delete filters; none is deleted when one of them is in use (:class:`FilterInUse`)."""
+    """Delete filters; none is deleted when one of them is in use (:class:`FilterInUse`,
+    :class:`FilterInMaintenance`)."""
     with transaction.atomic():
         # Locked first: a profile being linked to one of them waits for this decision.
         locked = list(

@@ -5,8 +5,10 @@ works on our own records (:mod:`argus.notificationprofile.deliveries`), so any d
 backend will do and a lost, duplicated or stuck task row loses nothing. One run:
 
 1. claims up to ``NOTIFICATION_BATCH_SIZE`` due pending events, matches them (one read of the
-   matching tables, one destinations query) and replaces them with their deliveries, held by
-   this worker (:func:`deliveries.record_deliveries`);
+   matching tables, one destinations query), leaves out the events a planned maintenance task
+   silences (:func:`argus.plannedmaintenance.coverage.silencing_tasks`: one query for the batch,
+   logged at INFO with the task ids) and replaces them with their deliveries, held by this worker
+   (:func:`deliveries.record_deliveries`);
 2. claims up to as many due deliveries (retries after a backoff, and deliveries left by a
    worker that died);
 3. sends each delivery through its medium, with its own message id, the mails of the whole batch
@@ -45,6 +47,7 @@ from argus.notificationprofile.plugins import (
     installed_media,
 )
 from argus.notificationprofile.rendering import prefetch_search_texts
+from argus.plannedmaintenance.coverage import silencing_tasks
 from argus.util import metrics
 
 logger = logging.getLogger(__name__)
@@ -126,8 +129,15 @@ def match_events(claim: str, rows) -> list[Sending]:
     try:
         events = load_events([row.event_id for row in rows])
         found = [events[row.event_id] for row in rows if row.event_id in events]
+        matched = destinations_for_events(found)
+        silenced = silencing_tasks(
+            [event for event, destinations in zip(found, matched, strict=True) if destinations]
+        )
         plans = {}
-        for event, destinations in zip(found, destinations_for_events(found), strict=True):
+        for event, destinations in zip(found, matched, strict=True):
+            if event.pk in silenced:
+                _log_silenced(event, silenced[event.pk], destinations)
+                destinations = []
             plans[event.pk] = [
                 PlannedDelivery(slug, address, group)
                 for slug, medium in get_notification_media(destinations).items()
@@ -141,6 +151,19 @@ def match_events(claim: str, rows) -> list[Sending]:
             enqueue_run(run_after=due_again)
         return []
     return [Sending(delivery, events[delivery.event_id], plan.destinations) for delivery, plan in recorded]
+
+
+def _log_silenced(event: Event, task_ids: list[int], destinations: list[DestinationConfig]) -> None:
+    metrics.NOTIFICATIONS_SUPPRESSED.labels("maintenance").inc()
+    logger.info(
+        "Notification: event %s (%s) on incident %s not sent to %d destination(s): "
+        "under planned maintenance %s",
+        event.pk,
+        event.type,
+        event.incident_id,
+        len(destinations),
+        ", ".join(f"#{task_id}" for task_id in task_ids),
+    )
 
 
 def _load_for_sending(held: Sequence[Delivery]) -> list[Sending]:

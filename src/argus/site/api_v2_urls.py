@@ -14,4 +14,5 @@ urlpatterns = [
     path("auth/", include("argus.auth.api.v2.urls")),
     path("incidents/", include("argus.incident.api.v2.urls")),
     path("notificationprofiles/", include("argus.notificationprofile.api.v2.urls")),
+    path("plannedmaintenance/", include("argus.plannedmaintenance.api.v2.urls")),
 ]

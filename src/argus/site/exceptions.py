@@ -28,6 +28,7 @@ from rest_framework.views import set_rollback
 from argus.auth.api.errors import ERROR_RESPONSES as AUTH_ERROR_RESPONSES
 from argus.incident.api.errors import ERROR_RESPONSES as INCIDENT_ERROR_RESPONSES
 from argus.notificationprofile.api.errors import ERROR_RESPONSES as NOTIFICATION_ERROR_RESPONSES
+from argus.plannedmaintenance.api.errors import ERROR_RESPONSES as MAINTENANCE_ERROR_RESPONSES
 from argus.util.database import database_unavailable
 from argus.util.errors import DomainError
 from argus.util.parsers import TOO_DEEP_MESSAGE
@@ -35,7 +36,12 @@ from argus.util.parsers import TOO_DEEP_MESSAGE
 logger = logging.getLogger(__name__)
 
 #: Domain error class -> function(error, request) -> (HTTP status, JSON body[, headers]).
-ERROR_RESPONSES = {**AUTH_ERROR_RESPONSES, **INCIDENT_ERROR_RESPONSES, **NOTIFICATION_ERROR_RESPONSES}
+ERROR_RESPONSES = {
+    **AUTH_ERROR_RESPONSES,
+    **INCIDENT_ERROR_RESPONSES,
+    **NOTIFICATION_ERROR_RESPONSES,
+    **MAINTENANCE_ERROR_RESPONSES,
+}
 
 DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable. Please try again later."
 SERVER_ERROR_BODY = {"detail": "Internal server error."}

@@ -39,6 +39,8 @@ from argus.incident.liveness import liveness_state
 from argus.incident.models import Incident, SourceSystem
 from argus.incident.queries import acked_expression, open_q
 from argus.notificationprofile.tasks import QUEUE_NAME
+from argus.plannedmaintenance.models import PlannedMaintenanceTask
+from argus.plannedmaintenance.queries import current_q, under_maintenance_q
 from argus.util import metrics
 
 logger = logging.getLogger(__name__)
@@ -107,7 +109,7 @@ def compute_database_gauges(now=None) -> list:
     now = now or timezone.now()
     return [
         *_incident_gauges(now),
-        *_maintenance_gauges(),
+        *_maintenance_gauges(now),
         *_queue_gauges(now),
         *_source_gauges(now),
     ]
@@ -139,15 +141,18 @@ def _incident_gauges(now) -> list:
     return [open_incidents]
 
 
-def _maintenance_gauges() -> list:
-    # Planned maintenance does not exist in this tree yet: nothing can be under maintenance.
+def _maintenance_gauges(now) -> list:
+    """Two small counts: the open incidents linked to a current task (through the link table's
+    index, only the current tasks' links), and the current tasks."""
+    under = Incident.objects.filter(open_q(now)).filter(under_maintenance_q(now)).count()
+    current = PlannedMaintenanceTask.objects.filter(current_q(now)).count()
     return [
         GaugeMetricFamily(
             "argus_incidents_under_maintenance",
             "Open incidents linked to a current maintenance task.",
-            value=0,
+            value=under,
         ),
-        GaugeMetricFamily("argus_maintenance_tasks_current", "Current maintenance tasks.", value=0),
+        GaugeMetricFamily("argus_maintenance_tasks_current", "Current maintenance tasks.", value=current),
     ]
 
 

@@ -133,9 +133,10 @@ def test_bulk_ack_body_errors(end_user_client, incidents, ack, errors):
 @pytest.mark.parametrize("count", [1, 10])
 def test_bulk_ack_costs_constant_queries(end_user_client, source_system, django_assert_num_queries, count):
     ids = [make_incident(source_system).pk for _ in range(count)]
-    # token, incidents, savepoint+events, acks, acked_until update, the events' pending-notification
-    # rows, release (+ broadcast and waking the workers run after commit)
-    with django_assert_num_queries(8):
+    # token, incidents, savepoint+events, acks, acked_until update, the current maintenance tasks
+    # (none), the events' pending-notification rows, release (+ broadcast and waking the workers run
+    # after commit)
+    with django_assert_num_queries(9):
         response = post(end_user_client, "acks/bulk/", {"ids": ids, "ack": {"timestamp": TS}})
     assert response.status_code == 201
     assert Acknowledgement.objects.count() == count
@@ -217,9 +218,9 @@ def test_bulk_event_body_errors(end_user_client, incidents, event, errors):
 def test_bulk_events_cost_constant_queries(end_user_client, source_system, django_assert_num_queries, count):
     ids = [make_incident(source_system).pk for _ in range(count)]
     # token (with the user's source, so the is-source check is free), incidents, savepoint, close
-    # update, its copy onto the tag relations, events insert, the events' pending-notification
-    # rows, release
-    with django_assert_num_queries(8):
+    # update, its copy onto the tag relations, events insert, the current maintenance tasks (none),
+    # the events' pending-notification rows, release
+    with django_assert_num_queries(9):
         response = post(end_user_client, "events/bulk/", {"ids": ids, "event": {"type": "CLO"}})
     assert response.status_code == 201
     assert Event.objects.filter(type="CLO").count() == count
@@ -266,8 +267,9 @@ def test_bulk_ticket_url_costs_constant_queries(
     end_user_client, source_system, django_assert_num_queries, count
 ):
     ids = [make_incident(source_system).pk for _ in range(count)]
-    # token, incidents, savepoint, events insert, incidents update, release
-    with django_assert_num_queries(6):
+    # token, incidents, savepoint, events insert, incidents update, the current maintenance tasks
+    # (none), release
+    with django_assert_num_queries(7):
         response = post(
             end_user_client, "ticket_url/bulk/", {"ids": ids, "ticket_url": "https://t.example.org/"}
         )

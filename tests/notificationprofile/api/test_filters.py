@@ -4,8 +4,11 @@ import json
 
 import pytest
 
+from argus.incident.models import Incident, SourceSystemType
 from argus.notificationprofile.api.serializers import FilterSerializer, TimeslotSerializer
+from argus.notificationprofile.matching import incidents_for_filter
 from argus.notificationprofile.models import Filter
+from tests.factories import SourceSystemTypeFactory
 from tests.notificationprofile.factories import FilterFactory, NotificationProfileFactory, TimeslotFactory
 
 pytestmark = pytest.mark.django_db
@@ -367,3 +370,89 @@ def test_v1_filter_string_nested_too_deeply_is_a_400(end_user_client, end_user):
     assert response.status_code == 400
     assert response.json() == {"filter_string": ["Nested deeper than 100 levels."]}
     assert not Filter.objects.filter(user=end_user).exists()
+
+
+# --- source_types (v2 only) -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def source_types(db):
+    return [SourceSystemTypeFactory(name="nav").name, SourceSystemTypeFactory(name="zabbix").name]
+
+
+def test_v2_source_types_are_stored_and_shown_after_source_ids(end_user_client, source_types):
+    blob = {"tags": ["a=b"], "source_types": ["zabbix", "nav", "zabbix"], "sourceSystemIds": [2]}
+    response = end_user_client.post(V2, {"name": "types", "filter": blob}, format="json")
+    assert response.status_code == 201, response.content
+    shown = response.json()["filter"]
+    assert list(shown) == ["sourceSystemIds", "source_types", "tags", "open", "acked", "stateful", "maxlevel"]
+    assert shown["source_types"] == ["zabbix", "nav"]  # duplicates dropped, first occurrence kept
+    assert Filter.objects.get(pk=response.json()["pk"]).filter["source_types"] == ["zabbix", "nav"]
+
+
+def test_v2_filters_without_source_types_render_as_in_1_37(end_user_client, end_user):
+    f = FilterFactory(user=end_user, filter={"sourceSystemIds": [2]})
+    assert end_user_client.get(f"{V2}{f.pk}/").json()["filter"] == {"sourceSystemIds": [2], **EMPTY_V2}
+
+
+@pytest.mark.parametrize(
+    "names, errors",
+    [
+        (["zabix"], {"0": ['Unknown source system type "zabix".']}),
+        (
+            ["nav", "zabix", "x"],
+            {"1": ['Unknown source system type "zabix".'], "2": ['Unknown source system type "x".']},
+        ),
+        ([""], {"0": ["This field may not be blank."]}),
+        ([None], {"0": ["This field may not be null."]}),
+        ("nav", ['Expected a list of items but got type "str".']),
+    ],
+)
+def test_v2_source_types_must_name_existing_types(end_user_client, source_types, names, errors):
+    response = end_user_client.post(V2, {"name": "t", "filter": {"source_types": names}}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"filter": {"source_types": errors}}
+    assert not Filter.objects.exists()
+
+
+def test_v1_neither_shows_nor_accepts_source_types(end_user_client, end_user, source_types):
+    f = FilterFactory(user=end_user, filter={"source_types": ["nav"], "open": True})
+    assert end_user_client.get(f"{V1}{f.pk}/").json()["filter"] == {**EMPTY_V2, "open": True}
+    response = end_user_client.post(V1, {"name": "v1", "filter": {"source_types": ["nav"]}}, format="json")
+    assert response.status_code == 201
+    assert Filter.objects.get(pk=response.json()["pk"]).filter == {}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"filter": {"maxlevel": 4}},
+        {"filter_string": json.dumps({"sourceSystemIds": [2], "tags": []})},
+        {"filter": {"open": False}, "filter_string": json.dumps({"sourceSystemIds": [2], "tags": []})},
+    ],
+)
+def test_v1_write_keeps_stored_source_types(end_user_client, end_user, source_types, body):
+    """A v1 client cannot see source_types, so it cannot mean to remove them (that would widen the filter)."""
+    f = FilterFactory(user=end_user, filter={"source_types": ["nav"], "open": True})
+    for method in ("patch", "put"):
+        response = getattr(end_user_client, method)(f"{V1}{f.pk}/", {"name": f.name, **body}, format="json")
+        assert response.status_code == 200, response.content
+        assert "source_types" not in response.json()["filter"]
+        f.refresh_from_db()
+        assert f.filter["source_types"] == ["nav"]
+
+
+def test_v2_write_replaces_source_types(end_user_client, end_user, source_types):
+    f = FilterFactory(user=end_user, filter={"source_types": ["nav"]})
+    response = end_user_client.patch(f"{V2}{f.pk}/", {"filter": {"open": True}}, format="json")
+    assert response.status_code == 200
+    f.refresh_from_db()
+    assert f.filter == {"open": True}
+
+
+def test_a_type_used_by_filters_without_sources_can_be_deleted_and_then_matches_nothing(
+    end_user, source_types
+):
+    f = FilterFactory(user=end_user, filter={"source_types": ["zabbix"]})
+    SourceSystemType.objects.filter(name="zabbix").delete()
+    assert list(incidents_for_filter(Incident.objects.all(), f)) == []

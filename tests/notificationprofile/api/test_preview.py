@@ -194,3 +194,40 @@ def test_profile_incidents_of_unknown_or_foreign_profile_is_a_400(
         response = end_user_client.get(f"{prefix}{pk}/incidents/")
         assert response.status_code == 400
         assert response.json() == [f"Notification profile with pk={pk} does not exist."]
+
+
+# --- source_types ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [f"{P1}filterpreview/", f"{P2}filterpreview/", f"{P2}preview/"])
+def test_preview_selects_by_source_type(end_user_client, incidents, url):
+    SourceSystemFactory(type__name="zabbix")
+    assert end_user_client.post(url, {"source_types": ["zabbix"]}, format="json").json() == []
+    theirs = IncidentFactory(source=SourceSystemFactory(type__name="zabbix"))
+    assert pks(end_user_client.post(url, {"source_types": ["zabbix"]}, format="json")) == [theirs.pk]
+    response = end_user_client.post(url, {"source_types": ["nav"], "open": False}, format="json")
+    assert pks(response) == [incidents["old"].pk]
+
+
+@pytest.mark.parametrize("url", [f"{P1}filterpreview/", f"{P2}filterpreview/", f"{P2}preview/"])
+def test_preview_unknown_source_type_is_a_top_level_error(end_user_client, url):
+    response = end_user_client.post(url, {"source_types": ["zabix"]}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"source_types": {"0": ['Unknown source system type "zabix".']}}
+
+
+def test_v1_preview_reads_by_v1_rules_and_ignores_source_types(end_user_client, incidents):
+    assert end_user_client.post(f"{P1}preview/", {"source_types": ["zabix"]}, format="json").json() == []
+
+
+@pytest.mark.parametrize("parameter", ["filter_pk", "notificationprofile_pk"])
+def test_incident_list_by_filter_and_profile_uses_source_types(
+    end_user_client, end_user, incidents, parameter
+):
+    other = SourceSystemFactory(type__name="zabbix")
+    theirs = IncidentFactory(source=other)
+    filter_ = FilterFactory(user=end_user, filter={"source_types": ["zabbix"]})
+    profile = NotificationProfileFactory(user=end_user, filters=[filter_])
+    value = filter_.pk if parameter == "filter_pk" else profile.pk
+    response = end_user_client.get("/api/v2/incidents/", {parameter: value})
+    assert [i["pk"] for i in response.json()["results"]] == [theirs.pk]

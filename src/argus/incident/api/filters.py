@@ -28,6 +28,7 @@ from argus.incident.tags import KEY_TOO_LONG, VALUE_TOO_LONG, InvalidTag, parse_
 from argus.incident.token_expiry import token_expiry_q
 from argus.notificationprofile.matching import incidents_for_filter, incidents_for_profile
 from argus.notificationprofile.models import Filter, NotificationProfile
+from argus.plannedmaintenance.queries import under_maintenance_q
 from argus.util.datetime_utils import INFINITY
 from argus.util.ids import MAX_DATABASE_ID, parse_pk
 
@@ -396,8 +397,20 @@ LIST_ONLY_FILTERS = {
     ),
 }
 
-LIST_FILTERS = {**COMMON_FILTERS, **LIST_ONLY_FILTERS}
-MINE_FILTERS = COMMON_FILTERS
+#: Filters of the v2 lists only (``incidents/`` and ``mine/``): v1 is frozen.
+V2_ONLY_FILTERS = {
+    "under_maintenance": QueryFilter(
+        _boolean(lambda c: under_maintenance_q(c["now"])),
+        BOOLEAN,
+        "true: incidents linked to at least one current planned maintenance task (under maintenance); "
+        "false: the others." + _BOOLEAN_NOTE,
+    ),
+}
+
+LIST_FILTERS = {**COMMON_FILTERS, **LIST_ONLY_FILTERS, **V2_ONLY_FILTERS}
+MINE_FILTERS = {**COMMON_FILTERS, **V2_ONLY_FILTERS}
+V1_LIST_FILTERS = {**COMMON_FILTERS, **LIST_ONLY_FILTERS}
+V1_MINE_FILTERS = COMMON_FILTERS
 
 
 def openapi_parameters(filters: dict[str, QueryFilter]) -> list[OpenApiParameter]:

@@ -47,7 +47,14 @@ from argus.util.ids import get_by_pk_or_404, parse_pk
 from argus.util.openapi import ERROR_DETAIL, VALIDATION_ERROR
 
 from . import shapes
-from .filters import LIST_FILTERS, MINE_FILTERS, filter_incidents, openapi_parameters
+from .filters import (
+    LIST_FILTERS,
+    MINE_FILTERS,
+    V1_LIST_FILTERS,
+    V1_MINE_FILTERS,
+    filter_incidents,
+    openapi_parameters,
+)
 from .pagination import ArgusCursorPagination
 from .serializers import (
     IncidentCreateV1Serializer,
@@ -223,9 +230,11 @@ class IncidentListView(_IncidentListBase):
     """All incidents: list them, or create one."""
 
 
-@_list_schema(filters=LIST_FILTERS, create=IncidentCreateV1Serializer, **_V1_LIST)
+@_list_schema(filters=V1_LIST_FILTERS, create=IncidentCreateV1Serializer, **_V1_LIST)
 class IncidentListV1View(_IncidentListBase):
     """All incidents: list them, or create one."""
+
+    filters = V1_LIST_FILTERS
 
 
 @_list_schema(
@@ -236,10 +245,12 @@ class MyIncidentsView(_MyIncidentsBase):
 
 
 @_list_schema(
-    filters=MINE_FILTERS, create=IncidentCreateV1Serializer, description=MINE_DESCRIPTION, **_V1_LIST
+    filters=V1_MINE_FILTERS, create=IncidentCreateV1Serializer, description=MINE_DESCRIPTION, **_V1_LIST
 )
 class MyIncidentsV1View(_MyIncidentsBase):
     """The requester's own incidents (those of its source system): list them, or create one."""
+
+    filters = V1_MINE_FILTERS
 
 
 # --- v1 only -------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from argus.notificationprofile.errors import (
     DestinationTestTooSoon,
     DestinationTestUnsupported,
     EmailAddressRequired,
+    FilterInMaintenance,
     FilterInUse,
     FilterNameTaken,
     NotificationsOff,
@@ -75,6 +76,8 @@ ERROR_RESPONSES = {
         {"name": [filter_name_taken_message(error.name, error.username)]},
     ),
     FilterInUse: lambda error, request: (BAD_REQUEST, filter_in_use_message(error.profiles)),
+    # Not in 1.37: the same bare string, naming the tasks.
+    FilterInMaintenance: lambda error, request: (BAD_REQUEST, error.message),
     DestinationLabelTaken: lambda error, request: (
         BAD_REQUEST,
         {"label": [destination_label_taken_message(error.label, error.media_name)]},

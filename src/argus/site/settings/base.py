@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "argus.auth",
     "argus.incident",
     "argus.notificationprofile",
+    "argus.plannedmaintenance",
     "argus.ws",
     "argus.dev",
     "argus.ui",
@@ -284,6 +285,10 @@ PERIODIC_JOBS = [
     (60, ["sync_heartbeat_incidents"]),
     (3600, ["check_token_expiry"]),
     (3600, ["prune_notification_deliveries"]),
+    # Planned maintenance: link incidents to tasks that became current, announce incidents still
+    # open when a task has ended (suppression itself never waits for these).
+    (60, ["check_started_maintenance"]),
+    (60, ["check_ended_maintenance"]),
 ]
 if TASK_RESULT_RETENTION_DAYS:  # django-tasks-db's own command; drop it with another task backend
     PERIODIC_JOBS.append(
@@ -393,6 +398,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EventTypeEnum": "argus.incident.choices.EventType",
         "LevelEnum": "argus.incident.choices.Level",
+        "PlannedMaintenanceStateEnum": "argus.plannedmaintenance.choices.TaskState",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
