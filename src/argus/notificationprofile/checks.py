@@ -56,7 +56,7 @@ def check_media_plugins(app_configs=None, **kwargs):
 
 @register(Tags.compatibility)
 def check_fallback_filter(app_configs=None, **kwargs):
-    fallback = getattr(settings, "ARGUS_FALLBACK_FILTER", None)
+    fallback = settings.ARGUS_FALLBACK_FILTER
     if fallback in (None, {}):
         return []
     try:
@@ -86,7 +86,7 @@ def check_delivery_settings(app_configs=None, **kwargs):
     problems = []
     values = {}
     for name, env in DELIVERY_TIMINGS.items():
-        value = getattr(settings, name, None)
+        value = getattr(settings, name)
         if value is None:
             continue
         try:
@@ -101,7 +101,7 @@ def check_delivery_settings(app_configs=None, **kwargs):
                     id="argus_notificationprofile.E004",
                 )
             )
-    lease, timeout = values.get("NOTIFICATION_LEASE"), getattr(settings, "EMAIL_TIMEOUT", None)
+    lease, timeout = values.get("NOTIFICATION_LEASE"), settings.EMAIL_TIMEOUT
     if lease and lease > 0 and isinstance(timeout, (int, float)) and lease < 2 * timeout:
         problems.append(
             Warning(

@@ -43,12 +43,6 @@ from argus.notificationprofile.models import Delivery, DestinationConfig, Pendin
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LEASE = 30.0  # seconds a worker holds what it took
-DEFAULT_MAX_ATTEMPTS = 12
-DEFAULT_RETRY_DELAY = 10.0  # seconds before the 2nd attempt; doubles each time
-DEFAULT_MAX_RETRY_DELAY = 3600.0
-DEFAULT_BATCH_SIZE = 50
-DEFAULT_LOG_RETENTION_DAYS = 30
 MAX_ERROR_LENGTH = 2000
 PRUNE_CHUNK = 5000
 
@@ -59,29 +53,29 @@ PENDING, SENT, FAILED = Delivery.State.PENDING, Delivery.State.SENT, Delivery.St
 
 
 def lease() -> datetime.timedelta:
-    return datetime.timedelta(seconds=float(getattr(settings, "NOTIFICATION_LEASE", DEFAULT_LEASE)))
+    return datetime.timedelta(seconds=float(settings.NOTIFICATION_LEASE))
 
 
 def max_attempts() -> int:
-    return max(1, int(getattr(settings, "NOTIFICATION_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)))
+    return max(1, int(settings.NOTIFICATION_MAX_ATTEMPTS))
 
 
 def retry_delay(attempt: int) -> datetime.timedelta:
     """The wait after failed attempt number ``attempt`` (1-based): base * 2**(attempt-1), capped."""
-    base = float(getattr(settings, "NOTIFICATION_RETRY_DELAY", DEFAULT_RETRY_DELAY))
+    base = float(settings.NOTIFICATION_RETRY_DELAY)
     return datetime.timedelta(seconds=min(base * 2 ** min(attempt - 1, 62), max_retry_seconds()))
 
 
 def max_retry_seconds() -> float:
-    return float(getattr(settings, "NOTIFICATION_MAX_RETRY_DELAY", DEFAULT_MAX_RETRY_DELAY))
+    return float(settings.NOTIFICATION_MAX_RETRY_DELAY)
 
 
 def batch_size() -> int:
-    return max(1, int(getattr(settings, "NOTIFICATION_BATCH_SIZE", DEFAULT_BATCH_SIZE)))
+    return max(1, int(settings.NOTIFICATION_BATCH_SIZE))
 
 
 def log_retention_days() -> float:
-    return max(0.0, float(getattr(settings, "NOTIFICATION_LOG_RETENTION_DAYS", DEFAULT_LOG_RETENTION_DAYS)))
+    return max(0.0, float(settings.NOTIFICATION_LOG_RETENTION_DAYS))
 
 
 # --- the state machine -----------------------------------------------------------------------------

@@ -33,7 +33,6 @@ from argus.util.inserts import insert_rows
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BATCH_WINDOW = 0.5  # seconds
 #: Hosts' clocks may differ this much: a run due sooner than this is not relied on.
 CLOCK_MARGIN = 0.1
 
@@ -45,7 +44,7 @@ _covered_until = 0.0  # monotonic time until which the run this process enqueued
 
 def enqueue_after_commit(event_ids: list[int]) -> None:
     """Record these events for notification in the current transaction; wake workers after commit."""
-    if not event_ids or not getattr(settings, "SEND_NOTIFICATIONS", False):
+    if not event_ids or not settings.SEND_NOTIFICATIONS:
         return
     now = timezone.now()
     insert_rows(PendingEvent, PENDING_EVENT_FIELDS, [(int(event_id), now, 0, "") for event_id in event_ids])
@@ -53,7 +52,7 @@ def enqueue_after_commit(event_ids: list[int]) -> None:
 
 
 def batch_window() -> float:
-    return max(0.0, float(getattr(settings, "NOTIFICATION_BATCH_WINDOW", DEFAULT_BATCH_WINDOW)))
+    return max(0.0, float(settings.NOTIFICATION_BATCH_WINDOW))
 
 
 def wake_workers() -> None:

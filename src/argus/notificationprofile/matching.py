@@ -72,7 +72,7 @@ NON_NOTIFYING_EVENT_TYPES = frozenset({EventType.INCIDENT_CHANGE})
 
 
 def fallback_filter() -> dict:
-    return dict(getattr(settings, "ARGUS_FALLBACK_FILTER", None) or {})
+    return dict(settings.ARGUS_FALLBACK_FILTER or {})
 
 
 def effective_blob(blob: Mapping | None, fallback: Mapping | None = None) -> dict:

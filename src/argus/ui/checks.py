@@ -33,7 +33,7 @@ def check_ui_settings(app_configs, **kwargs):
             )
         )
     unknown_themes = [
-        name for name in getattr(settings, "DAISYUI_THEMES", conf.THEMES) if name not in conf.THEMES
+        name for name in settings.DAISYUI_THEMES if name not in conf.THEMES
     ]
     if unknown_themes:
         problems.append(

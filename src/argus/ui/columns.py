@@ -275,20 +275,20 @@ def column_named(name: str) -> Column | None:
 
 def layouts() -> dict[str, list[str]]:
     result = {name: list(columns) for name, columns in BUILTIN_LAYOUTS.items()}
-    legacy = getattr(settings, "INCIDENT_TABLE_COLUMNS", None)
+    legacy = settings.INCIDENT_TABLE_COLUMNS
     if legacy:
         result["default"] = list(legacy)
     result.update(
         {
             name: list(columns)
-            for name, columns in (getattr(settings, "INCIDENT_TABLE_COLUMN_LAYOUTS", None) or {}).items()
+            for name, columns in (settings.INCIDENT_TABLE_COLUMN_LAYOUTS or {}).items()
         }
     )
     return result
 
 
 def default_layout_name() -> str:
-    return "default" if getattr(settings, "INCIDENT_TABLE_COLUMNS", None) else "built-in"
+    return "default" if settings.INCIDENT_TABLE_COLUMNS else "built-in"
 
 
 def unknown_columns(names) -> list[str]:

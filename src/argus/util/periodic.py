@@ -40,7 +40,7 @@ def periodic_jobs(table: Sequence | None = None) -> list[PeriodicJob]:
 
     Raises ``ImproperlyConfigured`` for an entry that is not (positive seconds, [known command, ...]).
     """
-    table = getattr(settings, "PERIODIC_JOBS", []) if table is None else table
+    table = settings.PERIODIC_JOBS if table is None else table
     known = get_commands()
     jobs = []
     for entry in table:

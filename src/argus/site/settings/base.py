@@ -326,6 +326,8 @@ ARGUS_INCIDENTS_UPDATE_INTERVAL_DEFAULT = "live"
 ARGUS_INCIDENTS_TABLE_LAYOUT_DEFAULT = "compact"
 # Extra or replaced column layouts of the incident table: {"name": ["column", ...]}.
 INCIDENT_TABLE_COLUMN_LAYOUTS = {}
+# Legacy: one column list that becomes layout "default" (and the default layout) when set.
+INCIDENT_TABLE_COLUMNS = None
 ARGUS_BANNER_MESSAGE = get_str_env("ARGUS_BANNER_MESSAGE", "")
 ARGUS_THEME_DEFAULT = get_str_env("ARGUS_THEME_DEFAULT", "argus")
 DAISYUI_THEMES = get_json_env("DAISYUI_THEMES", ["light", "dark", "argus"])

@@ -24,7 +24,7 @@ def external_login_methods(request, next_url: str = "") -> list[dict]:
         if method["type"] != "OAuth2":
             continue
         name = method["name"]
-        label = getattr(settings, "ARGUS_OIDC_METHOD_NAME", "OIDC") if name == "oidc" else name
+        label = settings.ARGUS_OIDC_METHOD_NAME if name == "oidc" else name
         url = f"/oidc/login/{name}/"
         if next_url:
             url += f"?next={next_url}"
@@ -38,7 +38,7 @@ def external_login_methods(request, next_url: str = "") -> list[dict]:
             methods.append(
                 {
                     "name": "remote_user",
-                    "label": getattr(settings, "ARGUS_REMOTE_USER_METHOD_NAME", "REMOTE_USER"),
+                    "label": settings.ARGUS_REMOTE_USER_METHOD_NAME,
                     "url": "/",
                 }
             )

@@ -174,7 +174,7 @@ ACTIONS = {
 def update_incidents(request, action: str):
     action_class = ACTIONS.get(action)
     if action_class is None or (
-        action == "autocreate-ticket" and not getattr(settings, "TICKET_PLUGIN", None)
+        action == "autocreate-ticket" and not settings.TICKET_PLUGIN
     ):
         return HttpResponseBadRequest("Invalid update action")
     handler = action_class(request)
