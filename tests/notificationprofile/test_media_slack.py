@@ -172,8 +172,8 @@ def test_slack_errors_are_retried_like_webhook_errors(source_system, source_clie
         to_loopback(receiver)
         subscribe(source_system, "alice", "slack", {"destination_url": HOOK})
         post_incident(source_client)
-        run_worker()
-        assert Delivery.objects.get().state == "pending"
+        # The 500 is retried (the 404 after it is final): two attempts in the end, however many
+        # worker runs a busy machine needs to get there.
         for _ in range(20):
             run_worker()
             if Delivery.objects.get().state != "pending":
