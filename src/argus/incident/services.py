@@ -253,6 +253,13 @@ RELATION_INSERT_FIELDS = (
 EVENT_INSERT_FIELDS = ("incident", "actor", "timestamp", "received", "type", "description")
 
 
+def _change_event(incident: Incident, actor, now, description: str) -> Event:
+    """An unsaved ``CHI`` event: what a correction of ``incident`` changed, said by ``actor``."""
+    return Event(
+        incident=incident, actor=actor, timestamp=now, type=EventType.INCIDENT_CHANGE, description=description
+    )
+
+
 def incident_create(
     *,
     actor,
@@ -381,13 +388,7 @@ def incident_update(*, incident: Incident, actor, data: dict, tags: Iterable | N
                     ).delete()
                 _add_tag_relations(incident, get_or_create_tags(to_add), actor)
                 change_events.append(
-                    Event(
-                        incident=incident,
-                        actor=actor,
-                        timestamp=now,
-                        type=EventType.INCIDENT_CHANGE,
-                        description=f'Change: "tags": {old_repr} → {new_repr}',
-                    )
+                    _change_event(incident, actor, now, f'Change: "tags": {old_repr} → {new_repr}')
                 )
         changed_fields = []
         for attr in EDITABLE_FIELDS:
@@ -400,15 +401,7 @@ def incident_update(*, incident: Incident, actor, data: dict, tags: Iterable | N
                 description = _format_change(attr, _metadata_summary(old), _metadata_summary(new))
             else:
                 description = _format_change(attr, old, new)
-            change_events.append(
-                Event(
-                    incident=incident,
-                    actor=actor,
-                    timestamp=now,
-                    type=EventType.INCIDENT_CHANGE,
-                    description=description,
-                )
-            )
+            change_events.append(_change_event(incident, actor, now, description))
             setattr(incident, attr, new)
             changed_fields.append(attr)
         for event in change_events:
@@ -483,13 +476,7 @@ def incident_correct(*, incident: Incident, actor, data: dict) -> Incident:
                 setattr(incident, field, new)
                 changed_fields.append(field)
             change_events.append(
-                Event(
-                    incident=incident,
-                    actor=actor,
-                    timestamp=now,
-                    type=EventType.INCIDENT_CHANGE,
-                    description=_format_change(field, _shown(old), _shown(new)),
-                )
+                _change_event(incident, actor, now, _format_change(field, _shown(old), _shown(new)))
             )
         for event in change_events:
             if _append_search_text(incident, event.description) and "search_text" not in changed_fields:
@@ -526,13 +513,8 @@ def incident_set_ticket_url(*, incident: Incident, actor, ticket_url: str) -> In
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         if incident.ticket_url != ticket_url:
             description = _format_change("ticket_url", incident.ticket_url, ticket_url)
-            event = Event.objects.create(
-                incident=incident,
-                actor=actor,
-                timestamp=timezone.now(),
-                type=EventType.INCIDENT_CHANGE,
-                description=description,
-            )
+            event = _change_event(incident, actor, timezone.now(), description)
+            event.save()
             _events_recorded([event])
             incident.ticket_url = ticket_url
             fields = ["ticket_url"]
@@ -787,15 +769,7 @@ def bulk_set_ticket_url(*, incidents: list[Incident], actor, ticket_url: str) ->
         events = []
         for incident in incidents:
             description = _format_change("ticket_url", incident.ticket_url, ticket_url)
-            events.append(
-                Event(
-                    incident=incident,
-                    actor=actor,
-                    timestamp=now,
-                    type=EventType.INCIDENT_CHANGE,
-                    description=description,
-                )
-            )
+            events.append(_change_event(incident, actor, now, description))
             incident.ticket_url = ticket_url
             _append_search_text(incident, description)
         Event.objects.bulk_create(events)
