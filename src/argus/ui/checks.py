@@ -32,9 +32,7 @@ def check_ui_settings(app_configs, **kwargs):
                 id="argus_ui.E003",
             )
         )
-    unknown_themes = [
-        name for name in settings.DAISYUI_THEMES if name not in conf.THEMES
-    ]
+    unknown_themes = [name for name in settings.DAISYUI_THEMES if name not in conf.THEMES]
     if unknown_themes:
         problems.append(
             Warning(

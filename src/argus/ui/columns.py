@@ -279,10 +279,7 @@ def layouts() -> dict[str, list[str]]:
     if legacy:
         result["default"] = list(legacy)
     result.update(
-        {
-            name: list(columns)
-            for name, columns in (settings.INCIDENT_TABLE_COLUMN_LAYOUTS or {}).items()
-        }
+        {name: list(columns) for name, columns in (settings.INCIDENT_TABLE_COLUMN_LAYOUTS or {}).items()}
     )
     return result
 

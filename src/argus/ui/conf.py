@@ -26,10 +26,7 @@ def default_page_size() -> int:
 
 def update_intervals() -> list[str]:
     """The choices as strings ("live", "never", "5", ...), as they travel in forms."""
-    return [
-        str(value)
-        for value in settings.ARGUS_INCIDENTS_UPDATE_INTERVALS
-    ]
+    return [str(value) for value in settings.ARGUS_INCIDENTS_UPDATE_INTERVALS]
 
 
 def default_update_interval() -> str:

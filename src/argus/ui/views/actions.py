@@ -173,9 +173,7 @@ ACTIONS = {
 @write_view
 def update_incidents(request, action: str):
     action_class = ACTIONS.get(action)
-    if action_class is None or (
-        action == "autocreate-ticket" and not settings.TICKET_PLUGIN
-    ):
+    if action_class is None or (action == "autocreate-ticket" and not settings.TICKET_PLUGIN):
         return HttpResponseBadRequest("Invalid update action")
     handler = action_class(request)
     source = request.POST if request.method == "POST" else request.GET
