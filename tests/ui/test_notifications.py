@@ -22,7 +22,7 @@ from tests.notificationprofile.factories import (
     TimeslotFactory,
     media_for,
 )
-from tests.notificationprofile.http_receiver import WEBHOOK_PLUGIN
+from tests.notificationprofile.http_receiver import WEBHOOK_PLUGIN, Receiver
 
 pytestmark = pytest.mark.django_db
 
@@ -620,3 +620,53 @@ def test_a_webhook_secret_never_reaches_the_page_and_survives_an_edit(ui, user, 
     hook.refresh_from_db()
     assert hook.label == "Ops hook"
     assert hook.settings == {"url": "https://hooks.example.org/b", "secret": secret}
+
+
+# --- "Send test" ----------------------------------------------------------------------------------
+
+
+def test_a_test_message_goes_to_an_own_destination_now(ui, synced, user, mailoutbox):
+    row = text(ui.get("/notifications/destinations/"))
+    row = row[row.index(f'id="destination-{synced.pk}"') :].split("</tr>")[0]
+    assert f'action="/notifications/destinations/{synced.pk}/test/"' in row and "Send test" in row
+    response = ui.post(f"/notifications/destinations/{synced.pk}/test/")
+    assert response.status_code == 303
+    assert response["Location"] == f"/notifications/destinations/#destination-{synced.pk}"
+    (message,) = messages_of(response)
+    assert message.startswith(f'Test message sent to "Email: {user.email}"')
+    (mail,) = mailoutbox
+    assert mail.to == [user.email] and "Argus test message" in mail.subject
+
+
+def test_an_undelivered_test_message_says_why_and_a_second_one_waits(ui, user, settings):
+    settings.MEDIA_PLUGINS = [*settings.MEDIA_PLUGINS, WEBHOOK_PLUGIN]
+    settings.WEBHOOK_ALLOW_HTTP = True
+    sync_media_table()
+    with Receiver([500]) as receiver:
+        hook = DestinationConfig.objects.create(
+            user=user, media_id="webhook", settings={"url": receiver.url(), "secret": "s" * 24}
+        )
+        response = ui.post(f"/notifications/destinations/{hook.pk}/test/")
+        assert len(receiver.wait_for(1)) == 1
+    (message,) = messages_of(response)
+    assert message.startswith('The test message to "Webhook: http://127.0.0.1:')  # the URL shortened
+    assert message.endswith('" was not delivered: HTTP 500.')
+    again = ui.post(f"/notifications/destinations/{hook.pk}/test/")
+    assert again.status_code == 303 and "try again in" in messages_of(again)[0]
+
+
+def test_no_test_message_while_notifications_are_off(ui, synced, settings, mailoutbox):
+    settings.SEND_NOTIFICATIONS = False
+    response = ui.post(f"/notifications/destinations/{synced.pk}/test/")
+    assert messages_of(response) == ["Notifications are turned off on this server."]
+    assert not mailoutbox
+
+
+def test_test_messages_only_to_own_destinations_and_only_by_post(ui, client, db, mailoutbox):
+    other = DestinationConfig.objects.get(user=EndUserFactory(username="other"), settings__synced=True)
+    assert ui.post(f"/notifications/destinations/{other.pk}/test/").status_code == 404
+    assert ui.post("/notifications/destinations/99999999999999999999/test/").status_code == 404
+    assert ui.get(f"/notifications/destinations/{other.pk}/test/").status_code == 405
+    anonymous = client.post(f"/notifications/destinations/{other.pk}/test/")
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    assert not mailoutbox

@@ -41,6 +41,11 @@ urlpatterns = [
         name="destination-update",
     ),
     path(
+        "notifications/destinations/<int:pk>/test/",
+        notifications.destination_test,
+        name="destination-test",
+    ),
+    path(
         "notifications/destinations/<int:pk>/delete/",
         notifications.destination_delete,
         name="destination-delete",

@@ -462,6 +462,7 @@ def _render_destinations(request, *, bound: DestinationForm | None = None, statu
             row["not_deletable"] = error.message
         row["form_id"] = f"destination-form-{destination.pk}"
         medium = plugins.get(destination.media_id) if row["installed"] else None
+        row["can_test"] = medium is not None and medium.CAN_SEND_TEST
         if medium is None:
             row["form"] = None
         elif bound is not None and bound.destination is not None and bound.destination.pk == destination.pk:
@@ -554,6 +555,26 @@ def destination_update(request, pk: int):
         else:
             return _destination_saved(request, destination, "Saved")
     return _render_destinations(request, bound=form, status=422)
+
+
+@require_POST
+@ui_login_required
+def destination_test(request, pk: int):
+    """Send one test message to an own destination now (its medium's one attempt, no queue)."""
+    destination = _own(DestinationConfig.objects.select_related("media"), request, pk)
+    text = destination_rows([destination])[0]["text"]
+    try:
+        result = services.destination_test_send(destination=destination)
+    except DomainError as error:
+        notes = [("error", error.message)]
+    else:
+        if result.delivered:
+            notes = [("success", f'Test message sent to "{text}" ({result.detail}).')]
+        else:
+            notes = [("error", f'The test message to "{text}" was not delivered: {result.detail}.')]
+    return finished(
+        request, next_url=reverse("argus_ui:destinations") + f"#destination-{destination.pk}", notes=notes
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
