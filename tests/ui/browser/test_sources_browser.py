@@ -97,3 +97,25 @@ def test_the_style_guide_is_public_and_accessible(browser, live_server_url, tmp_
         assert errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("theme", ["argus", "light", "dark"])
+def test_axe_finds_no_serious_violation_on_the_sources_page_and_the_style_guide(
+    session_factory, theme, tmp_path
+):
+    stella = session_factory("stella")
+    stella.goto("/user/", live=False)
+    stella.page.select_option("#id_theme", theme)
+    stella.page.wait_for_function(f"() => document.documentElement.dataset.theme === '{theme}'")
+    stella.page.wait_for_selector(".toast-success")
+    found = {}
+    for path in ["/sources/", "/styleguide/", "/sources/create/"]:
+        stella.goto(path, live=False)
+        assert stella.page.evaluate("document.documentElement.dataset.theme") == theme
+        if serious := serious_violations(stella.page):
+            found[path] = serious
+        if path == "/styleguide/":
+            stella.page.screenshot(
+                path=str(screenshot_path(tmp_path, f"styleguide-{theme}.png")), full_page=True
+            )
+    assert not found
