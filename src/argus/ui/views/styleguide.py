@@ -147,7 +147,9 @@ def styleguide(request):
             Message(message_levels.SUCCESS, 'Saved source "sample-alive".'),
             Message(message_levels.INFO, "Nothing to change."),
             Message(message_levels.WARNING, "Select incidents first (x), or focus one (j, k)."),
-            Message(message_levels.ERROR, "Cannot delete the source system sample-waiting: it has incidents."),
+            Message(
+                message_levels.ERROR, "Cannot delete the source system sample-waiting: it has incidents."
+            ),
         ],
         "confirm": {
             "title": "Delete source",
