@@ -139,7 +139,7 @@ def test_frequencies_read_as_every_so_long(staff_ui):
 
 
 def test_the_sources_page_costs_a_constant_number_of_queries(
-    staff_ui, django_assert_num_queries, make_incident
+    staff_ui, django_assert_num_queries, make_incident, settings
 ):
     # session, user, preferences, sources with their facts (liveness is computed from the rows)
     with django_assert_num_queries(4):
@@ -154,6 +154,9 @@ def test_the_sources_page_costs_a_constant_number_of_queries(
         html = staff_ui.get("/sources/").content.decode()
     assert "17 sources" in html
     assert {"Off", "Alive", "Dead"} <= set(re.findall(r'class="badge liveness[^"]*"[^>]*>(\w+)<', html))
+    settings.ARGUS_UI_READONLY_GROUP = "viewers"
+    with django_assert_num_queries(5):  # and whether the user is in the read-only group
+        staff_ui.get("/sources/")
 
 
 def test_staff_create_a_source_with_its_system_user(staff_ui):
@@ -355,7 +358,11 @@ def test_only_staff_outside_the_read_only_group_may_set_a_frequency(
     assert create(client).status_code == 302 and create(ui).status_code == 403
     settings.ARGUS_UI_READONLY_GROUP = "viewers"
     staff.groups.add(Group.objects.create(name="viewers"))
-    assert staff_ui.get("/sources/").status_code == 200
+    html = staff_ui.get("/sources/").content.decode()
+    assert "<td>nav-prod</td>" in html and "Heartbeat state" in html
+    for control in ["/sources/create/", "/update/", "/token/", "/delete/", ">Actions<"]:
+        assert control not in html  # no write controls
+    assert "/sources/types/create/" not in staff_ui.get("/sources/types/").content.decode()
     assert create(staff_ui, heartbeat_frequency="300").status_code == 403
     assert edit(staff_ui, source, heartbeat_frequency="300").status_code == 403
     source.refresh_from_db()

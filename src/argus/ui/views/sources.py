@@ -30,7 +30,7 @@ from argus.ui.formatting import frequency_text
 from argus.ui.forms import SourceEditForm, SourceForm, SourceTypeForm
 from argus.ui.preferences import preferences_of
 from argus.ui.queries import sources_with_facts
-from argus.ui.views.base import done, finished, render_form, staff_required, write_view
+from argus.ui.views.base import done, finished, is_read_only, render_form, staff_required, write_view
 from argus.util.ids import MAX_DATABASE_ID
 
 
@@ -78,6 +78,7 @@ def _render_sources(request, *, form=None, status=200, new_token_for=None, new_t
         "rows": _source_rows(sources_with_facts(), new_token_for, new_token),
         "dates": preferences_of(request).dates,
         "form": form or SourceForm(),
+        "read_only": is_read_only(request),
     }
     return render(request, "argus_ui/sources/sources.html", context, status=status)
 
@@ -203,7 +204,13 @@ def type_list(request):
 
 def _render_types(request, *, form, status):
     types = SourceSystemType.objects.annotate(sources=Count("instances")).order_by("name")
-    context = {"nav": "sources", "tab": "types", "types": types, "form": form}
+    context = {
+        "nav": "sources",
+        "tab": "types",
+        "types": types,
+        "form": form,
+        "read_only": is_read_only(request),
+    }
     return render(request, "argus_ui/sources/types.html", context, status=status)
 
 
