@@ -70,3 +70,13 @@ def test_it_shows_no_data_from_the_database(client, staff_ui, make_incident):
         assert "argus_incident_" not in tables.lower() and "notificationprofile" not in tables.lower()
     assert len(queries.captured_queries) <= 3  # session, user, preferences (for the theme)
     assert "staffer" in html  # the visitor's own user menu, as on every page
+
+
+def test_it_has_the_layout_of_every_page(client):
+    html = client.get("/styleguide/").content.decode()
+    assert '<html lang="en"' in html and 'href="#main">Skip to content</a>' in html
+    assert "<header" in html and "<main" in html and "<nav" in html
+
+
+def test_without_the_ui_there_is_no_style_guide(client, ui_off):
+    assert client.get("/styleguide/").status_code == 404
