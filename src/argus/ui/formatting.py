@@ -59,6 +59,13 @@ def duration_text(delta: datetime.timedelta) -> str:
     return " ".join(shown) or "0 s"
 
 
+def frequency_text(frequency: datetime.timedelta | None) -> str:
+    """A source's heartbeat frequency: "every 5 min", "every 1 h 30 min"; "Off" when not monitored."""
+    if frequency is None:
+        return "Off"
+    return f"every {duration_text(frequency)}"
+
+
 @dataclass(frozen=True)
 class DateFormatter:
     format_name: str = "LOCALE"

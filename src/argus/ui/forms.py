@@ -9,7 +9,13 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from argus.incident.models import SourceSystemType, validate_lowercase
+from argus.incident.choices import MAX_HEARTBEAT_FREQUENCY, MIN_HEARTBEAT_FREQUENCY
+from argus.incident.models import (
+    HEARTBEAT_FREQUENCY_TOO_LONG,
+    SourceSystemType,
+    validate_heartbeat_frequency,
+    validate_lowercase,
+)
 from argus.incident.tags import InvalidTag, parse_tag
 from argus.ui import conf
 from argus.ui.columns import layouts
@@ -167,6 +173,51 @@ class PreferencesForm(forms.Form):
         }
 
 
+HEARTBEAT_FREQUENCY_NOT_SECONDS = "Enter a whole number of seconds."
+
+
+class HeartbeatFrequencyField(forms.Field):
+    """How often a source must report, in whole seconds (60 to 86400, both inclusive); empty: not
+    monitored. Cleaned to a ``timedelta`` or None; the limits and their messages are the model's,
+    as in the API."""
+
+    widget = forms.NumberInput(
+        attrs={
+            "min": int(MIN_HEARTBEAT_FREQUENCY.total_seconds()),
+            "max": int(MAX_HEARTBEAT_FREQUENCY.total_seconds()),
+            "step": 1,
+        }
+    )
+    default_validators = [validate_heartbeat_frequency]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Heartbeat frequency (seconds)")
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            "How often the source promises to report: 60 to 86400 seconds (1 day); empty: not monitored.",
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value is None or isinstance(value, datetime.timedelta):
+            return value
+        text = str(value).strip()
+        if not text:
+            return None
+        if not text.isascii() or not text.isdigit():
+            raise ValidationError(HEARTBEAT_FREQUENCY_NOT_SECONDS, code="invalid")
+        try:
+            return datetime.timedelta(seconds=int(text))
+        except (ValueError, OverflowError):  # too many digits for int() or timedelta: too long anyway
+            raise ValidationError(HEARTBEAT_FREQUENCY_TOO_LONG, code="max_value") from None
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime.timedelta):
+            return int(value.total_seconds())
+        return value
+
+
 class SourceForm(forms.Form):
     name = forms.CharField(label="Name", max_length=1000)
     type = forms.ModelChoiceField(
@@ -178,6 +229,7 @@ class SourceForm(forms.Form):
         max_length=2000,
         help_text="Relative details URLs of its incidents are resolved against it.",
     )
+    heartbeat_frequency = HeartbeatFrequencyField()
     username = forms.CharField(
         label="Username",
         required=False,
@@ -200,6 +252,7 @@ class SourceEditForm(forms.Form):
         max_length=2000,
         help_text="Relative details URLs of its incidents are resolved against it.",
     )
+    heartbeat_frequency = HeartbeatFrequencyField()
 
 
 class SourceTypeForm(forms.Form):

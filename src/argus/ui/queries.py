@@ -94,8 +94,8 @@ def search_tags(text: str) -> list[str]:
 
 
 def sources_with_facts() -> QuerySet:
-    """Sources by name, with their newest incident's start, incident count and token (one query)."""
-    newest = Incident.objects.filter(source=OuterRef("pk")).order_by("-start_time").values("start_time")[:1]
+    """Sources by name, with their type, incident count and token (one query); their liveness
+    (``last_seen``, heartbeat frequency and arming time) is on the row itself."""
     count = (
         Incident.objects.filter(source=OuterRef("pk"))
         .order_by()
@@ -105,6 +105,6 @@ def sources_with_facts() -> QuerySet:
     )
     return (
         SourceSystem.objects.select_related("type", "user__auth_token")
-        .annotate(last_incident=Subquery(newest), incident_count=Subquery(count))
+        .annotate(incident_count=Subquery(count))
         .order_by("name", "pk")
     )

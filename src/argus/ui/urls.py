@@ -3,7 +3,16 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from argus.ui.views import accounts, actions, incidents, notifications, saved_filters, sources, user
+from argus.ui.views import (
+    accounts,
+    actions,
+    incidents,
+    notifications,
+    saved_filters,
+    sources,
+    styleguide,
+    user,
+)
 
 app_name = "argus_ui"
 
@@ -60,4 +69,5 @@ urlpatterns = [
     path("sources/<int:pk>/delete/", sources.source_delete, name="source-delete"),
     path("sources/types/", sources.type_list, name="source-types"),
     path("sources/types/create/", sources.type_create, name="source-type-create"),
+    path("styleguide/", styleguide.styleguide, name="styleguide"),
 ]

@@ -1,6 +1,9 @@
 """Sources and source types for staff, at /sources/.
 
-Creating a source (with its system user), changing its name, type or base URL, deleting it,
+The table shows each source's liveness: when it was last seen, its heartbeat frequency and its
+state (off, waiting, alive, dead; :mod:`argus.incident.liveness`) at the time of the request, with
+the next heartbeat's due time. Creating a source (with its system user), changing its name, type,
+base URL or heartbeat frequency (which arms or disarms monitoring), deleting it,
 creating a type and replacing a source's API token go through the same services as the API and
 the admin. A source with incidents cannot be deleted (the page says so; the service refuses). A new
 token is shown once, in the answer to the POST that made it, and never put in the session or in a
@@ -9,20 +12,25 @@ message.
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from argus.auth import tokens
 from argus.auth.authentication import token_is_expired
 from argus.incident import services
 from argus.incident.errors import SourceSystemExists, SourceSystemInUse, SourceSystemTypeExists
+from argus.incident.liveness import liveness
 from argus.incident.models import SourceSystem, SourceSystemType
+from argus.ui.formatting import frequency_text
 from argus.ui.forms import SourceEditForm, SourceForm, SourceTypeForm
 from argus.ui.preferences import preferences_of
 from argus.ui.queries import sources_with_facts
-from argus.ui.views.base import done, finished, render_form, staff_required, write_view
+from argus.ui.views.base import done, finished, is_read_only, render_form, staff_required, write_view
 from argus.util.ids import MAX_DATABASE_ID
 
 
@@ -33,14 +41,32 @@ def token_state(source) -> str:
     return "Expired" if token_is_expired(token) else "Valid"
 
 
+def source_row(
+    source: SourceSystem, *, now: datetime.datetime, token: str, incidents: int = 0, new_token=None
+) -> dict:
+    """What a row of the sources table shows (``sources/_row.html``)."""
+    frequency = source.heartbeat_frequency
+    return {
+        "source": source,
+        "token": token,
+        "new_token": new_token,
+        "incidents": incidents,
+        "heartbeat": frequency_text(frequency),
+        "heartbeat_seconds": None if frequency is None else int(frequency.total_seconds()),
+        "liveness": liveness(source, now),
+    }
+
+
 def _source_rows(sources, new_token_for=None, new_token=None):
+    now = timezone.now()  # one time for every row
     return [
-        {
-            "source": source,
-            "token": token_state(source),
-            "new_token": new_token if source.pk == new_token_for else None,
-            "incidents": source.incident_count or 0,
-        }
+        source_row(
+            source,
+            now=now,
+            token=token_state(source),
+            incidents=source.incident_count or 0,
+            new_token=new_token if source.pk == new_token_for else None,
+        )
         for source in sources
     ]
 
@@ -52,6 +78,7 @@ def _render_sources(request, *, form=None, status=200, new_token_for=None, new_t
         "rows": _source_rows(sources_with_facts(), new_token_for, new_token),
         "dates": preferences_of(request).dates,
         "form": form or SourceForm(),
+        "read_only": is_read_only(request),
     }
     return render(request, "argus_ui/sources/sources.html", context, status=status)
 
@@ -81,6 +108,7 @@ def source_create(request):
                 type=data["type"],
                 username=data["username"] or None,
                 base_url=data["base_url"],
+                heartbeat_frequency=data["heartbeat_frequency"],
             )
         except SourceSystemExists as error:
             form.add_error("name", error.message)
@@ -105,7 +133,12 @@ def source_update(request, pk: int):
     source = get_object_or_404(
         SourceSystem.objects.select_related("type", "user"), pk=min(pk, MAX_DATABASE_ID)
     )
-    initial = {"name": source.name, "type": source.type_id, "base_url": source.base_url}
+    initial = {
+        "name": source.name,
+        "type": source.type_id,
+        "base_url": source.base_url,
+        "heartbeat_frequency": source.heartbeat_frequency,
+    }
     form = SourceEditForm(request.POST if request.method == "POST" else None, initial=initial)
     context = {"nav": "sources", "form": form, "title": f"Edit source {source.name}", "source": source}
     if request.method == "POST":
@@ -171,7 +204,13 @@ def type_list(request):
 
 def _render_types(request, *, form, status):
     types = SourceSystemType.objects.annotate(sources=Count("instances")).order_by("name")
-    context = {"nav": "sources", "tab": "types", "types": types, "form": form}
+    context = {
+        "nav": "sources",
+        "tab": "types",
+        "types": types,
+        "form": form,
+        "read_only": is_read_only(request),
+    }
     return render(request, "argus_ui/sources/types.html", context, status=status)
 
 

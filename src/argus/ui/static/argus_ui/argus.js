@@ -33,7 +33,8 @@
       close.hidden = false;
       close.addEventListener("click", () => node.remove());
     }
-    if (node.classList.contains("toast-success") || node.classList.contains("toast-info")) {
+    const closesItself = node.classList.contains("toast-success") || node.classList.contains("toast-info");
+    if (closesItself && !node.closest("[data-static]")) {
       const tryRemove = () => {
         if (node.matches(":hover") || node.contains(document.activeElement)) {
           setTimeout(tryRemove, 2000);
