@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from argus.ui.views import accounts, actions, incidents, notifications, saved_filters, sources, user
+from argus.ui.views import accounts, actions, incidents, maintenance, notifications, saved_filters, sources, user
 
 app_name = "argus_ui"
 
@@ -48,6 +48,15 @@ urlpatterns = [
     path("user/", user.preferences_page, name="preferences"),
     path("user/update/<str:namespace>/", user.update_preferences, name="preferences-update"),
     path("user/incident-table-preview/", user.table_preview, name="table-preview"),
+    path("plannedmaintenance/", maintenance.task_list, name="maintenance"),
+    path("plannedmaintenance/upcoming/", maintenance.task_list, name="maintenance-upcoming"),
+    path("plannedmaintenance/past/", maintenance.task_list, {"tab": "past"}, name="maintenance-past"),
+    path("plannedmaintenance/create/", maintenance.task_create, name="maintenance-create"),
+    path("plannedmaintenance/filter-preview/", maintenance.filter_preview, name="maintenance-preview"),
+    path("plannedmaintenance/<int:pk>/", maintenance.task_detail, name="maintenance-detail"),
+    path("plannedmaintenance/<int:pk>/update/", maintenance.task_update, name="maintenance-update"),
+    path("plannedmaintenance/<int:pk>/cancel/", maintenance.task_cancel, name="maintenance-cancel"),
+    path("plannedmaintenance/<int:pk>/delete/", maintenance.task_delete, name="maintenance-delete"),
     path("sources/", sources.source_list, name="sources"),
     path("sources/create/", sources.source_create, name="source-create"),
     path("sources/<int:pk>/update/", sources.source_update, name="source-update"),
