@@ -3,7 +3,16 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from argus.ui.views import accounts, actions, incidents, maintenance, notifications, saved_filters, sources, user
+from argus.ui.views import (
+    accounts,
+    actions,
+    incidents,
+    maintenance,
+    notifications,
+    saved_filters,
+    sources,
+    user,
+)
 
 app_name = "argus_ui"
 

@@ -28,8 +28,8 @@ from argus.incident.queries import (
     incidents_for_representation,
     with_events,
 )
-from argus.ui import conf, paging, queries
 from argus.plannedmaintenance.queries import task_state
+from argus.ui import conf, paging, queries
 from argus.ui.columns import (
     OPEN,
     TASK_STATE_TEXT,

@@ -189,7 +189,9 @@ def preview_context(request, filter_pks) -> dict:
 def filter_preview(request):
     """The preview as a fragment (the form asks for it whenever the chosen filters change)."""
     return render(
-        request, "argus_ui/maintenance/_preview.html", preview_context(request, request.GET.getlist("filters"))
+        request,
+        "argus_ui/maintenance/_preview.html",
+        preview_context(request, request.GET.getlist("filters")),
     )
 
 
@@ -211,7 +213,7 @@ def _form_page(request, *, form, task=None, title, action, status=200):
         "filter_choices": queries.maintenance_filter_choices(request.user),
         "selected_filters": form.selected(),
         "start_locked": "start_time" not in form.fields,
-        "user_id": request.user.pk,
+        "dates": preferences_of(request).dates,
         **preview_context(request, sorted(form.selected())),
     }
     return render(request, "argus_ui/maintenance/form.html", context, status=status)
@@ -250,7 +252,11 @@ def task_create(request):
                         notes=[("success", f"Created planned maintenance task #{task.pk}.")],
                     )
             return _form_page(
-                request, form=form, title="New planned maintenance", action=request.get_full_path(), status=422
+                request,
+                form=form,
+                title="New planned maintenance",
+                action=request.get_full_path(),
+                status=422,
             )
         initial = {"start_time": _minute(timezone.now(), tz), "notify_when_ended": True}
         title = "New planned maintenance"

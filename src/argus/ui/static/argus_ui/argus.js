@@ -376,9 +376,27 @@
       });
     }
     $$("[data-typeahead]").forEach(initTypeahead);
+    $$("[data-filter-search]").forEach(initChoiceSearch);
     initCounters(document);
     if ($("#incident-rows")) initList();
     live.start();
+  }
+
+  // A search box over a list of checkboxes: only the choices whose label holds the text show
+  // (ticked ones always do).
+  function initChoiceSearch(input) {
+    const list = $(input.dataset.filterSearch);
+    if (!list) return;
+    input.addEventListener("input", () => {
+      const term = input.value.trim().toLowerCase();
+      $$("label", list).forEach((label) => {
+        const box = $("input", label);
+        label.hidden = !!term && !(box && box.checked) && !label.textContent.toLowerCase().includes(term);
+      });
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") event.preventDefault(); // not a submit of the whole form
+    });
   }
 
   function initTypeahead(input) {
@@ -519,7 +537,7 @@
     // A click anywhere on a row (not on a control) opens the incident, as the link in it does.
     document.addEventListener("click", (event) => {
       const row = event.target.closest("tr.incident-row");
-      if (!row || event.target.closest("a, button, input, label, select, textarea")) return;
+      if (!row || event.target.closest("a, button, input, label, select, textarea, details")) return;
       if (window.getSelection && String(window.getSelection())) return;
       location.href = row.dataset.url;
     });
