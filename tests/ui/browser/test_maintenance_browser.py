@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
+from rest_framework.authtoken.models import Token
 
 from argus.incident import services
 from argus.notificationprofile import services as notification_services
@@ -36,8 +37,9 @@ def seed_data() -> dict:
     bob = EndUserFactory(username="bob", password=PASSWORD)
     source = SourceSystemFactory(name="maint-src")
     now = datetime.now(UTC)
+    made = []
     for n in range(4):
-        services.incident_create(
+        incident = services.incident_create(
             actor=source.user,
             source=source,
             start_time=now - timedelta(minutes=n + 1),
@@ -46,6 +48,7 @@ def seed_data() -> dict:
             source_incident_id=f"m{n}",
             tags=[f"host=sw{n % 2}"],
         )
+        made.append(incident.pk)
     switches = notification_services.filter_create(user=bob, name="sw0", blob={"tags": ["host=sw0"]})
     own = notification_services.filter_create(user=alice, name="Everything open", blob={"open": True})
     sw1 = notification_services.filter_create(user=alice, name="sw1", blob={"tags": ["host=sw1"]})
@@ -57,7 +60,13 @@ def seed_data() -> dict:
         description="Old work",
     )
     done.filters.set([sw1])
-    return {"switches": switches.pk, "own": own.pk, "ongoing": ongoing.pk}
+    return {
+        "switches": switches.pk,
+        "own": own.pk,
+        "ongoing": ongoing.pk,
+        "sw1_incident": made[1],
+        "alice_token": Token.objects.create(user=alice).key,
+    }
 
 
 def test_staff_create_a_task_through_the_form_and_see_it_listed(session_factory, live_server_url):
@@ -103,7 +112,7 @@ def test_staff_create_a_task_through_the_form_and_see_it_listed(session_factory,
     assert alice.page.locator("tbody tr").count() == 1
 
 
-def test_the_on_maintenance_layout_opens_the_linked_tasks_in_place(session_factory, live_server_url):
+def test_the_on_maintenance_layout_opens_the_linked_tasks_in_place(session_factory, live_server_url, api):
     _base, seed = live_server_url
     alice = session_factory("alice")
     alice.goto("/user/", live=False)
@@ -112,7 +121,20 @@ def test_the_on_maintenance_layout_opens_the_linked_tasks_in_place(session_facto
     alice.goto("/incidents/")
     summaries = alice.page.locator("details.linked-tasks summary")
     assert summaries.count() == 2  # the two sw1 incidents
-    summaries.first.click()
+    row = alice.page.locator(f"#incident-{seed['sw1_incident']}")
+    row.locator("summary").click()
+    # a live update of the row keeps the dropdown open
+    alice.page.evaluate(
+        """(pk) => { window.__applied = false; document.addEventListener("argus:applied",
+             (e) => { if (e.detail.pks.includes(pk)) window.__applied = true; }); }""",
+        seed["sw1_incident"],
+    )
+    response = api(seed["alice_token"]).post(
+        f"/incidents/{seed['sw1_incident']}/events/", json={"type": "OTH", "description": "still rebooting"}
+    )
+    assert response.status_code == 201
+    alice.page.wait_for_function("() => window.__applied")
+    assert row.locator("details.linked-tasks").get_attribute("open") is not None
     link = alice.page.locator("details.linked-tasks[open] a").first
     assert "sw1 reboot" in link.inner_text() and "Ongoing" in alice.page.inner_text(
         "details.linked-tasks[open]"

@@ -845,7 +845,10 @@
       $$("td", existing).forEach((td) => {
         if (td.dataset.col === "row_select") return;
         const replacement = freshCells.get(td.dataset.col);
-        if (replacement && replacement.innerHTML !== td.innerHTML) td.innerHTML = replacement.innerHTML;
+        if (!replacement) return;
+        // an open dropdown (the maintenance tasks of the row) stays open
+        if ($("details[open]", td)) $$("details", replacement).forEach((details) => (details.open = true));
+        if (replacement.innerHTML !== td.innerHTML) td.innerHTML = replacement.innerHTML;
       });
       ["state-open", "state-closed", "state-stateless", "is-acked"].forEach((name) =>
         existing.classList.toggle(name, fresh.classList.contains(name)));
@@ -858,7 +861,7 @@
       }
       if (focusedCol) {
         const cell = $('td[data-col="' + focusedCol + '"]', existing);
-        const target = cell && $("a, button, input", cell);
+        const target = cell && $("a, button, input, summary", cell);
         if (target && document.activeElement === document.body) target.focus();
       }
       existing.classList.add("flash");
