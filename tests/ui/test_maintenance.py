@@ -638,3 +638,14 @@ def test_a_task_created_in_the_ui_links_what_it_covers(staff_ui, hosts, nav_filt
     task = PlannedMaintenanceTask.objects.get()
     assert set(task.incidents.values_list("pk", flat=True)) == {hosts[0].pk, hosts[1].pk}
     assert services.task_end(task=task).end_time <= timezone.now()
+
+
+def test_the_preferences_offer_the_on_maintenance_layout_with_its_preview(ui, linked):
+    assert '<option value="on maintenance"' in ui.get("/user/").content.decode()
+    html = ui.get("/user/incident-table-preview/?incidents_table_column_name=on+maintenance").content.decode()
+    assert ">Maintenance<" in html
+
+
+def test_the_preview_is_a_fragment(staff_ui, hosts, nav_filter):
+    html = preview(staff_ui, nav_filter.pk).content.decode()
+    assert "<html" not in html and html.lstrip().startswith('<p class="preview-text">')
