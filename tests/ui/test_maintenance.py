@@ -317,6 +317,7 @@ def test_the_create_form_lists_every_users_filters_own_first(staff_ui, nav_filte
         ({"filters": ["424242"]}, "filters", "No such filter: 424242."),
         ({"filters": ["abc"]}, "filters", "No such filter: abc."),
         ({"filters": ["99999999999999999999"]}, "filters", "No such filter"),
+        ({"filters": ["9223372036854775807"]}, "filters", "No such filter: 9223372036854775807."),
         ({"description": "x" * 256}, "description", "at most 255 characters"),
     ],
 )
@@ -521,6 +522,7 @@ def test_the_preview_without_filters_asks_for_some(staff_ui):
     html = preview(staff_ui).content.decode()
     assert "Select filters to see which open incidents would be covered." in html
     assert "Select filters" in preview(staff_ui, "abc", "99999999999999999999", 4242).content.decode()
+    assert "Select filters" in preview(staff_ui, "9223372036854775807", "-1", "").content.decode()
 
 
 def test_the_preview_without_open_incidents_says_so(staff_ui, nav_filter):
