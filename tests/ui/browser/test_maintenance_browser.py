@@ -154,7 +154,15 @@ def test_axe_finds_no_serious_violation_on_the_maintenance_pages(session_factory
     alice.page.wait_for_function(f"() => document.documentElement.dataset.theme === '{theme}'")
     axe = Axe()
     found = {}
-    for path in ["/plannedmaintenance/", "/plannedmaintenance/past/", "/plannedmaintenance/create/"]:
+    _base, seed = live_server_url
+    ongoing = seed["ongoing"]
+    for path in [
+        "/plannedmaintenance/",
+        "/plannedmaintenance/past/",
+        "/plannedmaintenance/create/",
+        f"/plannedmaintenance/{ongoing}/",
+        f"/plannedmaintenance/{ongoing}/update/",
+    ]:
         alice.goto(path, live=False)
         violations = axe.run(alice.page, options=AXE_OPTIONS).response["violations"]
         serious = [
