@@ -98,6 +98,6 @@ def test_events_show_the_newest_100_first_with_show_more(ui, user, make_incident
     assert 'href="?events=200">Show more</a>' in html
     more = ui.get(f"/incidents/{incident.pk}/?events=200").content.decode()
     assert more.count('<article class="entry">') == 151 and "Show more" not in more
-    # session, user, preferences, incident, tags, events, acks
-    with django_assert_num_queries(7):
+    # session, user, preferences, incident, tags, maintenance tasks, events, acks
+    with django_assert_num_queries(8):
         ui.get(f"/incidents/{incident.pk}/?events=200")

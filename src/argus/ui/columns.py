@@ -22,6 +22,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from argus.incident.models import Incident
 from argus.incident.queries import incident_is_acked
+from argus.plannedmaintenance.choices import TaskState
+from argus.plannedmaintenance.queries import task_state
 from argus.ui.formatting import DateFormatter, level_name, level_text
 from argus.util.datetime_utils import is_infinite
 
@@ -190,6 +192,46 @@ def _events(incident, ctx):
     )
 
 
+TASK_STATE_TEXT = {TaskState.FUTURE: "Scheduled", TaskState.CURRENT: "Ongoing", TaskState.PAST: "Completed"}
+
+
+def _task_window(task, ctx):
+    end = "now" if is_infinite(task.end_time) else ctx.dates.time(task.end_time)
+    return format_html("{} to {}", ctx.dates.time(task.start_time), end)
+
+
+def _under_maintenance(incident, ctx):
+    """ "<n> task(s)" opening the list of the maintenance tasks the incident is linked to."""
+    tasks = getattr(incident, "linked_tasks", None)
+    if not tasks:
+        return "-"
+    items = format_html_join(
+        "",
+        '<li><a href="/plannedmaintenance/{}/">#{}{}</a> <span class="task-window">{}</span> '
+        '<span class="badge task-{}">{}</span></li>',
+        (
+            (
+                task.pk,
+                task.pk,
+                f": {task.description}" if task.description else "",
+                _task_window(task, ctx),
+                state.value,
+                TASK_STATE_TEXT[state],
+            )
+            for task in tasks
+            for state in [task_state(task, ctx.now)]
+        ),
+    )
+    count = len(tasks)
+    return format_html(
+        '<details class="linked-tasks"><summary>{} task{}<span class="visually-hidden"> of planned '
+        "maintenance</span></summary><ul>{}</ul></details>",
+        count,
+        "" if count == 1 else "s",
+        items,
+    )
+
+
 def _links(incident, ctx):
     return ""
 
@@ -202,6 +244,7 @@ class Column:
     sort: str | None = None
     link: bool = False
     needs_events: bool = False
+    needs_tasks: bool = False
     css: str = ""
 
 
@@ -248,6 +291,7 @@ COLUMNS = {
         Column("ticket", "Ticket", _ticket, sort="ticket_url", css="col-narrow"),
         Column("tags", "Tags", _tags, link=True),
         Column("events", "Events", _events, link=True, needs_events=True),
+        Column("under_maintenance", "Maintenance", _under_maintenance, needs_tasks=True),
         Column("links", "Actions", _links),
     ]
 }
@@ -261,11 +305,21 @@ ALIASES = {
     "search_description": "description",
     "has_ticket_url": "ticket",
     "search_ticket_url": "ticket",
+    "is_under_maintenance": "under_maintenance",
 }
 
 BUILTIN_LAYOUTS = {
     "built-in": ["row_select", "start_time", "combined_status", "level", "source", "description", "ticket"],
     "notifications": ["status_icon", "ack_icon", "level", "source_type", "source", "tags", "events"],
+    "on maintenance": [
+        "start_time",
+        "level",
+        "source_type",
+        "source",
+        "description",
+        "tags",
+        "is_under_maintenance",
+    ],
 }
 
 

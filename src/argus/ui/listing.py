@@ -57,6 +57,7 @@ STATE_PARAMS = (
     "description",
     "has_ticket",
     "ticket_url",
+    "is_under_maintenance",
     "timeframe",
     "sort",
     "sort_order",
@@ -92,6 +93,7 @@ class FilterBox:
     description: str = ""
     has_ticket: str = ""
     ticket_url: str = ""
+    under_maintenance: str = ""  # "yes", "no" or "" (any)
     timeframe: int = 0
 
     # --- to and from the URL ---------------------------------------------------------------------
@@ -117,6 +119,8 @@ class FilterBox:
         for name in ("description", "has_ticket", "ticket_url"):
             if getattr(self, name):
                 items.append((name, getattr(self, name)))
+        if self.under_maintenance:
+            items.append(("is_under_maintenance", self.under_maintenance))
         if self.timeframe:
             items.append(("timeframe", str(self.timeframe)))
         return items
@@ -155,6 +159,7 @@ class FilterBox:
             "Description contains": self.description,
             "Ticket": self.has_ticket,
             "Ticket URL contains": self.ticket_url,
+            "Under maintenance": self.under_maintenance,
             "Timeframe": self.timeframe,
         }
         return [label for label, value in outside.items() if value]
@@ -240,6 +245,9 @@ def parse_box(params: QueryDict, base: FilterBox, errors: list[str]) -> FilterBo
             setattr(box, name, params.get(name, "").replace("\x00", "").strip())
     if "has_ticket" in params:
         box.has_ticket = params.get("has_ticket") if params.get("has_ticket") in ("yes", "no") else ""
+    if "is_under_maintenance" in params:
+        value = params.get("is_under_maintenance")
+        box.under_maintenance = value if value in ("yes", "no") else ""
     if "timeframe" in params:
         minutes = _int_or_none(params.get("timeframe"))
         box.timeframe = minutes if minutes in dict(TIMEFRAMES) else 0
@@ -260,6 +268,7 @@ def filtered_incidents(box: FilterBox, *, user, now: datetime.datetime, errors: 
         "level__lte": str(box.maxlevel) if box.maxlevel != MAX_INCIDENT_LEVEL else "",
         "id__in": str(box.id) if box.id is not None else "",
         "ticket": {"yes": "true", "no": "false"}.get(box.has_ticket),
+        "under_maintenance": {"yes": "true", "no": "false"}.get(box.under_maintenance),
     }
     for name, value in api_values.items():
         if value:

@@ -1,5 +1,5 @@
 """Reads only the UI needs: the filter box's extra fields, the cached total, the saved filters a
-user may pick, the widgets' type-ahead and the sources page.
+user may pick, the widgets' type-ahead, the sources page and the planned maintenance pages.
 
 General reads (bounded counts, the count estimate, events prefetch) are in
 :mod:`argus.incident.queries`.
@@ -10,11 +10,25 @@ from __future__ import annotations
 import datetime
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from argus.incident.models import Event, Incident, SourceSystem, Tag
 from argus.incident.queries import acked_q, closed_q, incident_count_estimate
 from argus.notificationprofile.models import Filter
+from argus.plannedmaintenance.models import PlannedMaintenanceTask
+from argus.plannedmaintenance.queries import not_past_q, past_q, tasks_for_representation
 from argus.ui import conf
 
 TYPE_AHEAD_LIMIT = 20
@@ -108,3 +122,41 @@ def sources_with_facts() -> QuerySet:
         .annotate(incident_count=Subquery(count))
         .order_by("name", "pk")
     )
+
+
+# --- planned maintenance -----------------------------------------------------------------------------
+
+
+def maintenance_filter_choices(user) -> list[Filter]:
+    """Every user's saved filters for a maintenance task, the user's own first, then by owner and
+    name (one query; ``user`` loaded for the "<name> (<username>)" label)."""
+    own_first = Case(When(user_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return list(
+        Filter.objects.select_related("user")
+        .annotate(own_first=own_first)
+        .order_by("own_first", "user__username", "name", "pk")
+    )
+
+
+def maintenance_tasks(tab: str, now) -> QuerySet:
+    """The tasks of a tab of the maintenance list with their creator and filters loaded: upcoming
+    (current and future, earliest start first) or past (latest end first)."""
+    if tab == "past":
+        queryset = PlannedMaintenanceTask.objects.filter(past_q(now)).order_by("-end_time", "-pk")
+    else:
+        queryset = PlannedMaintenanceTask.objects.filter(not_past_q(now)).order_by("start_time", "pk")
+    return tasks_for_representation(queryset)
+
+
+def linked_tasks_prefetch() -> Prefetch:
+    """The maintenance tasks an incident is linked to, latest start first (one query per page)."""
+    return Prefetch(
+        "maintenance_tasks",
+        queryset=PlannedMaintenanceTask.objects.order_by("-start_time", "-pk"),
+        to_attr="linked_tasks",
+    )
+
+
+def maintenance_filters_named(pks) -> QuerySet:
+    """The filters (any user's) of these pks; unknown ones are left out."""
+    return Filter.objects.filter(pk__in=list(pks)).order_by("pk")

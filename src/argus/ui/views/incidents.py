@@ -28,8 +28,17 @@ from argus.incident.queries import (
     incidents_for_representation,
     with_events,
 )
+from argus.plannedmaintenance.queries import task_state
 from argus.ui import conf, paging, queries
-from argus.ui.columns import OPEN, RowContext, cells_html, incident_state, layout_columns, render_cells
+from argus.ui.columns import (
+    OPEN,
+    TASK_STATE_TEXT,
+    RowContext,
+    cells_html,
+    incident_state,
+    layout_columns,
+    render_cells,
+)
 from argus.ui.formatting import duration_text, level_text
 from argus.ui.listing import TIMEFRAMES, ListState, filtered_incidents, is_bare, list_state
 from argus.ui.preferences import preferences_of
@@ -84,6 +93,8 @@ def _page_queryset(state: ListState, filtered, columns, now):
     queryset = incidents_for_representation(paging.annotate_for_sort(filtered, state.sort), now)
     if any(column.needs_events for column in columns):
         queryset = with_events(queryset)
+    if any(column.needs_tasks for column in columns):
+        queryset = queryset.prefetch_related(queries.linked_tasks_prefetch())
     return queryset
 
 
@@ -262,7 +273,9 @@ def incident_detail(request, pk: int):
         raise Http404("No such incident.")
     prefs = preferences_of(request)
     now = timezone.now()
-    incident = get_object_or_404(incidents_for_representation(now=now), pk=pk)
+    incident = get_object_or_404(
+        incidents_for_representation(now=now).prefetch_related(queries.linked_tasks_prefetch()), pk=pk
+    )
     try:
         limit = max(conf.EVENTS_PAGE, min(int(request.GET.get("events", conf.EVENTS_PAGE)), 100_000))
     except ValueError:
@@ -291,6 +304,15 @@ def incident_detail(request, pk: int):
         "more_events": len(events) > limit,
         "more_events_url": f"?events={limit + conf.EVENTS_PAGE}",
         "acks": acks,
+        "maintenance": [
+            {
+                "task": task,
+                "state": task_state(task, now).value,
+                "state_text": TASK_STATE_TEXT[task_state(task, now)],
+                "open_ended": is_infinite(task.end_time),
+            }
+            for task in incident.linked_tasks
+        ],
         "duration": _duration(incident, now),
         "read_only": is_read_only(request),
         "ticket_plugin": bool(settings.TICKET_PLUGIN),

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from argus.auth.services import preferences_update
 from argus.incident.queries import incidents_for_representation
-from argus.ui import conf
+from argus.ui import conf, queries
 from argus.ui.columns import RowContext, layout_columns, layouts
 from argus.ui.formatting import DateFormatter, zone_or_default
 from argus.ui.forms import PreferencesForm
@@ -89,6 +89,11 @@ def table_preview(request):
     prefs = preferences_of(request)
     name = request.GET.get("incidents_table_column_name") or prefs.incidents_table_column_name
     columns = [column for column in layout_columns(name) if column.name != "row_select"]
-    incident = incidents_for_representation().order_by("-start_time", "-pk").first()
+    incident = (
+        incidents_for_representation()
+        .prefetch_related(queries.linked_tasks_prefetch())
+        .order_by("-start_time", "-pk")
+        .first()
+    )
     rows = incident_rows([incident], columns, RowContext(prefs.dates, timezone.now())) if incident else []
     return render(request, "argus_ui/user/_table_preview.html", {"columns": columns, "rows": rows})

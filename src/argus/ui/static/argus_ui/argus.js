@@ -377,9 +377,27 @@
       });
     }
     $$("[data-typeahead]").forEach(initTypeahead);
+    $$("[data-filter-search]").forEach(initChoiceSearch);
     initCounters(document);
     if ($("#incident-rows")) initList();
     live.start();
+  }
+
+  // A search box over a list of checkboxes: only the choices whose label holds the text show
+  // (ticked ones always do).
+  function initChoiceSearch(input) {
+    const list = $(input.dataset.filterSearch);
+    if (!list) return;
+    input.addEventListener("input", () => {
+      const term = input.value.trim().toLowerCase();
+      $$("label", list).forEach((label) => {
+        const box = $("input", label);
+        label.hidden = !!term && !(box && box.checked) && !label.textContent.toLowerCase().includes(term);
+      });
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") event.preventDefault(); // not a submit of the whole form
+    });
   }
 
   function initTypeahead(input) {
@@ -520,7 +538,7 @@
     // A click anywhere on a row (not on a control) opens the incident, as the link in it does.
     document.addEventListener("click", (event) => {
       const row = event.target.closest("tr.incident-row");
-      if (!row || event.target.closest("a, button, input, label, select, textarea")) return;
+      if (!row || event.target.closest("a, button, input, label, select, textarea, details")) return;
       if (window.getSelection && String(window.getSelection())) return;
       location.href = row.dataset.url;
     });
@@ -828,7 +846,10 @@
       $$("td", existing).forEach((td) => {
         if (td.dataset.col === "row_select") return;
         const replacement = freshCells.get(td.dataset.col);
-        if (replacement && replacement.innerHTML !== td.innerHTML) td.innerHTML = replacement.innerHTML;
+        if (!replacement) return;
+        // an open dropdown (the maintenance tasks of the row) stays open
+        if ($("details[open]", td)) $$("details", replacement).forEach((details) => (details.open = true));
+        if (replacement.innerHTML !== td.innerHTML) td.innerHTML = replacement.innerHTML;
       });
       ["state-open", "state-closed", "state-stateless", "is-acked"].forEach((name) =>
         existing.classList.toggle(name, fresh.classList.contains(name)));
@@ -841,7 +862,7 @@
       }
       if (focusedCol) {
         const cell = $('td[data-col="' + focusedCol + '"]', existing);
-        const target = cell && $("a, button, input", cell);
+        const target = cell && $("a, button, input, summary", cell);
         if (target && document.activeElement === document.body) target.focus();
       }
       existing.classList.add("flash");
