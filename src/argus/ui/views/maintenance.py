@@ -348,27 +348,42 @@ def _confirm(request, *, task, title, question, action, button):
     return render_form(request, "argus_ui/confirm.html", "argus_ui/_confirm_form.html", context)
 
 
+def _ask_then(request, pk: int, *, change, done: str, title: str, question: str, url_name: str, button: str):
+    """A GET asks ``question`` about the task; the POST runs the service ``change`` on it and says
+    ``done`` (or the service's refusal) on the page the user came from."""
+    task = _task(pk)
+    _modifiable_or_403(task)
+    if request.method == "POST":
+        try:
+            change(task=task)
+        except DomainError as error:
+            notes = [("error", error.message)]
+        else:
+            notes = [("success", f"{done} planned maintenance task #{task.pk}.")]
+        return finished(request, next_url=safe_next(request, list_url()), notes=notes)
+    return _confirm(
+        request,
+        task=task,
+        title=title,
+        question=question.format(pk=task.pk),
+        action=reverse(url_name, args=[task.pk]),
+        button=button,
+    )
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 @write_view
 def task_cancel(request, pk: int):
     """End an ongoing task now (a GET asks first)."""
-    task = _task(pk)
-    _modifiable_or_403(task)
-    if request.method == "POST":
-        try:
-            services.task_end(task=task)
-        except DomainError as error:
-            notes = [("error", error.message)]
-        else:
-            notes = [("success", f"Ended planned maintenance task #{task.pk}.")]
-        return finished(request, next_url=safe_next(request, list_url()), notes=notes)
-    return _confirm(
+    return _ask_then(
         request,
-        task=task,
+        pk,
+        change=services.task_end,
+        done="Ended",
         title="End planned maintenance",
-        question=f"End planned maintenance task #{task.pk} now?",
-        action=reverse("argus_ui:maintenance-cancel", args=[task.pk]),
+        question="End planned maintenance task #{pk} now?",
+        url_name="argus_ui:maintenance-cancel",
         button="End now",
     )
 
@@ -378,21 +393,13 @@ def task_cancel(request, pk: int):
 @write_view
 def task_delete(request, pk: int):
     """Delete a scheduled task (a GET asks first); started ones are refused with a message."""
-    task = _task(pk)
-    _modifiable_or_403(task)
-    if request.method == "POST":
-        try:
-            services.task_delete(task=task)
-        except DomainError as error:
-            notes = [("error", error.message)]
-        else:
-            notes = [("success", f"Deleted planned maintenance task #{task.pk}.")]
-        return finished(request, next_url=safe_next(request, list_url()), notes=notes)
-    return _confirm(
+    return _ask_then(
         request,
-        task=task,
+        pk,
+        change=services.task_delete,
+        done="Deleted",
         title="Delete planned maintenance",
-        question=f"Delete planned maintenance task #{task.pk}?",
-        action=reverse("argus_ui:maintenance-delete", args=[task.pk]),
+        question="Delete planned maintenance task #{pk}?",
+        url_name="argus_ui:maintenance-delete",
         button="Delete",
     )
