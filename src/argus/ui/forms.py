@@ -218,27 +218,6 @@ class HeartbeatFrequencyField(forms.Field):
         return value
 
 
-class SourceForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=1000)
-    type = forms.ModelChoiceField(
-        label="Type", queryset=SourceSystemType.objects.order_by("name"), to_field_name="name"
-    )
-    base_url = forms.CharField(
-        label="Base URL",
-        required=False,
-        max_length=2000,
-        help_text="Relative details URLs of its incidents are resolved against it.",
-    )
-    heartbeat_frequency = HeartbeatFrequencyField()
-    username = forms.CharField(
-        label="Username",
-        required=False,
-        max_length=150,
-        validators=[UnicodeUsernameValidator()],
-        help_text="Of the source's system user; the source's name when left empty.",
-    )
-
-
 class SourceEditForm(forms.Form):
     """What can change on a source after creation: never its system user."""
 
@@ -253,6 +232,18 @@ class SourceEditForm(forms.Form):
         help_text="Relative details URLs of its incidents are resolved against it.",
     )
     heartbeat_frequency = HeartbeatFrequencyField()
+
+
+class SourceForm(SourceEditForm):
+    """A new source: the fields of an edit, and the username of its system user."""
+
+    username = forms.CharField(
+        label="Username",
+        required=False,
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="Of the source's system user; the source's name when left empty.",
+    )
 
 
 class SourceTypeForm(forms.Form):

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 
 from argus.incident.models import Incident, SourceSystem
 from argus.ui.columns import BUILTIN_LAYOUTS, CLOSED, COLUMNS, OPEN, STATELESS, RowContext, column_named
-from argus.ui.forms import HeartbeatFrequencyField
+from argus.ui.forms import SourceEditForm
 from argus.ui.preferences import preferences_of
 from argus.ui.views.incidents import incident_rows
 from argus.ui.views.sources import source_row
@@ -30,17 +30,10 @@ from argus.util.datetime_utils import INFINITY
 MINUTE = datetime.timedelta(minutes=1)
 
 
-class SampleSourceForm(forms.Form):
-    """Fields as on the sources form (without the type, whose choices come from the database)."""
+class SampleSourceForm(SourceEditForm):
+    """The sources form without the type, whose choices come from the database."""
 
-    name = forms.CharField(label="Name", max_length=1000)
-    base_url = forms.CharField(
-        label="Base URL",
-        required=False,
-        max_length=2000,
-        help_text="Relative details URLs of its incidents are resolved against it.",
-    )
-    heartbeat_frequency = HeartbeatFrequencyField()
+    type = None
 
 
 class SampleCheckForm(forms.Form):
