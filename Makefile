@@ -30,7 +30,7 @@ run: migrate
 	$(PY) manage.py initial_setup
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Argus on http://$(HOST):$(PORT)/  (web UI; admin: /admin/; API: /api/, /api/schema/swagger-ui/)"
-	@$(PY) -c "from django.conf import settings; import django; django.setup(); print('Notifications are ' + ('ON' if settings.SEND_NOTIFICATIONS else 'OFF (dev settings): to get mails, run  .venv/bin/python -m aiosmtpd -n -l 127.0.0.1:1025  and  ARGUS_SEND_NOTIFICATIONS=true EMAIL_HOST=127.0.0.1 EMAIL_PORT=1025 make run')))"
+	@$(PY) -c "from django.conf import settings; import django; django.setup(); print('Notifications are ' + ('ON' if settings.SEND_NOTIFICATIONS else 'OFF (dev settings): to get mails, run  .venv/bin/python -m aiosmtpd -n -l 127.0.0.1:1025  and  ARGUS_SEND_NOTIFICATIONS=true EMAIL_HOST=127.0.0.1 EMAIL_PORT=1025 make run'))"
 	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
 	export PROMETHEUS_MULTIPROC_DIR=$(abspath $(METRICS_DIR)); \
 	$(PY) manage.py run_task_worker & WORKER=$$!; \
