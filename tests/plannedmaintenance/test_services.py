@@ -336,3 +336,19 @@ def test_end_time_is_always_after_the_start():
     task = PlannedMaintenanceTaskFactory(start_time=timezone.now() - datetime.timedelta(microseconds=0))
     ended = services.task_end(task=task)
     assert ended.end_time > ended.start_time
+
+
+@pytest.mark.django_db
+def test_a_token_expiry_incident_raised_during_maintenance_is_linked_to_it():
+    from argus.incident.token_expiry import token_expiry_incident_create
+    from argus.notificationprofile.services import filter_create
+    from argus.plannedmaintenance.models import PlannedMaintenanceLink
+    from tests.factories import SourceSystemFactory, SuperUserFactory
+    from tests.plannedmaintenance.factories import PlannedMaintenanceTaskFactory
+
+    owner = SuperUserFactory()
+    watched = filter_create(user=owner, name="token expiry", blob={"tags": ["problem_type=token_expiry"]})
+    task = PlannedMaintenanceTaskFactory(filters=[watched])
+    source = SourceSystemFactory()
+    incident = token_expiry_incident_create(source=source, expiry=timezone.now())
+    assert PlannedMaintenanceLink.objects.filter(task=task, incident=incident).exists()

@@ -26,13 +26,13 @@ from argus.incident.liveness import liveness
 from argus.incident.models import Incident, SourceSystem
 from argus.incident.queries import open_q, tagged_q
 from argus.incident.services import ARGUS_SOURCE_NAME, argus_source_ensure, incident_create, incident_end
+from argus.incident.token_expiry import SOURCE_TAG_KEY
 from argus.util.datetime_utils import INFINITY, datetime_to_api
 from argus.util.ids import parse_pk
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "missing_heartbeat"
-SOURCE_TAG_KEY = "source_system_id"
 INCIDENT_LEVEL = 4
 
 

@@ -88,7 +88,7 @@ from argus.util.inserts import insert_objects
 # --- side effects --------------------------------------------------------------------------------
 
 
-def _broadcast(change: str, incident_ids: Iterable[int]) -> None:
+def incidents_changed(change: str, incident_ids: Iterable[int]) -> None:
     """Every change of incidents ends here: link them to the current maintenance tasks covering
     them (in the transaction) and push their websocket frames (after commit)."""
     incident_ids = list(incident_ids)
@@ -412,7 +412,7 @@ def incident_update(*, incident: Incident, actor, data: dict, tags: Iterable | N
             _events_recorded(change_events)
         if changed_fields:
             incident.save(update_fields=changed_fields)
-        _broadcast("modified", [incident.pk])
+        incidents_changed("modified", [incident.pk])
     return incident
 
 
@@ -503,7 +503,7 @@ def incident_correct(*, incident: Incident, actor, data: dict) -> Incident:
             event_create(incident=incident, actor=actor, type=EventType.CLOSE, timestamp=end_time)
         elif state_event == EventType.REOPEN:
             event_create(incident=incident, actor=actor, type=EventType.REOPEN)
-        _broadcast("modified", [incident.pk])
+        incidents_changed("modified", [incident.pk])
     return incident
 
 
@@ -521,7 +521,7 @@ def incident_set_ticket_url(*, incident: Incident, actor, ticket_url: str) -> In
             if _append_search_text(incident, description):
                 fields.append("search_text")
             incident.save(update_fields=fields)
-            _broadcast("modified", [incident.pk])
+            incidents_changed("modified", [incident.pk])
     return incident
 
 
@@ -532,7 +532,7 @@ def incident_delete(*, incident: Incident) -> None:
         Acknowledgement.objects.filter(event__incident=incident).delete()
         Event.objects.filter(incident=incident).delete()
         incident.delete()
-        _broadcast("deleted", [pk])
+        incidents_changed("deleted", [pk])
 
 
 # --- tags ----------------------------------------------------------------------------------------
@@ -546,7 +546,7 @@ def incident_tag_add(*, incident: Incident, actor, tag: str) -> Tag:
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         (tag_obj,) = get_or_create_tags(pairs)
         _add_tag_relations(incident, [tag_obj], actor)
-        _broadcast("modified", [incident.pk])
+        incidents_changed("modified", [incident.pk])
     return tag_obj
 
 
@@ -556,7 +556,7 @@ def incident_tag_remove(*, incident: Incident, tag: Tag) -> None:
         IncidentTagRelation.objects.filter(incident=incident, tag=tag).delete()
         if not IncidentTagRelation.objects.filter(tag=tag).exists():
             tag.delete()
-        _broadcast("modified", [incident.pk])
+        incidents_changed("modified", [incident.pk])
 
 
 # --- events --------------------------------------------------------------------------------------
@@ -628,7 +628,7 @@ def event_create(
         event = Event.objects.create(
             incident=incident, actor=actor, timestamp=timestamp, type=type, description=description or ""
         )
-        _broadcast("modified", [incident.pk])
+        incidents_changed("modified", [incident.pk])
         _events_recorded([event])
     return event
 
@@ -656,7 +656,7 @@ def acknowledgement_create(
         )
         ack = Acknowledgement.objects.create(event=event, expiration=expiration)
         refresh_acked_until_of(incident)
-        _broadcast("modified", [incident.pk])
+        incidents_changed("modified", [incident.pk])
         _events_recorded([event])
     return ack
 
@@ -670,7 +670,7 @@ def acknowledgement_update(*, ack: Acknowledgement, expiration: datetime.datetim
         ack.expiration = expiration
         ack.save(update_fields=["expiration"])
         refresh_acked_until([ack.event.incident_id])
-        _broadcast("modified", [ack.event.incident_id])
+        incidents_changed("modified", [ack.event.incident_id])
     return ack
 
 
@@ -689,7 +689,7 @@ def acknowledgements_delete(*, acks: Iterable[Acknowledgement]) -> None:
         Acknowledgement.objects.filter(pk__in=event_ids).delete()
         Event.objects.filter(pk__in=event_ids).delete()
         refresh_acked_until(incident_ids)
-        _broadcast("modified", incident_ids)
+        incidents_changed("modified", incident_ids)
 
 
 # --- bulk (v2) -----------------------------------------------------------------------------------
@@ -720,7 +720,7 @@ def bulk_acknowledgement_create(
         for ack, event in zip(acks, events, strict=True):
             ack.event = event
             event.actor = actor
-        _broadcast("modified", [incident.pk for incident in incidents])
+        incidents_changed("modified", [incident.pk for incident in incidents])
         _events_recorded(events)
     return {event.incident_id: ack for event, ack in zip(events, acks, strict=True)}
 
@@ -757,7 +757,7 @@ def bulk_event_create(
             refresh_acked_until(ids)
         for event in events:
             event.actor = actor
-        _broadcast("modified", ids)
+        incidents_changed("modified", ids)
         _events_recorded(events)
     return {event.incident_id: event for event in events}
 
@@ -775,7 +775,7 @@ def bulk_set_ticket_url(*, incidents: list[Incident], actor, ticket_url: str) ->
         Event.objects.bulk_create(events)
         _events_recorded(events)
         Incident.objects.bulk_update(incidents, ["ticket_url", "search_text"])
-        _broadcast("modified", [incident.pk for incident in incidents])
+        incidents_changed("modified", [incident.pk for incident in incidents])
     return {incident.pk: ticket_url for incident in incidents}
 
 
@@ -808,7 +808,7 @@ def incident_end(*, incident: Incident, actor, timestamp=None, description: str 
             type=EventType.INCIDENT_END,
             description=description,
         )
-        _broadcast("modified", [incident.pk])
+        incidents_changed("modified", [incident.pk])
         _events_recorded([event])
     return event
 

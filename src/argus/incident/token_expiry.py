@@ -12,16 +12,15 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from argus.auth import authentication
-from argus.incident.broadcast import broadcast_after_commit
 from argus.incident.list_state import new_tag_relation
 from argus.incident.models import Incident, IncidentTagRelation, SourceSystem
-from argus.incident.queries import open_q
-from argus.incident.services import argus_source_ensure, get_or_create_tags, incident_end
+from argus.incident.queries import open_q, tagged_q
+from argus.incident.services import argus_source_ensure, get_or_create_tags, incident_end, incidents_changed
 from argus.util import metrics
 from argus.util.datetime_utils import INFINITY
 from argus.util.ids import parse_pk
@@ -32,16 +31,9 @@ INCIDENT_LEVEL = 2
 DEFAULT_DAYS = 7
 
 
-def _has_tag(key: str, value=None):
-    relations = IncidentTagRelation.objects.filter(incident=OuterRef("pk"), tag__key=key)
-    if value is not None:
-        relations = relations.filter(tag__value=value)
-    return Exists(relations)
-
-
 def token_expiry_q() -> Q:
     """Incidents raised by :func:`check_token_expiry` (tag ``problem_type=token_expiry``)."""
-    return Q(_has_tag("problem_type", PROBLEM_TYPE))
+    return tagged_q("problem_type", PROBLEM_TYPE)
 
 
 def token_expiry_incidents(queryset: QuerySet | None = None) -> QuerySet:
@@ -53,7 +45,7 @@ def token_expiry_incidents(queryset: QuerySet | None = None) -> QuerySet:
 def open_token_expiry_incidents(source_id=None) -> QuerySet:
     queryset = token_expiry_incidents().filter(open_q())
     if source_id is not None:
-        queryset = queryset.filter(_has_tag(SOURCE_TAG_KEY, str(source_id)))
+        queryset = queryset.filter(tagged_q(SOURCE_TAG_KEY, str(source_id)))
     return queryset
 
 
@@ -99,7 +91,7 @@ def token_expiry_incident_create(*, source: SourceSystem, expiry: datetime.datet
                 for tag in get_or_create_tags(pairs)
             ]
         )
-        broadcast_after_commit("created", [incident.pk])
+        incidents_changed("created", [incident.pk])
     return incident
 
 
