@@ -106,8 +106,8 @@ def task_blobs(condition: Q) -> dict[int, dict]:
     return tasks
 
 
-def current_task_blobs(*, now=None, exclude: int | None = None) -> dict[int, dict]:
-    """The current tasks that have filters (except ``exclude``): task id -> {"blobs", "coverage"}.
+def current_task_blobs(*, now=None) -> dict[int, dict]:
+    """The current tasks that have filters: task id -> {"blobs", "coverage"}.
 
     One statement, written by hand because it runs on every change of an incident (linking):
     building the equivalent ORM query cost several times the query itself.
@@ -119,8 +119,6 @@ def current_task_blobs(*, now=None, exclude: int | None = None) -> dict[int, dic
         rows = cursor.fetchall()
     tasks: dict[int, dict] = {}
     for task_id, blob in rows:
-        if task_id == exclude:
-            continue
         if isinstance(blob, (str, bytes)):
             blob, coverage = _decoded(blob)
         else:

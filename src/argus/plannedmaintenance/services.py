@@ -229,9 +229,10 @@ def current_tasks_link(*, now=None) -> tuple[int, int]:
         return link_current_tasks(now=now or timezone.now())
 
 
-def _silenced_by_another_current_task(task_id: int, now) -> Q:
-    """Incidents another current task covers or has linked (an event for them would be silenced)."""
-    others = current_task_blobs(now=now, exclude=task_id)
+def _silenced_by_a_current_task(now) -> Q:
+    """Incidents a current task covers or has linked (an event for them would be silenced). The
+    ended tasks being announced are never among them: they ended before ``now``."""
+    others = current_task_blobs(now=now)
     if not others:
         return Q(pk__in=[])
     condition = Q(
@@ -259,6 +260,7 @@ def ended_tasks_announce(*, now=None) -> tuple[int, int]:
     if not pending:
         return 0, 0
     actor = argus_source_ensure().user
+    silenced = _silenced_by_a_current_task(now)
     processed = created = 0
     for task_id in pending:
         with transaction.atomic():
@@ -267,7 +269,7 @@ def ended_tasks_announce(*, now=None) -> tuple[int, int]:
             processed += 1
             incidents = list(
                 Incident.objects.filter(open_q(now), maintenance_tasks=task_id)
-                .exclude(_silenced_by_another_current_task(task_id, now))
+                .exclude(silenced)
                 .order_by("pk")
             )
             if incidents:
