@@ -66,8 +66,3 @@ def liveness(source: SourceSystem, now: datetime.datetime | None = None) -> Live
 
 def liveness_state(source: SourceSystem, now: datetime.datetime | None = None) -> str:
     return liveness(source, now).state
-
-
-def monitored_sources():
-    """Sources with a heartbeat frequency (the only ones that can be dead), with their type."""
-    return SourceSystem.objects.filter(heartbeat_frequency__isnull=False).select_related("type")

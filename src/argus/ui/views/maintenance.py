@@ -29,11 +29,12 @@ from argus.plannedmaintenance.errors import (
     EndTimeNotInFuture,
     FiltersNotFound,
     StartTimeLocked,
+    TaskNotModifiable,
 )
 from argus.plannedmaintenance.models import PlannedMaintenanceLink, PlannedMaintenanceTask
 from argus.plannedmaintenance.queries import task_is_modifiable, task_state, tasks_for_representation
 from argus.ui import queries
-from argus.ui.columns import RowContext, layout_columns
+from argus.ui.columns import TASK_STATE_TEXT, RowContext, layout_columns
 from argus.ui.maintenance_forms import TaskForm
 from argus.ui.preferences import preferences_of
 from argus.ui.views.base import (
@@ -53,12 +54,10 @@ from argus.util.ids import MAX_DATABASE_ID, parse_pk
 PAGE_SIZE = 50
 PREVIEW_LIMIT = 5
 PREVIEW_LAYOUT = "on maintenance"
-STATE_TEXT = {TaskState.FUTURE: "Scheduled", TaskState.CURRENT: "Ongoing", TaskState.PAST: "Completed"}
 TABS = {
     "upcoming": ("Upcoming", "No upcoming maintenance tasks"),
     "past": ("Past", "No past maintenance tasks"),
 }
-NOT_MODIFIABLE = "This planned maintenance task is no longer modifiable as it ended more than 12 hours ago."
 #: Where each refusal of the services belongs in the form (others: the form as a whole).
 ERROR_FIELDS = {
     EndTimeNotAfterStartTime: "end_time",
@@ -86,7 +85,7 @@ def _task(pk: int, queryset=None) -> PlannedMaintenanceTask:
 
 def _modifiable_or_403(task: PlannedMaintenanceTask, now=None) -> None:
     if not task_is_modifiable(task, now):
-        raise PermissionDenied(NOT_MODIFIABLE)
+        raise PermissionDenied(TaskNotModifiable().message)
 
 
 def task_facts(task: PlannedMaintenanceTask, now: datetime.datetime, writer: bool) -> dict:
@@ -96,7 +95,7 @@ def task_facts(task: PlannedMaintenanceTask, now: datetime.datetime, writer: boo
     return {
         "task": task,
         "state": state.value,
-        "state_text": STATE_TEXT[state],
+        "state_text": TASK_STATE_TEXT[state],
         "open_ended": is_infinite(task.end_time),
         "filters": [filter_obj.name for filter_obj in task.filters.all()],
         "created_by": task.created_by.get_username() if task.created_by else "-",
