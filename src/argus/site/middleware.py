@@ -7,7 +7,6 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.utils.http import escape_leading_slashes
 
 from argus.incident.api.operations import ingest_operation
@@ -15,7 +14,7 @@ from argus.incident.services import source_system_of, source_system_seen
 from argus.site import health
 from argus.site.metrics import metrics_view
 from argus.util import metrics
-from argus.util.logs import REQUEST_ID_ATTRIBUTE, request_context, request_id_from
+from argus.util.logs import REQUEST_ID_ATTRIBUTE, known_user, request_context, request_id_from
 
 logger = logging.getLogger(__name__)
 
@@ -99,10 +98,8 @@ class RequestMiddleware:
     def record_source_seen(request, response, started_at) -> None:
         if response.status_code in SOURCE_NOT_SEEN_STATUSES:
             return
-        # The API's authentication puts the user it found on the request; a lazy (session) user
-        # means the API never authenticated this request.
-        user = request.__dict__.get("user")
-        if user is None or isinstance(user, SimpleLazyObject) or not user.is_authenticated:
+        user = known_user(request)  # the user the API authenticated, if it did
+        if user is None:
             return
         source = source_system_of(user)
         if source is None:

@@ -58,7 +58,7 @@ def current_request_context() -> RequestContext | None:
     return _current.get()
 
 
-def _known_user(request):
+def known_user(request):
     """The request's user once the API authenticated it (DRF sets the user it found on the request).
 
     The session's lazy user of other pages is left alone: reading it could query the database
@@ -99,7 +99,7 @@ class RequestContextFilter(logging.Filter):
             record.request_id = getattr(request, REQUEST_ID_ATTRIBUTE, None) or (
                 context.request_id if context else None
             )
-        user = _known_user(request) if request is not None else None
+        user = known_user(request) if request is not None else None
         record.user = user.get_username() if user is not None else None
         record.source = _known_source_name(user) if user is not None else None
         return True
