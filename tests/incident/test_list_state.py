@@ -14,6 +14,7 @@ from argus.incident import services
 from argus.incident.choices import EventType
 from argus.incident.models import Incident, IncidentTagRelation
 from argus.util.datetime_utils import INFINITY
+from tests.factories import SourceSystemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +174,71 @@ def test_a_tag_filter_with_an_unknown_tag_lists_nothing(source_client, incident)
     assert listed(source_client, "tags=host=nowhere") == set()
     assert listed(source_client, "tags=host=nowhere,host=neither") == set()
     assert listed(source_client, "tags=host=a,host=nowhere") == {incident.pk}
+
+
+@pytest.fixture
+def kinds(source_system, end_user):
+    """12 incidents an hour apart, newest first, with kind=a, kind=b, both or neither; every
+    third closed, every fourth acknowledged."""
+    now = timezone.now()
+    made = []
+    for n in range(12):
+        incident = services.incident_create(
+            actor=source_system.user,
+            source=source_system,
+            start_time=now - (n + 1) * HOUR,
+            end_time=now if n % 3 == 2 else INFINITY,
+            tags=[["kind=a"], ["kind=b"], ["kind=a", "kind=b"], ["kind=c"]][n % 4] + [f"half={n % 2}"],
+        )
+        if n % 4 == 1:
+            services.acknowledgement_create(incident=incident, actor=end_user, description="seen")
+        made.append(incident)
+    return made
+
+
+def walk(client, url, key="next"):
+    """The pks of each page from ``url`` on, following ``key`` links."""
+    pages = []
+    while url:
+        body = client.get(url).json()
+        pages.append([incident["pk"] for incident in body["results"]])
+        url = body[key]
+    return pages
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+@pytest.mark.parametrize(
+    "query, wanted",
+    [
+        ("tags=kind=a,kind=b", lambda n, i: n % 4 != 3),
+        ("tags=kind=b,kind=a,kind=nowhere", lambda n, i: n % 4 != 3),
+        ("open=true&tags=kind=a,kind=b", lambda n, i: n % 4 != 3 and n % 3 != 2),
+        ("acked=false&tags=kind=a,kind=b", lambda n, i: n % 4 in (0, 2)),
+        ("tags=kind=a,kind=b,half=1", lambda n, i: n % 4 != 3 and n % 2 == 1),
+        ("tags=kind=a,kind=b,half=0,half=1", lambda n, i: n % 4 != 3),
+        ("open=false&tags=kind=a,kind=c", lambda n, i: n % 4 in (0, 2, 3) and n % 3 == 2),
+    ],
+)
+@pytest.mark.parametrize("page_size", [1, 2, 5, 100])
+def test_several_values_of_a_key_page_through_each_matching_incident_once_forwards_and_back(
+    source_client, kinds, version, query, wanted, page_size
+):
+    expected = [incident.pk for n, incident in enumerate(kinds) if wanted(n, incident)]
+    pages = walk(source_client, f"/api/{version}/incidents/?{query}&page_size={page_size}")
+    assert [pk for page in pages for pk in page] == expected
+    assert all(len(page) == page_size for page in pages[:-1])
+    # back from the last page by the previous links: the same pages
+    last = f"/api/{version}/incidents/?{query}&page_size={page_size}"
+    for _ in pages[:-1]:
+        last = source_client.get(last).json()["next"]
+    assert walk(source_client, last, key="previous") == pages[::-1]
+
+
+def test_several_values_of_a_key_in_mine_and_in_counts(source_client, kinds):
+    other = SourceSystemFactory()
+    services.incident_create(actor=other.user, source=other, start_time=timezone.now(), tags=["kind=a"])
+    expected = [incident.pk for n, incident in enumerate(kinds) if n % 4 != 3]
+    pages = walk(source_client, "/api/v2/incidents/mine/?tags=kind=a,kind=b&page_size=3")
+    assert [pk for page in pages for pk in page] == expected
+    count = source_client.get("/api/v2/incidents/?tags=kind=a,kind=b&count=true").json()["count"]
+    assert count == len(expected) + 1

@@ -128,8 +128,9 @@ def postgresql():
 
 @pytest.fixture
 def common_tag_history(postgresql, source_system):
-    """4,000 incidents, 1 in 50 open, every one with the tag common=yes: loaded in bulk (as
-    bench/preload.py does, setting the copies itself), then analyzed."""
+    """4,000 incidents, 1 in 50 open, every one with the tag common=yes and half with kind=a,
+    half with kind=b: loaded in bulk (as bench/preload.py does, setting the copies itself), then
+    analyzed."""
     now = timezone.now()
     incidents = Incident.objects.bulk_create(
         Incident(
@@ -141,10 +142,13 @@ def common_tag_history(postgresql, source_system):
         )
         for n in range(4000)
     )
-    common, rare = services.get_or_create_tags([("common", "yes"), ("rare", "yes")])
+    common, rare, kind_a, kind_b = services.get_or_create_tags(
+        [("common", "yes"), ("rare", "yes"), ("kind", "a"), ("kind", "b")]
+    )
     relations = [
-        new_tag_relation(incident=incident, tag=common, added_by=source_system.user, added_time=now)
-        for incident in incidents
+        new_tag_relation(incident=incident, tag=tag, added_by=source_system.user, added_time=now)
+        for n, incident in enumerate(incidents)
+        for tag in (common, kind_a if n % 2 else kind_b)
     ]
     relations += [
         new_tag_relation(incident=incident, tag=rare, added_by=source_system.user, added_time=now)
@@ -172,3 +176,28 @@ def test_an_open_list_with_a_common_tag_reads_only_the_open_incidents_relations(
         for node in nodes
         if node["Node Type"] == "Seq Scan" and node["Relation Name"] != "argus_incident_tag"
     ]
+
+
+@pytest.mark.parametrize("path", ["v1/incidents/", "v2/incidents/", "v2/incidents/mine/"])
+@pytest.mark.parametrize(
+    "query, index",
+    [
+        ("open=true&acked=false&tags=kind=a,kind=b", "tagrelation_tag_open_start"),
+        ("acked=false&tags=kind=a,kind=b", "tagrelation_tag_start"),
+        ("open=true&tags=kind=a,kind=b,common=yes", "tagrelation_tag_open_start"),
+    ],
+)
+def test_several_values_of_a_common_key_are_read_one_tag_at_a_time_in_order(
+    source_client, common_tag_history, path, query, index
+):
+    """Each value's page comes from reading that tag's relations in start-time order and stopping
+    (a Limit above each), not from every incident carrying either tag."""
+    nodes = page_plan(source_client, f"/api/{path}?{query}&page_size=100")
+    assert index in indexes_read(nodes)
+    assert not [
+        node
+        for node in nodes
+        if node["Node Type"] == "Seq Scan" and node["Relation Name"] != "argus_incident_tag"
+    ]
+    # the page's own limit, and one for each value's page
+    assert len([node for node in nodes if node["Node Type"] == "Limit"]) >= 3

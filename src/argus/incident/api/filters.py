@@ -142,30 +142,52 @@ def filter_tags(queryset, value, context):
     incident that carries the tag. A tag has one relation per incident, so the join repeats no
     incident. See :mod:`argus.incident.list_state`.
 
-    Keys with several values (an incident may have two of them) are semi-joins on the tags' ids,
-    looked up first in one query: given the ids themselves, PostgreSQL knows from its statistics
-    how common the tags are, and walks the incidents newest first for common tags but starts from
-    the relations for rare ones (it cannot know that from a subquery).
+    Keys with several values (an incident may have two of them) need the tags' ids, looked up
+    first in one query. When the caller pages the list and hands in ``context["tag_branches"]``
+    (a list), the first such key is not filtered here: one condition per value, the same join as
+    a one-value key, is added to that list, and the paginator takes the newest page of each value
+    separately and the page from their union (:meth:`ArgusCursorPagination.paginate_queryset`).
+    The database cannot read several tags' relations merged in start-time order, so a plain
+    ``OR`` reads every incident with any of the tags. Other keys with several values, or a key
+    with more than :data:`MAX_TAG_BRANCHES` values, are semi-joins on the ids: given the ids
+    themselves, PostgreSQL knows from its statistics how common the tags are.
     """
     grouped = {key: list(dict.fromkeys(values)) for key, values in parse_tag_filter(value).items()}
     open_only = {"incident_may_be_open": True} if context.get("open") else {}
     several = {key: values for key, values in grouped.items() if len(values) > 1}
     tag_ids = _tag_ids_by_key(several) if several else {}
+    branches = context.get("tag_branches")
     for key, values in grouped.items():
         if len(values) == 1:
             tag_id = Subquery(Tag.objects.filter(key=key, value=values[0]).values("pk")[:1])
-            relation = {"tag_id": tag_id, "incident_start_time": F("start_time"), **open_only}
-            queryset = queryset.filter(
-                **{f"incident_tag_relations__{name}": v for name, v in relation.items()}
-            )
+            queryset = queryset.filter(_tag_relation(tag_id, open_only))
         elif not tag_ids.get(key):
             return queryset.none()
+        elif branches is not None and not branches and len(tag_ids[key]) <= MAX_TAG_BRANCHES:
+            # The id as a subquery, as for one value: PostgreSQL then plans each branch to read
+            # the relations newest first (given a literal id of a common tag it would hash-join
+            # every incident with the tag and sort them).
+            branches.extend(
+                _tag_relation(Subquery(Tag.objects.filter(pk=tag_id).values("pk")), open_only)
+                for tag_id in tag_ids[key]
+            )
         else:
             relations = IncidentTagRelation.objects.filter(
                 incident=OuterRef("pk"), tag_id__in=tag_ids[key], **open_only
             )
             queryset = queryset.filter(Exists(relations))
     return queryset
+
+
+#: The most values of one key that are paged one value at a time (see :func:`filter_tags`).
+MAX_TAG_BRANCHES = 20
+
+
+def _tag_relation(tag_id, open_only: dict) -> Q:
+    """The incident has this tag, joined on the relation's copy of its start time (so that the
+    database reads the tag's relations in start-time order)."""
+    relation = {"tag_id": tag_id, "incident_start_time": F("start_time"), **open_only}
+    return Q(**{f"incident_tag_relations__{name}": value for name, value in relation.items()})
 
 
 def _tag_ids_by_key(values_by_key: dict[str, list[str]]) -> dict[str, list[int]]:
@@ -419,9 +441,20 @@ def openapi_parameters(filters: dict[str, QueryFilter]) -> list[OpenApiParameter
 
 
 def filter_incidents(
-    queryset: QuerySet[Incident], params, *, user, filters: dict[str, QueryFilter] = LIST_FILTERS, now=None
+    queryset: QuerySet[Incident],
+    params,
+    *,
+    user,
+    filters: dict[str, QueryFilter] = LIST_FILTERS,
+    now=None,
+    tag_branches: list[Q] | None = None,
 ) -> QuerySet[Incident]:
     """Apply every filter named in ``params`` (a QueryDict: last value wins, empty = no filter).
+
+    A caller that pages the result may pass an empty list as ``tag_branches``: the conditions of
+    one tag key with several values are then put there instead of applied (see
+    :func:`filter_tags`), and the caller must page with them
+    (``ArgusCursorPagination.paginate_queryset(..., branches=tag_branches)``).
 
     Raises ``ValidationError({"<param>": ["<message>"], ...})`` for invalid values.
     """
@@ -430,6 +463,7 @@ def filter_incidents(
         "user": user,
         "now": now or timezone.now(),
         "open": "open" in filters and parse_bool(params.get("open") or "") is True,
+        "tag_branches": tag_branches,
     }
     errors = {}
     for name, query_filter in filters.items():

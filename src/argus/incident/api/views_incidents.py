@@ -171,14 +171,22 @@ class _IncidentListBase(VersionedIncidentView):
 
     def get(self, request, *args, **kwargs):
         """Incidents that match every filter given, newest first, one page at a time."""
+        counting = "count" in request.query_params
+        tag_branches = None if counting else []
         queryset = filter_incidents(
-            self.base_queryset(request), request.query_params, user=request.user, filters=self.filters
+            self.base_queryset(request),
+            request.query_params,
+            user=request.user,
+            filters=self.filters,
+            tag_branches=tag_branches,
         )
-        if "count" in request.query_params:
+        if counting:
             params = {key: request.query_params.get(key) for key in request.query_params}
             return Response({"count": queryset.count(), "params": params})
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(incidents_for_representation(queryset), request, view=self)
+        page = paginator.paginate_queryset(
+            incidents_for_representation(queryset), request, view=self, branches=tag_branches
+        )
         return paginator.get_paginated_response(self.render_incidents(page))
 
     def post(self, request, *args, **kwargs):
