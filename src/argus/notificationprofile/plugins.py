@@ -120,6 +120,19 @@ class NotificationMedium(ABC):
     def has_duplicate(cls, queryset: QuerySet, settings: dict) -> bool:
         """Whether ``queryset`` holds a destination of this medium with the same address."""
 
+    @classmethod
+    def user_has_duplicate(cls, user, settings: dict, serializer=None) -> bool:
+        """Whether ``user`` has another destination of this medium with the same address
+        (:meth:`has_duplicate`); the destination ``serializer`` is editing, if any, does not count.
+        No user: nothing to compare with."""
+        if user is None:
+            return False
+        others = DestinationConfig.objects.filter(user=user)
+        current = getattr(serializer, "instance", None)
+        if isinstance(current, DestinationConfig) and current.pk:
+            others = others.exclude(pk=current.pk)
+        return cls.has_duplicate(others, settings)
+
     @staticmethod
     @abstractmethod
     def get_label(destination: DestinationConfig) -> str:

@@ -335,13 +335,7 @@ class EmailNotification(AddressMedium):
             raise serializers.ValidationError(
                 {"non_field_errors": ["This email address is already registered in another destination."]}
             )
-        existing = DestinationConfig.objects.filter(
-            user=user, media_id=cls.MEDIA_SLUG, settings__email_address=address
-        )
-        current = getattr(instance, "instance", None)
-        if isinstance(current, DestinationConfig) and current.pk:
-            existing = existing.exclude(pk=current.pk)
-        if user is not None and existing.exists():
+        if cls.user_has_duplicate(user, {EMAIL_ADDRESS: address}, instance):
             raise serializers.ValidationError({EMAIL_ADDRESS: ["Email address already exists"]})
         return {EMAIL_ADDRESS: address, SYNCED: False}
 

@@ -23,7 +23,7 @@ from rest_framework import serializers
 
 from argus.incident.models import Event
 from argus.notificationprofile.choices import SLACK_MEDIA_NAME, SLACK_MEDIA_SLUG
-from argus.notificationprofile.media.base import NotificationMedium, PermanentFailure, RetryLater
+from argus.notificationprofile.media.base import AddressMedium, PermanentFailure, RetryLater
 from argus.notificationprofile.media.http import fingerprint, json_body, post, redacted_url
 from argus.notificationprofile.models import DestinationConfig
 from argus.notificationprofile.plugins import TEST_MESSAGE_TITLE, TestMessageResult
@@ -88,7 +88,8 @@ def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class SlackNotification(NotificationMedium):
+class SlackNotification(AddressMedium):
+    ADDRESS_KEY = DESTINATION_URL
     MEDIA_SLUG = SLACK_MEDIA_SLUG
     MEDIA_NAME = SLACK_MEDIA_NAME
     CAN_SEND_TEST = True
@@ -112,22 +113,9 @@ class SlackNotification(NotificationMedium):
             raise serializers.ValidationError({DESTINATION_URL: [REQUIRED]})
         if problems := url_errors(url):
             raise serializers.ValidationError({DESTINATION_URL: problems})
-        if user is not None:
-            existing = DestinationConfig.objects.filter(
-                user=user, media_id=cls.MEDIA_SLUG, settings__destination_url=url
-            )
-            current = getattr(instance, "instance", None)
-            if isinstance(current, DestinationConfig) and current.pk:
-                existing = existing.exclude(pk=current.pk)
-            if existing.exists():
-                raise serializers.ValidationError({DESTINATION_URL: [ALREADY_EXISTS]})
+        if cls.user_has_duplicate(user, {DESTINATION_URL: url}, instance):
+            raise serializers.ValidationError({DESTINATION_URL: [ALREADY_EXISTS]})
         return {DESTINATION_URL: url}
-
-    @classmethod
-    def has_duplicate(cls, queryset, settings: dict) -> bool:
-        return queryset.filter(
-            media_id=cls.MEDIA_SLUG, settings__destination_url=settings.get(DESTINATION_URL)
-        ).exists()
 
     @staticmethod
     def get_label(destination: DestinationConfig) -> str:

@@ -56,13 +56,7 @@ class SMSNotification(AddressMedium):
             number = normalize_phone_number(raw)
         except ValidationError as error:
             raise serializers.ValidationError({PHONE_NUMBER: list(error.messages)})
-        existing = DestinationConfig.objects.filter(
-            user=user, media_id=cls.MEDIA_SLUG, settings__phone_number=number
-        )
-        current = getattr(instance, "instance", None)
-        if isinstance(current, DestinationConfig) and current.pk:
-            existing = existing.exclude(pk=current.pk)
-        if user is not None and existing.exists():
+        if cls.user_has_duplicate(user, {PHONE_NUMBER: number}, instance):
             raise serializers.ValidationError({PHONE_NUMBER: ["Phone number already exists"]})
         return {PHONE_NUMBER: number}
 

@@ -31,7 +31,7 @@ from rest_framework import serializers
 from argus.incident.models import Event
 from argus.incident.representation import event_to_dict, incident_to_v2
 from argus.notificationprofile.choices import WEBHOOK_MEDIA_NAME, WEBHOOK_MEDIA_SLUG, WRITE_ONLY_MASK
-from argus.notificationprofile.media.base import NotificationMedium, PermanentFailure
+from argus.notificationprofile.media.base import AddressMedium, PermanentFailure
 from argus.notificationprofile.media.http import (
     fingerprint,
     json_body,
@@ -117,7 +117,8 @@ def message_body(event: Event, *, delivery_id: str, attempt: int) -> dict:
     }
 
 
-class WebhookNotification(NotificationMedium):
+class WebhookNotification(AddressMedium):
+    ADDRESS_KEY = URL
     MEDIA_SLUG = WEBHOOK_MEDIA_SLUG
     MEDIA_NAME = WEBHOOK_MEDIA_NAME
     ACCEPTS_MESSAGE_ID = True
@@ -167,17 +168,9 @@ class WebhookNotification(NotificationMedium):
             errors[SECRET] = problems
         if errors:
             raise serializers.ValidationError(errors)
-        if user is not None:
-            existing = DestinationConfig.objects.filter(user=user, media_id=cls.MEDIA_SLUG, settings__url=url)
-            if current is not None:
-                existing = existing.exclude(pk=current.pk)
-            if existing.exists():
-                raise serializers.ValidationError({URL: [ALREADY_EXISTS]})
+        if cls.user_has_duplicate(user, {URL: url}, instance):
+            raise serializers.ValidationError({URL: [ALREADY_EXISTS]})
         return {URL: url, SECRET: secret} if secret else {URL: url}
-
-    @classmethod
-    def has_duplicate(cls, queryset, settings: dict) -> bool:
-        return queryset.filter(media_id=cls.MEDIA_SLUG, settings__url=settings.get(URL)).exists()
 
     @staticmethod
     def get_label(destination: DestinationConfig) -> str:
