@@ -171,9 +171,14 @@ def task_end(*, task: PlannedMaintenanceTask) -> PlannedMaintenanceTask:
             raise TaskNotStarted()
         if state == TaskState.PAST:
             raise TaskAlreadyEnded()
-        # The end is strictly after the start, even for a task that started this very microsecond.
-        task.end_time = max(now, task.start_time + datetime.timedelta(microseconds=1))
-        task.save(update_fields=["end_time"])
+        return _end_locked(task, now)
+
+
+def _end_locked(task: PlannedMaintenanceTask, now) -> PlannedMaintenanceTask:
+    """End a current task, locked by the caller's transaction, at ``now``."""
+    # The end is strictly after the start, even for a task that started this very microsecond.
+    task.end_time = max(now, task.start_time + datetime.timedelta(microseconds=1))
+    task.save(update_fields=["end_time"])
     return task
 
 
@@ -193,9 +198,10 @@ def tasks_end(*, tasks: Iterable[PlannedMaintenanceTask]) -> Ended:
     with transaction.atomic():
         locked = PlannedMaintenanceTask.objects.select_for_update().filter(pk__in=[task.pk for task in tasks])
         for task in locked.order_by("pk"):
-            state = task_state(task, timezone.now())
-            if state == TaskState.CURRENT:
-                ended.append(task_end(task=task))
+            now = timezone.now()
+            state = task_state(task, now)
+            if state == TaskState.CURRENT:  # so also modifiable: it has not ended
+                ended.append(_end_locked(task, now))
             elif state == TaskState.FUTURE:
                 future.append(task)
             else:
