@@ -126,22 +126,33 @@ def _due(queryset, now):
     return due
 
 
-def claim_pending_events(limit: int, *, now=None) -> tuple[str, list[PendingEvent]]:
-    """Take up to ``limit`` due pending events: (the claim's token, the rows taken).
+def _claim(queryset, limit: int, now, **also) -> tuple[str, list, list]:
+    """Take up to ``limit`` due rows of ``queryset``: (the claim's token, the rows taken that have
+    attempts left, those whose attempts are used up).
 
-    One ``UPDATE`` whose subquery skips rows other workers are claiming (PostgreSQL); on SQLite the
-    statement itself is atomic. The rows are then read back by their new ``due_at`` and token.
+    One ``UPDATE`` (setting ``also`` too) whose subquery skips rows other workers are claiming
+    (PostgreSQL); on SQLite the statement itself is atomic. The rows are then read back by their
+    new ``due_at`` and token.
     """
-    now = now or timezone.now()
     claim, lease_end = new_claim(), now + lease()
     with transaction.atomic():
-        taken = PendingEvent.objects.filter(
-            pk__in=Subquery(_due(PendingEvent.objects.all(), now).values("pk")[:limit])
-        ).update(due_at=lease_end, attempts=F("attempts") + 1, claim=claim)
+        taken = queryset.model.objects.filter(
+            pk__in=Subquery(_due(queryset, now).values("pk")[:limit])
+        ).update(due_at=lease_end, attempts=F("attempts") + 1, claim=claim, **also)
     if not taken:
-        return claim, []
-    rows = list(PendingEvent.objects.filter(due_at=lease_end, claim=claim).order_by("pk"))
-    exhausted = [row for row in rows if row.attempts > max_attempts()]
+        return claim, [], []
+    rows = list(queryset.filter(due_at=lease_end, claim=claim).order_by("pk"))
+    allowed = max_attempts()
+    return (
+        claim,
+        [row for row in rows if row.attempts <= allowed],
+        [row for row in rows if row.attempts > allowed],
+    )
+
+
+def claim_pending_events(limit: int, *, now=None) -> tuple[str, list[PendingEvent]]:
+    """Take up to ``limit`` due pending events: (the claim's token, the rows taken)."""
+    claim, rows, exhausted = _claim(PendingEvent.objects.all(), limit, now or timezone.now())
     if exhausted:
         # Every allowed match of these events failed or never finished (a worker died on it each
         # time): an event that kills the worker must not block the others forever.
@@ -151,7 +162,7 @@ def claim_pending_events(limit: int, *, now=None) -> tuple[str, list[PendingEven
             [row.event_id for row in exhausted],
             max_attempts(),
         )
-    return claim, [row for row in rows if row.attempts <= max_attempts()]
+    return claim, rows
 
 
 def claim_due_deliveries(limit: int, *, now=None) -> tuple[str, list[Delivery]]:
@@ -161,17 +172,10 @@ def claim_due_deliveries(limit: int, *, now=None) -> tuple[str, list[Delivery]]:
     attempt never reported: the worker died during it) fails for good instead of being returned.
     """
     now = now or timezone.now()
-    claim, lease_end = new_claim(), now + lease()
-    with transaction.atomic():
-        taken = Delivery.objects.filter(
-            pk__in=Subquery(_due(Delivery.objects.filter(state=PENDING), now).values("pk")[:limit])
-        ).update(due_at=lease_end, attempts=F("attempts") + 1, claim=claim, last_attempt_at=now)
-    if not taken:
-        return claim, []
-    rows = list(Delivery.objects.filter(state=PENDING, due_at=lease_end, claim=claim).order_by("pk"))
-    exhausted = [row for row in rows if row.attempts > max_attempts()]
+    pending = Delivery.objects.filter(state=PENDING)
+    claim, rows, exhausted = _claim(pending, limit, now, last_attempt_at=now)
     if exhausted:
-        Delivery.objects.filter(pk__in=[row.pk for row in exhausted], claim=claim, state=PENDING).update(
+        pending.filter(pk__in=[row.pk for row in exhausted], claim=claim).update(
             state=FAILED,
             due_at=None,
             last_error=error_text(
@@ -180,7 +184,7 @@ def claim_due_deliveries(limit: int, *, now=None) -> tuple[str, list[Delivery]]:
         )
         for row in exhausted:
             logger.error("Notification: %s failed for good: no attempt left", describe(row))
-    return claim, [row for row in rows if row.attempts <= max_attempts()]
+    return claim, rows
 
 
 def renew_lease(claim: str, ids: Sequence[int], *, now=None) -> set[int]:
