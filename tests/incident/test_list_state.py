@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from argus.incident import services
+from argus.incident.api import filters
 from argus.incident.choices import EventType
 from argus.incident.models import Incident, IncidentTagRelation
 from argus.util.datetime_utils import INFINITY
@@ -242,3 +243,12 @@ def test_several_values_of_a_key_in_mine_and_in_counts(source_client, kinds):
     assert [pk for page in pages for pk in page] == expected
     count = source_client.get("/api/v2/incidents/?tags=kind=a,kind=b&count=true").json()["count"]
     assert count == len(expected) + 1
+
+
+def test_a_key_with_more_values_than_are_paged_one_at_a_time_lists_the_same(source_client, kinds):
+    others = [f"kind=x{n}" for n in range(filters.MAX_TAG_BRANCHES)]
+    services.get_or_create_tags(services.parse_tags(others))
+    expected = [incident.pk for n, incident in enumerate(kinds) if n % 4 != 3]
+    query = "tags=" + ",".join(["kind=a", "kind=b", *others])
+    pages = walk(source_client, f"/api/v2/incidents/?{query}&page_size=4")
+    assert [pk for page in pages for pk in page] == expected

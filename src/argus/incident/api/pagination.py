@@ -23,7 +23,7 @@ from django.db import connections
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import CursorPagination, _reverse_ordering
+from rest_framework.pagination import CursorPagination
 
 from argus.util.datetime_utils import as_aware
 
@@ -67,7 +67,7 @@ class ArgusCursorPagination(CursorPagination):
             lookup = "lt" if reverse != ordering[0].startswith("-") else "gt"
             position_filter = {f"{ordering[0].lstrip('-')}__{lookup}": position}
         if reverse:
-            ordering = _reverse_ordering(ordering)
+            ordering = [name[1:] if name.startswith("-") else f"-{name}" for name in ordering]
         end = offset + self.get_page_size(request) + 1
         return [
             queryset.filter(branch, **position_filter).order_by(*ordering).values("pk")[:end]
