@@ -23,6 +23,8 @@ Workloads (all by default, in this order):
 * ``list``         ``GET /incidents/?box=1&page_size=100`` (the default view, 100 rows)
                    ``--repeat`` times: p50/p95/max latency, and the page's size (also gzipped).
 * ``list-filtered`` ``open=1&acked=3&tags=<--list-tag>&page_size=100``: the same figures.
+* ``list-tag``    ``box=1&tags=<--list-tag>&page_size=100``: every incident with the tag(s), open or
+                  not: the same figures.
 * ``deep-page``    from page 1, follow Next ``--pages`` (50) times at 100 rows a page, then Last:
                    per-page p50/p95 of the walk, page 1 and the deepest page, and Last.
 * ``type-ahead``   ``/incidents/search-tags/?q=`` a key substring and ``key=value`` prefix, and
@@ -79,6 +81,7 @@ WORKLOADS = (
     "queries",
     "list",
     "list-filtered",
+    "list-tag",
     "deep-page",
     "type-ahead",
     "detail",
@@ -398,6 +401,8 @@ async def run_http(bench: UiBench, workloads) -> None:
         elif workload == "list-filtered":
             url = f"/incidents/?open=1&acked=3&tags={args.list_tag}&page_size=100"
             emit(await bench.repeated("list-filtered", url))
+        elif workload == "list-tag":
+            emit(await bench.repeated("list-tag", f"/incidents/?box=1&tags={args.list_tag}&page_size=100"))
         elif workload == "deep-page":
             emit(await bench.deep_page())
         elif workload == "type-ahead":
@@ -423,7 +428,11 @@ def parse_args(argv=None):
     parser.add_argument("--repeat", type=int, default=50, help="requests per timed page (default 50)")
     parser.add_argument("--pages", type=int, default=50, help="pages walked by deep-page (default 50)")
     parser.add_argument("--heavy-events", type=int, default=10_000, help="events of the heavy incident")
-    parser.add_argument("--list-tag", default=DEFAULT_LIST_TAG, help=f"default {DEFAULT_LIST_TAG}")
+    parser.add_argument(
+        "--list-tag",
+        default=DEFAULT_LIST_TAG,
+        help=f"default {DEFAULT_LIST_TAG}; several values comma-separated",
+    )
     parser.add_argument("--timeout", type=float, default=30)
     return parser.parse_args(argv)
 

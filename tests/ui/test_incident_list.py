@@ -374,3 +374,36 @@ def test_the_events_column_adds_one_query_whatever_the_page_size(ui, user, many,
     ui.get("/incidents/?box=1&page_size=100")
     with django_assert_num_queries(9):
         ui.get("/incidents/?box=1&page_size=100")
+
+
+@pytest.fixture
+def tied(make_incident):
+    """30 incidents with host=a, host=b, both or neither; pairs start at the same moment."""
+    moment = timezone.now()
+    hosts = [["host=a"], ["host=b"], ["host=a", "host=b"], ["host=c"]]
+    return [
+        make_incident(start_time=moment - timedelta(minutes=n // 2), tags=hosts[n % 4] + ["env=x"])
+        for n in range(30)
+    ]
+
+
+@pytest.mark.parametrize("sort", ["start_time", "pk", "level", "description"])
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("extra", ["", "&open=1", "&tags=env=x"])
+def test_several_values_of_a_tag_key_page_through_each_incident_once_both_ways(ui, tied, sort, order, extra):
+    query = f"/incidents/?tags=host=a,host=b{extra}&sort={sort}&sort_order={order}"
+    everything = shown_ids(ui.get(f"{query}&page_size=100"))
+    assert sorted(everything) == sorted(incident.pk for n, incident in enumerate(tied) if n % 4 != 3)
+    forward, response = [], ui.get(f"{query}&page_size=10")
+    assert f"<span data-count>{len(everything)}</span> after filtering" in response.content.decode()
+    while True:
+        forward += shown_ids(response)
+        nxt = link(response, "next")
+        if not nxt:
+            break
+        response = ui.get("/incidents/" + nxt)
+    assert forward == everything
+    last = ui.get("/incidents/" + link(ui.get(f"{query}&page_size=10"), "last"))
+    assert shown_ids(last) == everything[-10:]
+    before_last = ui.get("/incidents/" + link(last, "previous"))
+    assert shown_ids(before_last) == everything[-20:-10]

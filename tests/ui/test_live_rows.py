@@ -21,6 +21,17 @@ def test_rows_come_rendered_with_whether_they_still_match_the_page(ui, user, mak
     assert "<time" in data["refreshed"]
 
 
+def test_rows_match_a_tag_key_given_several_values_by_any_of_them(ui, user, make_incident):
+    a, both, c = (
+        make_incident(tags=["host=a"]),
+        make_incident(tags=["host=a", "host=b"]),
+        make_incident(tags=["host=c"]),
+    )
+    data = ui.get(f"/incidents/rows/?ids={a.pk},{both.pk},{c.pk}&tags=host=a,host=b").json()
+    assert {row["pk"]: row["matches"] for row in data["rows"]} == {a.pk: True, both.pk: True, c.pk: False}
+    assert data["count"] == "2"
+
+
 def test_rows_use_the_users_column_layout(ui, user, make_incident):
     incident = make_incident(tags=["x=y"])
     set_preferences(user, {"incidents_table_column_name": "notifications"})

@@ -155,12 +155,14 @@ class IncidentTagRelation(models.Model):
                 fields=["incident", "tag"], name="incidenttagrelation_unique_tags_per_incident"
             ),
         ]
+        # Newest first and, among incidents that started at the same moment, highest id first:
+        # the order of the lists (the web UI breaks ties by id), so a tag's page is read in order.
         indexes = [
-            models.Index(fields=["tag", "-incident_start_time", "incident"], name="tagrelation_tag_start"),
+            models.Index(fields=["tag", "-incident_start_time", "-incident"], name="tagrelation_tag_start"),
             # Only the relations of (possibly) open incidents: "open, with this tag" never reads
             # the closed ones, however many incidents carry the tag.
             models.Index(
-                fields=["tag", "-incident_start_time", "incident"],
+                fields=["tag", "-incident_start_time", "-incident"],
                 name="tagrelation_tag_open_start",
                 condition=Q(incident_may_be_open=True),
             ),

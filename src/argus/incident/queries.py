@@ -5,10 +5,12 @@ and its type are joined. A page of incidents therefore costs a constant number o
 over a large table are bounded or estimated, never exact over every row on each request.
 """
 
+import functools
+import operator
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -107,9 +109,30 @@ def with_events(queryset: QuerySet) -> QuerySet:
     )
 
 
-def bounded_count(queryset: QuerySet, limit: int) -> tuple[int, bool]:
+def first_of_each(queryset: QuerySet, branches: Sequence[Q], ordering: Sequence, limit: int) -> QuerySet:
+    """``queryset`` narrowed to the first ``limit`` rows, in ``ordering``, of each of ``branches``.
+
+    For a list of rows meeting at least one of the branches (the values of one tag key, see
+    ``argus.incident.api.filters.filter_tags``): its first ``limit`` rows in that ordering are
+    among these, since each is among the first ``limit`` of a branch it meets. Each branch is read
+    on its own, so the database can read one tag's relations in order and stop, where the branches
+    together would make it read every row meeting any of them. One subquery: a ``UNION ALL`` of
+    the branches' limited queries; on SQLite, which allows no ``LIMIT`` inside a ``UNION``, ``OR``ed
+    ``IN`` subqueries.
+    """
+    firsts = [queryset.filter(branch).order_by(*ordering).values("pk")[:limit] for branch in branches]
+    if connections[queryset.db].features.supports_slicing_ordering_in_compound:
+        return queryset.filter(pk__in=firsts[0].union(*firsts[1:], all=True))
+    return queryset.filter(functools.reduce(operator.or_, (Q(pk__in=first) for first in firsts)))
+
+
+def bounded_count(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> tuple[int, bool]:
     """``(count, exact)``: exact up to ``limit``, else ``(limit, False)``; one query reading at most
-    ``limit + 1`` rows, however large the table."""
+    ``limit + 1`` rows, however large the table (per branch, with ``branches``: the rows meet at
+    least one of them, see :func:`first_of_each`; a branch with more than ``limit`` rows makes the
+    union exceed ``limit`` too, and without one the union is exact)."""
+    if branches:
+        queryset = first_of_each(queryset, branches, ["-start_time"], limit + 1)
     count = queryset.order_by()[: limit + 1].count()
     return (limit, False) if count > limit else (count, True)
 

@@ -254,9 +254,14 @@ def parse_box(params: QueryDict, base: FilterBox, errors: list[str]) -> FilterBo
     return box
 
 
-def filtered_incidents(box: FilterBox, *, user, now: datetime.datetime, errors: list[str] | None = None):
+def filtered_incidents(
+    box: FilterBox, *, user, now: datetime.datetime, errors: list[str] | None = None, tag_branches=None
+):
     """Every incident the box selects (unordered). Values the list filters refuse are reported and
-    left out, so a typo narrows nothing rather than failing the page."""
+    left out, so a typo narrows nothing rather than failing the page.
+
+    With ``tag_branches`` (an empty list), the conditions of a tag key with several values are put
+    there instead of applied, as ``filter_incidents`` does: page and count with them."""
     api = QueryDict(mutable=True)
     api_values = {
         "open": {"1": "true", "3": "false"}.get(box.open),
@@ -275,13 +280,17 @@ def filtered_incidents(box: FilterBox, *, user, now: datetime.datetime, errors: 
             api[name] = value
     queryset = Incident.objects.all()
     try:
-        queryset = filter_incidents(queryset, api, user=user, now=now)
+        queryset = filter_incidents(queryset, api, user=user, now=now, tag_branches=tag_branches)
     except ValidationError as error:
         for name, messages in error.detail.items():
             if errors is not None:
                 errors.extend(f"{LABELS.get(name, name)}: {message}" for message in messages)
             del api[name]
-        queryset = filter_incidents(Incident.objects.all(), api, user=user, now=now)
+        if tag_branches:
+            tag_branches.clear()
+        queryset = filter_incidents(
+            Incident.objects.all(), api, user=user, now=now, tag_branches=tag_branches
+        )
     if box.source_ids and "source__id__in" not in api:
         queryset = queryset.none()
     return queries.narrow(

@@ -20,6 +20,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
+from argus.incident.queries import first_of_each
 from argus.util.ids import MAX_DATABASE_ID
 
 AFTER, BEFORE, LAST = "a", "b", "l"
@@ -146,18 +147,27 @@ class Page:
         return self.previous_cursor is None
 
 
-def paginate(queryset: QuerySet, keys: list[Key], cursor: Cursor | None, size: int) -> Page:
-    """One page (one query; two when paging back past the first row)."""
+def paginate(queryset: QuerySet, keys: list[Key], cursor: Cursor | None, size: int, branches=()) -> Page:
+    """One page (one query; two when paging back past the first row).
+
+    ``branches``: conditions of which each row of ``queryset`` must also meet one (the values of
+    one tag key, see ``argus.incident.api.filters.filter_tags``), read one at a time.
+    """
+
+    def first(query, reverse: bool) -> list:
+        order = _order_by(keys, reverse)
+        if branches:
+            query = first_of_each(query, branches, order, size + 1)
+        return list(query.order_by(*order)[: size + 1])
+
     if cursor is not None and cursor.direction == BEFORE:
-        rows = list(
-            queryset.filter(_beyond(keys, cursor.values, True)).order_by(*_order_by(keys, True))[: size + 1]
-        )
+        rows = first(queryset.filter(_beyond(keys, cursor.values, True)), True)
         if len(rows) <= size:  # back at the start: show a full first page
-            return paginate(queryset, keys, None, size)
+            return paginate(queryset, keys, None, size, branches)
         rows = rows[:size][::-1]
         has_previous, has_next = True, True
     elif cursor is not None and cursor.direction == LAST:
-        rows = list(queryset.order_by(*_order_by(keys, True))[: size + 1])
+        rows = first(queryset, True)
         has_previous = len(rows) > size
         rows = rows[:size][::-1]
         has_next = False
@@ -165,7 +175,7 @@ def paginate(queryset: QuerySet, keys: list[Key], cursor: Cursor | None, size: i
         page_query = queryset
         if cursor is not None:
             page_query = queryset.filter(_beyond(keys, cursor.values, False))
-        rows = list(page_query.order_by(*_order_by(keys, False))[: size + 1])
+        rows = first(page_query, False)
         has_next = len(rows) > size
         rows = rows[:size]
         has_previous = cursor is not None

@@ -14,17 +14,14 @@ client that follows the links sees the same rows.
 
 import binascii
 import datetime
-import functools
-import operator
 from base64 import b64decode
 
 from django.conf import settings
-from django.db import connections
-from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 
+from argus.incident.queries import first_of_each
 from argus.util.datetime_utils import as_aware
 
 
@@ -43,36 +40,25 @@ class ArgusCursorPagination(CursorPagination):
     def paginate_queryset(self, queryset, request, view=None, branches=()):
         """The page, as DRF's cursor pagination makes it.
 
-        With ``branches`` (conditions, of which an incident must meet at least one: the values of
-        one tag key, see ``filters.filter_tags``), the page is taken from the union of each
-        condition's own page: every incident on the page is on the page of a condition it meets,
-        and each of those the database finds by reading an index in order and stopping, where
-        the conditions together would make it read every incident meeting any of them.
+        With ``branches`` (conditions of which an incident meets at least one: the values of one
+        tag key, see ``filters.filter_tags``), the page is taken from the first rows of each
+        branch after the cursor (``queries.first_of_each``).
         """
         if branches:
-            pages = self._branch_pages(queryset, request, view, branches)
-            if connections[queryset.db].features.supports_slicing_ordering_in_compound:
-                queryset = queryset.filter(pk__in=pages[0].union(*pages[1:], all=True))
-            else:  # SQLite: no LIMIT inside a UNION
-                queryset = queryset.filter(functools.reduce(operator.or_, (Q(pk__in=page) for page in pages)))
+            queryset = self._first_of_each_branch(queryset, request, view, branches)
         return super().paginate_queryset(queryset, request, view)
 
-    def _branch_pages(self, queryset, request, view, branches) -> list:
-        # What DRF's paginate_queryset does before taking its slice, to each branch.
+    def _first_of_each_branch(self, queryset, request, view, branches):
+        # DRF's paginate_queryset below applies the same position, ordering and slice again.
         cursor = self.decode_cursor(request)
         offset, reverse, position = cursor if cursor is not None else (0, False, None)
         ordering = self.get_ordering(request, queryset, view)
-        position_filter = {}
         if position is not None:
             lookup = "lt" if reverse != ordering[0].startswith("-") else "gt"
-            position_filter = {f"{ordering[0].lstrip('-')}__{lookup}": position}
+            queryset = queryset.filter(**{f"{ordering[0].lstrip('-')}__{lookup}": position})
         if reverse:
             ordering = [name[1:] if name.startswith("-") else f"-{name}" for name in ordering]
-        end = offset + self.get_page_size(request) + 1
-        return [
-            queryset.filter(branch, **position_filter).order_by(*ordering).values("pk")[:end]
-            for branch in branches
-        ]
+        return first_of_each(queryset, branches, ordering, offset + self.get_page_size(request) + 1)
 
     def decode_cursor(self, request):
         encoded = request.query_params.get(self.cursor_query_param)
