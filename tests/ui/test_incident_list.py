@@ -28,6 +28,17 @@ def link(response, name: str) -> str | None:
     return found.group(1).replace("&amp;", "&") if found else None
 
 
+def walk_forward(ui, url: str) -> list[int]:
+    """The ids shown on every page from ``url`` on, following the Next links."""
+    shown, response = [], ui.get(url)
+    while True:
+        shown += shown_ids(response)
+        nxt = link(response, "next")
+        if not nxt:
+            return shown
+        response = ui.get("/incidents/" + nxt)
+
+
 @pytest.fixture
 def incidents(make_incident, user):
     """Twelve incidents, newest first: 0..11; odd ones closed, every third acked, 4 and 8 stateless."""
@@ -193,14 +204,7 @@ def test_only_own_saved_filters_are_offered(ui, user, incidents):
 def test_every_sort_pages_through_every_incident_exactly_once_both_ways(ui, incidents, sort, order):
     everything = shown_ids(ui.get(f"/incidents/?sort={sort}&sort_order={order}&page_size=100"))
     assert sorted(everything) == sorted(incident.pk for incident in incidents)
-    forward, response = [], ui.get(f"/incidents/?sort={sort}&sort_order={order}&page_size=10")
-    while True:
-        forward += shown_ids(response)
-        nxt = link(response, "next")
-        if not nxt:
-            break
-        response = ui.get("/incidents/" + nxt)
-    assert forward == everything
+    assert walk_forward(ui, f"/incidents/?sort={sort}&sort_order={order}&page_size=10") == everything
     last = ui.get(
         "/incidents/" + link(ui.get(f"/incidents/?sort={sort}&sort_order={order}&page_size=10"), "last")
     )
@@ -394,15 +398,9 @@ def test_several_values_of_a_tag_key_page_through_each_incident_once_both_ways(u
     query = f"/incidents/?tags=host=a,host=b{extra}&sort={sort}&sort_order={order}"
     everything = shown_ids(ui.get(f"{query}&page_size=100"))
     assert sorted(everything) == sorted(incident.pk for n, incident in enumerate(tied) if n % 4 != 3)
-    forward, response = [], ui.get(f"{query}&page_size=10")
-    assert f"<span data-count>{len(everything)}</span> after filtering" in response.content.decode()
-    while True:
-        forward += shown_ids(response)
-        nxt = link(response, "next")
-        if not nxt:
-            break
-        response = ui.get("/incidents/" + nxt)
-    assert forward == everything
+    first = ui.get(f"{query}&page_size=10").content.decode()
+    assert f"<span data-count>{len(everything)}</span> after filtering" in first
+    assert walk_forward(ui, f"{query}&page_size=10") == everything
     last = ui.get("/incidents/" + link(ui.get(f"{query}&page_size=10"), "last"))
     assert shown_ids(last) == everything[-10:]
     before_last = ui.get("/incidents/" + link(last, "previous"))
