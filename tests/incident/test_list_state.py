@@ -8,6 +8,7 @@ tag, open or not, exactly when it should be, after every service that changes wh
 import datetime
 
 import pytest
+from django.http import QueryDict
 from django.utils import timezone
 
 from argus.incident import services
@@ -252,3 +253,53 @@ def test_a_key_with_more_values_than_are_paged_one_at_a_time_lists_the_same(sour
     query = "tags=" + ",".join(["kind=a", "kind=b", *others])
     pages = walk(source_client, f"/api/v2/incidents/?{query}&page_size=4")
     assert [pk for page in pages for pk in page] == expected
+
+
+@pytest.fixture
+def tied_kinds(source_system):
+    """20 incidents, five at each of four moments, with kind=a, kind=b, both or neither."""
+    moment = timezone.now()
+    return [
+        services.incident_create(
+            actor=source_system.user,
+            source=source_system,
+            start_time=moment - (n // 5) * HOUR,
+            tags=[["kind=a"], ["kind=b"], ["kind=a", "kind=b"], ["kind=c"]][n % 4],
+        )
+        for n in range(20)
+    ]
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+@pytest.mark.parametrize(
+    "query, wanted",
+    [
+        ("tags=kind=a,kind=b", lambda n: n % 4 != 3),
+        ("open=true&tags=kind=a,kind=b", lambda n: n % 4 != 3),
+        ("tags=kind=a", lambda n: n % 4 in (0, 2)),
+        ("open=true", lambda n: True),
+    ],
+)
+@pytest.mark.parametrize("page_size", [1, 2, 3, 4, 7])
+def test_incidents_that_started_together_are_paged_by_id_each_once(
+    source_client, tied_kinds, version, query, wanted, page_size
+):
+    """Among incidents with the same start time the newest id comes first, on every page alike,
+    so the cursor's offset among them skips exactly the ones already shown."""
+    expected = sorted(
+        (incident for n, incident in enumerate(tied_kinds) if wanted(n)),
+        key=lambda incident: (incident.start_time, incident.pk),
+        reverse=True,
+    )
+    pages = walk(source_client, f"/api/{version}/incidents/?{query}&page_size={page_size}")
+    assert [pk for page in pages for pk in page] == [incident.pk for incident in expected]
+
+
+def test_a_paged_selection_is_whole_with_or_without_its_branches(kinds, end_user):
+    expected = sorted(incident.pk for n, incident in enumerate(kinds) if n % 4 != 3)
+    params = QueryDict("tags=kind=a,kind=b")
+    filtered = filters.filter_incidents_paged(Incident.objects.all(), params, user=end_user)
+    assert len(filtered.branches) == 2
+    assert sorted(filtered.all().values_list("pk", flat=True)) == expected
+    whole = filters.filter_incidents(Incident.objects.all(), params, user=end_user)
+    assert sorted(whole.values_list("pk", flat=True)) == expected

@@ -210,7 +210,7 @@ class NotificationMedium(ABC):
 
 
 class AddressMedium(NotificationMedium):
-    """A medium whose destinations hold one address under ``ADDRESS_KEY`` (email, SMS)."""
+    """A medium whose destinations hold one address under ``ADDRESS_KEY`` (email, SMS, Slack, webhook)."""
 
     ADDRESS_KEY: str = ""
 

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from django.http import Http404, QueryDict
 from rest_framework.exceptions import ValidationError
 
-from argus.incident.api.filters import filter_incidents
+from argus.incident.api.filters import Filtered, filter_incidents_paged
 from argus.incident.choices import MAX_INCIDENT_LEVEL, MIN_INCIDENT_LEVEL, EventType
 from argus.incident.models import Incident
 from argus.incident.tags import InvalidTag, parse_tag
@@ -255,13 +255,11 @@ def parse_box(params: QueryDict, base: FilterBox, errors: list[str]) -> FilterBo
 
 
 def filtered_incidents(
-    box: FilterBox, *, user, now: datetime.datetime, errors: list[str] | None = None, tag_branches=None
-):
-    """Every incident the box selects (unordered). Values the list filters refuse are reported and
-    left out, so a typo narrows nothing rather than failing the page.
-
-    With ``tag_branches`` (an empty list), the conditions of a tag key with several values are put
-    there instead of applied, as ``filter_incidents`` does: page and count with them."""
+    box: FilterBox, *, user, now: datetime.datetime, errors: list[str] | None = None
+) -> Filtered:
+    """Every incident the box selects (unordered), in the form a paged list reads (see
+    ``Filtered``: ``.all()`` is the whole selection). Values the list filters refuse are reported
+    and left out, so a typo narrows nothing rather than failing the page."""
     api = QueryDict(mutable=True)
     api_values = {
         "open": {"1": "true", "3": "false"}.get(box.open),
@@ -278,30 +276,27 @@ def filtered_incidents(
     for name, value in api_values.items():
         if value:
             api[name] = value
-    queryset = Incident.objects.all()
     try:
-        queryset = filter_incidents(queryset, api, user=user, now=now, tag_branches=tag_branches)
+        filtered = filter_incidents_paged(Incident.objects.all(), api, user=user, now=now)
     except ValidationError as error:
         for name, messages in error.detail.items():
             if errors is not None:
                 errors.extend(f"{LABELS.get(name, name)}: {message}" for message in messages)
             del api[name]
-        if tag_branches:
-            tag_branches.clear()
-        queryset = filter_incidents(
-            Incident.objects.all(), api, user=user, now=now, tag_branches=tag_branches
-        )
+        filtered = filter_incidents_paged(Incident.objects.all(), api, user=user, now=now)
     if box.source_ids and "source__id__in" not in api:
-        queryset = queryset.none()
-    return queries.narrow(
-        queryset,
-        levels=box.levels,
-        event_types=box.event_types,
-        hide_closed_acked=box.hide_closed_acked,
-        description=box.description,
-        ticket_url=box.ticket_url,
-        started_after=now - datetime.timedelta(minutes=box.timeframe) if box.timeframe else None,
-        now=now,
+        filtered = filtered.narrowed(lambda queryset: queryset.none())
+    return filtered.narrowed(
+        lambda queryset: queries.narrow(
+            queryset,
+            levels=box.levels,
+            event_types=box.event_types,
+            hide_closed_acked=box.hide_closed_acked,
+            description=box.description,
+            ticket_url=box.ticket_url,
+            started_after=now - datetime.timedelta(minutes=box.timeframe) if box.timeframe else None,
+            now=now,
+        )
     )
 
 

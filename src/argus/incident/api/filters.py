@@ -142,15 +142,14 @@ def filter_tags(queryset, value, context):
     incident that carries the tag. A tag has one relation per incident, so the join repeats no
     incident. See :mod:`argus.incident.list_state`.
 
-    Keys with several values (an incident may have two of them) need the tags' ids, looked up
-    first in one query. When the caller pages the list and hands in ``context["tag_branches"]``
-    (a list), the first such key is not filtered here: one condition per value, the same join as
-    a one-value key, is added to that list, and the paginator takes the newest page of each value
-    separately and the page from their union (:meth:`ArgusCursorPagination.paginate_queryset`).
-    The database cannot read several tags' relations merged in start-time order, so a plain
-    ``OR`` reads every incident with any of the tags. Other keys with several values, or a key
-    with more than :data:`MAX_TAG_BRANCHES` values, are semi-joins on the ids: given the ids
-    themselves, PostgreSQL knows from its statistics how common the tags are.
+    Keys with several values (an incident may have two of them) are semi-joins on the tags' ids,
+    looked up first in one query (given the ids themselves, PostgreSQL knows from its statistics
+    how common the tags are). For a list that is paged (:func:`filter_incidents_paged`), the first
+    such key is left out of the queryset and given as one condition per value instead, the same
+    join as a one-value key (``context["tag_branches"]``), and as the semi-join
+    (``context["tag_either"]``): the database cannot read several tags' relations merged in
+    start-time order, and with the semi-join in the query it reads every incident with any of the
+    tags. A key with more than :data:`MAX_TAG_BRANCHES` values is not branched.
     """
     grouped = {key: list(dict.fromkeys(values)) for key, values in parse_tag_filter(value).items()}
     open_only = {"incident_may_be_open": True} if context.get("open") else {}
@@ -163,19 +162,21 @@ def filter_tags(queryset, value, context):
             queryset = queryset.filter(_tag_relation(tag_id, open_only))
         elif not tag_ids.get(key):
             return queryset.none()
-        elif branches is not None and not branches and len(tag_ids[key]) <= MAX_TAG_BRANCHES:
-            # The id as a subquery, as for one value: PostgreSQL then plans each branch to read
-            # the relations newest first (given a literal id of a common tag it would hash-join
-            # every incident with the tag and sort them).
-            branches.extend(
-                _tag_relation(Subquery(Tag.objects.filter(pk=tag_id).values("pk")), open_only)
-                for tag_id in tag_ids[key]
-            )
         else:
             relations = IncidentTagRelation.objects.filter(
                 incident=OuterRef("pk"), tag_id__in=tag_ids[key], **open_only
             )
-            queryset = queryset.filter(Exists(relations))
+            if branches is not None and not branches and len(tag_ids[key]) <= MAX_TAG_BRANCHES:
+                # The id as a subquery, as for one value: PostgreSQL then plans each branch to
+                # read the relations newest first (given a literal id of a common tag it would
+                # hash-join every incident with the tag and sort them).
+                branches.extend(
+                    _tag_relation(Subquery(Tag.objects.filter(pk=tag_id).values("pk")), open_only)
+                    for tag_id in tag_ids[key]
+                )
+                context["tag_either"] = Q(Exists(relations))
+            else:
+                queryset = queryset.filter(Exists(relations))
     return queryset
 
 
@@ -441,29 +442,51 @@ def openapi_parameters(filters: dict[str, QueryFilter]) -> list[OpenApiParameter
 
 
 def filter_incidents(
-    queryset: QuerySet[Incident],
-    params,
-    *,
-    user,
-    filters: dict[str, QueryFilter] = LIST_FILTERS,
-    now=None,
-    tag_branches: list[Q] | None = None,
+    queryset: QuerySet[Incident], params, *, user, filters: dict[str, QueryFilter] = LIST_FILTERS, now=None
 ) -> QuerySet[Incident]:
     """Apply every filter named in ``params`` (a QueryDict: last value wins, empty = no filter).
 
-    A caller that pages the result may pass an empty list as ``tag_branches``: the conditions of
-    one tag key with several values are then put there instead of applied (see
-    :func:`filter_tags`), and the caller must page with them
-    (``ArgusCursorPagination.paginate_queryset(..., branches=tag_branches)``).
-
     Raises ``ValidationError({"<param>": ["<message>"], ...})`` for invalid values.
     """
+    return _filtered(queryset, params, user=user, filters=filters, now=now, branching=False).all()
+
+
+@dataclass(frozen=True)
+class Filtered:
+    """What a list's filters select, in the form a paged list reads cheaply.
+
+    ``queryset`` lacks the condition of one tag key given several values when ``branches`` holds
+    that condition split by value (an incident meets at least one of them): page it with
+    ``queries.first_of_each`` (``ArgusCursorPagination.paginate_queryset(..., branches=...)``,
+    ``queries.bounded_count(..., branches)``). :meth:`all` is the whole selection.
+    """
+
+    queryset: QuerySet[Incident]
+    branches: tuple[Q, ...] = ()
+    either: Q | None = None  # the branches' condition as one semi-join
+
+    def all(self) -> QuerySet[Incident]:
+        return self.queryset if self.either is None else self.queryset.filter(self.either)
+
+    def narrowed(self, narrow) -> Filtered:
+        """The same selection with ``narrow`` (queryset -> queryset) applied to the queryset."""
+        return Filtered(narrow(self.queryset), self.branches, self.either)
+
+
+def filter_incidents_paged(
+    queryset: QuerySet[Incident], params, *, user, filters: dict[str, QueryFilter] = LIST_FILTERS, now=None
+) -> Filtered:
+    """:func:`filter_incidents` for a list that is paged: see :class:`Filtered`."""
+    return _filtered(queryset, params, user=user, filters=filters, now=now, branching=True)
+
+
+def _filtered(queryset, params, *, user, filters, now, branching: bool) -> Filtered:
     # "open" is also read by the tag filter, which then reads only open incidents' relations.
     context = {
         "user": user,
         "now": now or timezone.now(),
         "open": "open" in filters and parse_bool(params.get("open") or "") is True,
-        "tag_branches": tag_branches,
+        "tag_branches": [] if branching else None,
     }
     errors = {}
     for name, query_filter in filters.items():
@@ -479,4 +502,4 @@ def filter_incidents(
             errors[name] = [error.message]
     if errors:
         raise ValidationError(errors)
-    return queryset
+    return Filtered(queryset, tuple(context["tag_branches"] or ()), context.get("tag_either"))

@@ -26,7 +26,9 @@ from argus.util.datetime_utils import as_aware
 
 
 class ArgusCursorPagination(CursorPagination):
-    ordering = "-start_time"
+    # The cursor's position is the start time, as in 1.37; the id orders incidents that started
+    # at the same moment, so that the offset DRF counts among them always skips the same ones.
+    ordering = ("-start_time", "-pk")
     page_size = 100
     page_size_query_param = "page_size"
     offset_cutoff = 1000
@@ -86,4 +88,4 @@ def _comparable_moment(position: str) -> bool:
 
 
 class EventCursorPagination(ArgusCursorPagination):
-    ordering = "-timestamp"
+    ordering = ("-timestamp", "-pk")

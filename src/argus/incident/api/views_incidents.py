@@ -52,7 +52,7 @@ from .filters import (
     MINE_FILTERS,
     V1_LIST_FILTERS,
     V1_MINE_FILTERS,
-    filter_incidents,
+    filter_incidents_paged,
     openapi_parameters,
 )
 from .pagination import ArgusCursorPagination
@@ -171,21 +171,15 @@ class _IncidentListBase(VersionedIncidentView):
 
     def get(self, request, *args, **kwargs):
         """Incidents that match every filter given, newest first, one page at a time."""
-        counting = "count" in request.query_params
-        tag_branches = None if counting else []
-        queryset = filter_incidents(
-            self.base_queryset(request),
-            request.query_params,
-            user=request.user,
-            filters=self.filters,
-            tag_branches=tag_branches,
+        filtered = filter_incidents_paged(
+            self.base_queryset(request), request.query_params, user=request.user, filters=self.filters
         )
-        if counting:
+        if "count" in request.query_params:
             params = {key: request.query_params.get(key) for key in request.query_params}
-            return Response({"count": queryset.count(), "params": params})
+            return Response({"count": filtered.all().count(), "params": params})
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
-            incidents_for_representation(queryset), request, view=self, branches=tag_branches
+            incidents_for_representation(filtered.queryset), request, view=self, branches=filtered.branches
         )
         return paginator.get_paginated_response(self.render_incidents(page))
 

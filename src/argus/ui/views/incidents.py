@@ -7,8 +7,6 @@ preferences, the saved filters, the source types, the page, its tags, one bounde
 
 from __future__ import annotations
 
-import functools
-import operator
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -135,14 +133,17 @@ def incident_list(request, kiosk: bool = False):
     _remember(request, prefs, state, kiosk)
     now = timezone.now()
     errors = list(state.errors)
-    branches = []
-    filtered = filtered_incidents(state.box, user=request.user, now=now, errors=errors, tag_branches=branches)
+    filtered = filtered_incidents(state.box, user=request.user, now=now, errors=errors)
     read_only = is_read_only(request)
     columns = _columns_for(prefs, kiosk, read_only)
     page = paging.paginate(
-        _page_queryset(state, filtered, columns, now), state.keys, state.cursor, state.page_size, branches
+        _page_queryset(state, filtered.queryset, columns, now),
+        state.keys,
+        state.cursor,
+        state.page_size,
+        filtered.branches,
     )
-    count, exact = bounded_count(filtered, conf.COUNT_LIMIT, branches)
+    count, exact = bounded_count(filtered.queryset, conf.COUNT_LIMIT, filtered.branches)
     ctx = RowContext(prefs.dates, now)
     context = {
         "kiosk": kiosk,
@@ -238,21 +239,17 @@ def incident_rows_live(request):
     ids = list(dict.fromkeys(ids))[:LIVE_IDS_LIMIT]
     state = list_state(request.GET, user=request.user, page_size_default=prefs.page_size)
     now = timezone.now()
-    branches = []
-    filtered = filtered_incidents(state.box, user=request.user, now=now, tag_branches=branches)
+    filtered = filtered_incidents(state.box, user=request.user, now=now)
     kiosk = request.GET.get("kiosk") == "1"
     columns = _columns_for(prefs, kiosk, is_read_only(request))
     incidents = []
     matching = set()
     if ids:
         incidents = list(_page_queryset(state, Incident.objects.filter(pk__in=ids), columns, now))
-        shown = filtered.filter(pk__in=ids)
-        if branches:
-            shown = shown.filter(functools.reduce(operator.or_, branches))
-        matching = set(shown.values_list("pk", flat=True))
+        matching = set(filtered.all().filter(pk__in=ids).values_list("pk", flat=True))
     rows = incident_rows(incidents, columns, RowContext(prefs.dates, now))
     found = {row["pk"] for row in rows}
-    count, exact = bounded_count(filtered, conf.COUNT_LIMIT, branches)
+    count, exact = bounded_count(filtered.queryset, conf.COUNT_LIMIT, filtered.branches)
     return JsonResponse(
         {
             "rows": [
