@@ -5,7 +5,8 @@
 
 Each argument is a query string of ``/api/v2/incidents/`` (``mine:`` in front: of ``mine/`` for
 source ``bench0``). For each it builds the page query with the API's own filters
-(``filter_incidents``, newest first, a page of 100 plus one), runs it five times and prints the
+(``filter_incidents_paged``, a tag key with several values read one value at a time as the
+paginator does, newest first with ties by id, a page of 100 plus one), runs it five times and prints the
 best and median time and PostgreSQL's execution time; ``--plan`` prints the whole
 ``EXPLAIN (ANALYZE, BUFFERS)`` plan. Run ``VACUUM ANALYZE`` after loading data, as autovacuum would.
 """
@@ -30,9 +31,13 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import QueryDict  # noqa: E402
 
-from argus.incident.api.filters import filter_incidents  # noqa: E402
+from argus.incident.api.filters import filter_incidents_paged  # noqa: E402
+from argus.incident.api.pagination import ArgusCursorPagination  # noqa: E402
 from argus.incident.models import Incident  # noqa: E402
-from argus.incident.queries import incidents_for_representation  # noqa: E402
+from argus.incident.queries import first_of_each, incidents_for_representation  # noqa: E402
+
+ORDERING = ArgusCursorPagination.ordering
+PAGE = ArgusCursorPagination.page_size + 1
 
 
 def main(argv: list[str]) -> int:
@@ -42,9 +47,12 @@ def main(argv: list[str]) -> int:
     for query in queries:
         mine = query.startswith("mine:")
         base = Incident.objects.filter(source__user_id=user.pk) if mine else Incident.objects.all()
-        queryset = filter_incidents(base, QueryDict(query.removeprefix("mine:")), user=user)
+        filtered = filter_incidents_paged(base, QueryDict(query.removeprefix("mine:")), user=user)
+        queryset = filtered.queryset
+        if filtered.branches:
+            queryset = first_of_each(queryset, filtered.branches, ORDERING, PAGE)
         sql, params = (
-            incidents_for_representation(queryset).order_by("-start_time")[:101].query.sql_with_params()
+            incidents_for_representation(queryset).order_by(*ORDERING)[:PAGE].query.sql_with_params()
         )
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)

@@ -3,8 +3,8 @@
 The lists order by start time and then id; with the id ascending in these indexes PostgreSQL
 read every relation of a tag and sorted them for each page of the web UI. The new indexes are
 built under temporary names while the old ones still serve reads (writes to tag relations wait:
-about 15 s per million incidents with 5 tags each); only the final swap of names takes the
-table's exclusive lock, for a moment.
+6-14 s per million incidents with 5 tags each); only the final swap of names takes the table's
+exclusive lock, for a moment.
 """
 
 from django.db import migrations, models
