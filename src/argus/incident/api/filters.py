@@ -23,7 +23,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import search_smart_split
 
 from argus.incident.models import Incident, IncidentTagRelation, SourceSystemType, Tag
-from argus.incident.queries import acked_q, closed_q, open_q
+from argus.incident.queries import acked_q, bounded_count, closed_q, open_q
 from argus.incident.tags import KEY_TOO_LONG, VALUE_TOO_LONG, InvalidTag, parse_tag
 from argus.incident.token_expiry import token_expiry_q
 from argus.notificationprofile.matching import incidents_for_filter, incidents_for_profile
@@ -457,20 +457,31 @@ class Filtered:
 
     ``queryset`` lacks the condition of one tag key given several values when ``branches`` holds
     that condition split by value (an incident meets at least one of them): page it with
-    ``queries.first_of_each`` (``ArgusCursorPagination.paginate_queryset(..., branches=...)``,
-    ``queries.bounded_count(..., branches)``). :meth:`all` is the whole selection.
+    ``queries.first_of_each`` (``ArgusCursorPagination.paginate_queryset(..., branches=...)``).
+    :meth:`all` is the whole selection; :meth:`bounded_count` counts it.
     """
 
     queryset: QuerySet[Incident]
     branches: tuple[Q, ...] = ()
     either: Q | None = None  # the branches' condition as one semi-join
+    open_only: bool = False  # the branches read only open incidents' relations
 
     def all(self) -> QuerySet[Incident]:
         return self.queryset if self.either is None else self.queryset.filter(self.either)
 
     def narrowed(self, narrow) -> Filtered:
         """The same selection with ``narrow`` (queryset -> queryset) applied to the queryset."""
-        return Filtered(narrow(self.queryset), self.branches, self.either)
+        return Filtered(narrow(self.queryset), self.branches, self.either, self.open_only)
+
+    def bounded_count(self, limit: int) -> tuple[int, bool]:
+        """``queries.bounded_count`` of the whole selection. For open incidents each value's
+        relations are few and read in the branches' order (at 5% open, two common tags: 14 ms
+        where the semi-join read every open incident, 127 ms); for all incidents the semi-join is
+        cheaper (72 ms where the branches read 10,001 rows each, 128 ms), and PostgreSQL picks how
+        to read it from the tags' statistics."""
+        if self.branches and self.open_only:
+            return bounded_count(self.queryset, limit, self.branches)
+        return bounded_count(self.all(), limit)
 
 
 def filter_incidents_paged(
@@ -502,4 +513,6 @@ def _filtered(queryset, params, *, user, filters, now, branching: bool) -> Filte
             errors[name] = [error.message]
     if errors:
         raise ValidationError(errors)
-    return Filtered(queryset, tuple(context["tag_branches"] or ()), context.get("tag_either"))
+    return Filtered(
+        queryset, tuple(context["tag_branches"] or ()), context.get("tag_either"), open_only=context["open"]
+    )

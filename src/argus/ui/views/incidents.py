@@ -23,7 +23,6 @@ from argus.incident.choices import EventType, Level
 from argus.incident.models import Acknowledgement, Event, Incident, SourceSystemType
 from argus.incident.queries import (
     acks_for_representation,
-    bounded_count,
     events_for_representation,
     incidents_for_representation,
     with_events,
@@ -143,7 +142,7 @@ def incident_list(request, kiosk: bool = False):
         state.page_size,
         filtered.branches,
     )
-    count, exact = bounded_count(filtered.queryset, conf.COUNT_LIMIT, filtered.branches)
+    count, exact = filtered.bounded_count(conf.COUNT_LIMIT)
     ctx = RowContext(prefs.dates, now)
     context = {
         "kiosk": kiosk,
@@ -249,7 +248,7 @@ def incident_rows_live(request):
         matching = set(filtered.all().filter(pk__in=ids).values_list("pk", flat=True))
     rows = incident_rows(incidents, columns, RowContext(prefs.dates, now))
     found = {row["pk"] for row in rows}
-    count, exact = bounded_count(filtered.queryset, conf.COUNT_LIMIT, filtered.branches)
+    count, exact = filtered.bounded_count(conf.COUNT_LIMIT)
     return JsonResponse(
         {
             "rows": [
