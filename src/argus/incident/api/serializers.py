@@ -21,6 +21,7 @@ from argus.incident.tags import INVALID_KEY, InvalidTag, parse_tag
 from argus.util.datetime_utils import INFINITY, is_negative_infinite
 from argus.util.openapi import INFINITY_DATETIME_SCHEMA
 from argus.util.parsers import TOO_DEEP_MESSAGE, exceeds_json_depth
+from argus.util.serializers import SharedFieldsSerializer
 
 from .fields import ArgusDateTimeField
 
@@ -162,7 +163,7 @@ class LevelField(serializers.ChoiceField):
         super().__init__(choices=Level.choices, **kwargs)
 
 
-class IncidentCreateV1Serializer(serializers.Serializer):
+class IncidentCreateV1Serializer(SharedFieldsSerializer):
     start_time = StorableDateTimeField()
     end_time = EndTimeField(required=False, default=INFINITY)
     tags = TagListField()

@@ -16,6 +16,7 @@ from argus.incident.api.serializers import TAG_FORMAT_MESSAGE, tag_error_message
 from argus.incident.choices import EventType
 from argus.incident.models import SourceSystemType, validate_lowercase
 from argus.incident.tags import InvalidTag, parse_tag
+from argus.util.serializers import SharedFieldsSerializer
 
 TIMESTAMP_REQUIRED = "This field is required."
 EXPIRATION_BEFORE_TIMESTAMP = "'expiration' is earlier than creation timestamp."
@@ -41,7 +42,7 @@ class _TimestampRequiredForSourcesMixin:
         return attrs
 
 
-class EventCreateSerializer(_TimestampRequiredForSourcesMixin, serializers.Serializer):
+class EventCreateSerializer(_TimestampRequiredForSourcesMixin, SharedFieldsSerializer):
     """POST ``<pk>/events/`` and the ``event`` of v2 ``events/bulk/``."""
 
     type = serializers.ChoiceField(choices=EventType.choices)
@@ -64,14 +65,14 @@ def _check_expiration(attrs):
     return attrs
 
 
-class AckEventV1Serializer(_TimestampRequiredForSourcesMixin, serializers.Serializer):
+class AckEventV1Serializer(_TimestampRequiredForSourcesMixin, SharedFieldsSerializer):
     """The ``event`` of a v1 ack body; its ``type`` is forced to ACK whatever is sent."""
 
     timestamp = ArgusDateTimeField(required=False)
     description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
 
 
-class AckCreateV1Serializer(serializers.Serializer):
+class AckCreateV1Serializer(SharedFieldsSerializer):
     """v1 POST ``<pk>/acks/``: ``{"event": {"timestamp", "description"}, "expiration"}``."""
 
     event = AckEventV1Serializer()
@@ -83,7 +84,7 @@ class AckCreateV1Serializer(serializers.Serializer):
         return _check_expiration(attrs)
 
 
-class AckCreateV2Serializer(serializers.Serializer):
+class AckCreateV2Serializer(SharedFieldsSerializer):
     """v2 POST ``<pk>/acks/`` and the ``ack`` of ``acks/bulk/``: flat, ``timestamp`` required."""
 
     timestamp = ArgusDateTimeField()
