@@ -1054,11 +1054,12 @@ def source_system_seen(
     ``source`` object gets the new value.
     """
     now = _now_if_none(now)
-    rows = SourceSystem.objects.filter(pk=source.pk)
     if not heartbeat:
         recent = now - LAST_SEEN_RESOLUTION
         if source.last_seen is not None and source.last_seen > recent:
-            return False
+            return False  # before any query is built: most requests of a busy source end here
+    rows = SourceSystem.objects.filter(pk=source.pk)
+    if not heartbeat:
         rows = rows.filter(Q(last_seen__isnull=True) | Q(last_seen__lte=recent))
     written = rows.update(last_seen=now) > 0
     if written:
