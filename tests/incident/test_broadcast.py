@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from argus.incident import broadcast, services
 from argus.incident.models import Incident
+from argus.util.server_loop import serving_for
 from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,6 +90,72 @@ def test_frames_keep_the_given_order_and_skip_vanished_incidents(settings):
     assert [m["content"]["payload"]["pk"] for _, m in RecordingChannelLayer.sent] == [second.pk, first.pk]
     assert {group for group, _ in RecordingChannelLayer.sent} == {broadcast.GROUP_NAME}
     assert all(m["type"] == "notify" for _, m in RecordingChannelLayer.sent)
+
+
+class GatedChannelLayer:
+    """Records what it sends; its first send waits until the test opens ``gate``."""
+
+    sent = []
+    gate: asyncio.Event | None = None
+
+    def __init__(self, **kwargs):
+        pass
+
+    async def group_send(self, group, message):
+        cls = type(self)
+        if not cls.sent and cls.gate is not None:
+            await cls.gate.wait()
+        cls.sent.append(message["content"]["payload"]["pk"])
+
+
+def test_in_a_request_thread_frames_leave_in_order_without_holding_up_the_request(settings):
+    GatedChannelLayer.sent = []
+    use_layer(settings, "tests.incident.test_broadcast.GatedChannelLayer")
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        GatedChannelLayer.gate = asyncio.Event()
+
+        def request_thread():
+            with serving_for(loop):
+                for pk in (1, 2, 3):
+                    broadcast.broadcast_now("deleted", [pk])
+                return list(GatedChannelLayer.sent)
+
+        sent_while_serving = await loop.run_in_executor(None, request_thread)
+        GatedChannelLayer.gate.set()
+        for _ in range(500):
+            if len(GatedChannelLayer.sent) == 3:
+                break
+            await asyncio.sleep(0.01)
+        return sent_while_serving
+
+    try:
+        assert asyncio.run(main()) == []  # the request went on while the first send was held
+    finally:
+        GatedChannelLayer.gate = None
+    assert GatedChannelLayer.sent == [1, 2, 3]
+
+
+def test_in_a_request_thread_a_failing_send_is_logged_and_the_next_frames_still_leave(settings, caplog):
+    use_layer(settings, "tests.incident.test_broadcast.BrokenChannelLayer")
+
+    async def main():
+        loop = asyncio.get_running_loop()
+
+        def request_thread():
+            with serving_for(loop):
+                broadcast.broadcast_now("deleted", [7])
+
+        with caplog.at_level(logging.ERROR, logger="argus.incident.broadcast"):
+            await loop.run_in_executor(None, request_thread)
+            for _ in range(500):
+                if "layer is broken" in caplog.text:
+                    break
+                await asyncio.sleep(0.01)
+
+    asyncio.run(main())
+    assert "Could not broadcast deleted of incidents [7]" in caplog.text
 
 
 def test_broadcast_waits_for_commit_and_dedupes(settings):

@@ -5,13 +5,16 @@ one frame per incident is sent with its fresh v2 representation (or ``{"pk": ...
 ``deleted``) — one per incident per transaction, however many services changed it in there (an
 admin save, a fake incident with its tags). A broken or unreachable channel layer never fails
 the request: the error is logged, and a layer that does not answer is given up on after
-``ARGUS_WS_BROADCAST_TIMEOUT`` seconds.
+``ARGUS_WS_BROADCAST_TIMEOUT`` seconds. In a request thread of the ASGI server the frames are
+handed to the server's event loop, which sends them in order while the request goes on;
+elsewhere (commands, the worker, tests) they are sent before the call returns.
 """
 
 import asyncio
 import concurrent.futures
 import itertools
 import logging
+import weakref
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -148,8 +151,39 @@ def broadcast_now(change: str, incident_ids, payloads: dict | None = None) -> No
         frames = build_frames(change, incident_ids, payloads)
         if frames:
             timeout = broadcast_timeout()
-            run_on_server_loop(send_frames(channel_layer, frames, timeout), timeout=timeout + 1)
+            loop = server_event_loop()
+            if loop is not None and loop.is_running():
+                loop.call_soon_threadsafe(_send_in_order, loop, channel_layer, frames, timeout, change)
+            else:
+                run_on_server_loop(send_frames(channel_layer, frames, timeout), timeout=timeout + 1)
     except Exception:
-        logger.exception(
-            "Could not broadcast %s of incidents %s to websocket subscribers", change, list(incident_ids)
-        )
+        _log_failure(change, incident_ids)
+
+
+def _log_failure(change: str, incident_ids) -> None:
+    logger.exception(
+        "Could not broadcast %s of incidents %s to websocket subscribers", change, list(incident_ids)
+    )
+
+
+#: Per server event loop: the task sending the frames handed over last.
+_last_sent: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _send_in_order(loop, channel_layer, frames: list[dict], timeout: float, change: str) -> None:
+    """On the server's event loop: send ``frames`` once the frames handed over before are sent.
+
+    A request thread hands its frames over and goes on: the response does not wait for Redis,
+    and frames still leave in the order their transactions committed in this process.
+    """
+    previous = _last_sent.get(loop)
+    _last_sent[loop] = loop.create_task(_send_after(previous, channel_layer, frames, timeout, change))
+
+
+async def _send_after(previous, channel_layer, frames: list[dict], timeout: float, change: str) -> None:
+    if previous is not None and not previous.done():
+        await asyncio.wait({previous})  # it logs its own failure
+    try:
+        await send_frames(channel_layer, frames, timeout)
+    except Exception:
+        _log_failure(change, [frame["payload"]["pk"] for frame in frames])
