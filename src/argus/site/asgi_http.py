@@ -37,6 +37,7 @@ from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers import base
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.exception import response_for_exception
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import FileResponse
 from django.urls import get_resolver, set_script_prefix
@@ -129,6 +130,9 @@ class ThreadPoolASGIHandler(ASGIHandler):
     def __init__(self, threads: int | None = None):
         base.BaseHandler.__init__(self)
         self.load_middleware(is_async=False)
+        from argus.incident.api import direct  # models: only once Django is set up
+
+        self.direct = direct
         self.threads = max(1, threads or settings.ARGUS_HTTP_THREADS)
         self._executor: RequestThreads | None = None
         self._executor_pid: int | None = None
@@ -169,14 +173,22 @@ class ThreadPoolASGIHandler(ASGIHandler):
             body_file.close()
 
     def _respond(self, loop, scope, body_file):
-        """In a pool thread: the whole synchronous Django request cycle up to a response."""
+        """In a pool thread: the whole synchronous Django request cycle up to a response.
+
+        A source system's incident POST is offered to ``argus.incident.api.direct`` first, which
+        answers it without Django's middleware and DRF's dispatch, or declines it.
+        """
         with serving_for(loop):
             set_script_prefix(get_script_prefix(scope))
             signals.request_started.send(sender=self.__class__, scope=scope)
-            request, error_response = self.create_request(scope, body_file)
-            if request is None:
-                return error_response
-            response = self.get_response(request)
+            response = None
+            if self.direct.handles(scope):
+                response = self._direct_response(scope, body_file)
+            if response is None:
+                request, error_response = self.create_request(scope, body_file)
+                if request is None:
+                    return error_response
+                response = self.get_response(request)
             response._handler_class = self.__class__
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size
@@ -185,6 +197,15 @@ class ThreadPoolASGIHandler(ASGIHandler):
                 # connection's housekeeping) rather than in a second trip to the pool after sending.
                 response.close()
             return response
+
+    def _direct_response(self, scope, body_file):
+        body = body_file.read()
+        body_file.seek(0)
+        try:
+            return self.direct.create_directly(scope, body)
+        except Exception as error:  # a bug: answered and logged as Django answers one
+            request, error_response = self.create_request(scope, body_file)
+            return error_response if request is None else response_for_exception(request, error)
 
     def _stream(self, loop, response, send) -> None:
         """In a pool thread: send a streaming response, reading its next chunk only once the

@@ -339,6 +339,10 @@ ARGUS_UI_READONLY_GROUP = get_str_env("ARGUS_UI_READONLY_GROUP", None)
 
 # HTTP: threads per ASGI process that run requests (argus.site.asgi_http).
 ARGUS_HTTP_THREADS = get_int_env("ARGUS_HTTP_THREADS", 4)
+# A source system's incident POST answered without Django's middleware and DRF's dispatch (same
+# checks, serializer, service and response: argus.incident.api.direct). Off: every request goes
+# through Django.
+ARGUS_DIRECT_INGEST = get_bool_env("ARGUS_DIRECT_INGEST", True)
 
 # Realtime: how long (seconds) an incident change waits for the channel layer before giving up on
 # the push, and how often a websocket subscription re-joins the group (groups expire after a day).

@@ -1,0 +1,226 @@
+"""The direct path for the request a glue service makes most: a source system POSTing an incident.
+
+``POST /api/v1/incidents/`` and ``/api/v2/incidents/`` with a source system's token and a
+well-formed JSON body is nearly all the ingest traffic of a site. Through Django and DRF such a
+request passes thirteen middleware, URL resolution, content negotiation, three authenticators,
+the permission check and the view: together as much CPU as creating the incident itself. The
+ASGI handler (``argus.site.asgi_http``) offers each such request to :func:`create_directly`
+first, in the same request thread; it does what that path does, no more:
+
+* the same token query and checks (``ExpiringTokenAuthentication``), the same JSON parser rules,
+  the same request serializer (``IncidentCreateV1Serializer``/``V2``), the same service
+  (``services.incident_create``) and the same rendering, so the incident, its event, its
+  notifications, its websocket frame and the response body are the ones the view would make;
+* what the middleware does to such a request: the request id in the log records and the
+  ``X-Request-ID`` header, the request metrics, the source's ``last_seen``, and the response
+  headers (security headers, ``Vary``, ``Allow``).
+
+Whatever it does not handle exactly like that path it declines (returns ``None``) before changing
+anything, and the request goes through Django as before: another URL or method, a query string,
+a cookie, an ``Origin``, an ``Accept`` other than JSON, another content type, a host not allowed,
+a token that is not a valid DRF token of an active source system's user, a body that is not a
+valid incident, a ``source`` field (a superuser's choice), HTTPS settings that add headers. If the
+service raises (a duplicate ``source_incident_id``, the database gone), its transaction rolled
+back and Django's path answers, with the error body and status it always gives. The test
+``tests/incident/api/test_direct_create.py`` holds the two paths to the same status, headers and
+body, request by request.
+
+``ARGUS_DIRECT_INGEST`` (default on) turns it off.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpResponse
+from django.http.request import split_domain_port, validate_host
+from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
+
+from argus.auth.authentication import token_is_expired, token_with_user_and_source
+from argus.incident import services
+from argus.incident.errors import DuplicateSourceIncidentId
+from argus.incident.representation import incident_to_v1, incident_to_v2
+from argus.util import metrics
+from argus.util.logs import request_context, request_id_from
+from argus.util.parsers import exceeds_json_depth
+
+from .serializers import IncidentCreateV1Serializer, IncidentCreateV2Serializer
+
+logger = logging.getLogger(__name__)
+
+#: Path -> (API version, request serializer, rendering).
+PATHS = {
+    "/api/v1/incidents/": ("v1", IncidentCreateV1Serializer, incident_to_v1),
+    "/api/v2/incidents/": ("v2", IncidentCreateV2Serializer, incident_to_v2),
+}
+#: The middleware this path stands in for; with any other list it declines every request.
+MIDDLEWARE = [
+    "argus.site.middleware.ProbeMiddleware",
+    "argus.site.middleware.RequestMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "argus.site.middleware.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "social_django.middleware.SocialAuthExceptionMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+_JSON_TYPES = frozenset({b"application/json", b"application/json; charset=utf-8"})
+_JSON_ACCEPTS = frozenset({b"*/*", b"application/json"})
+#: Request headers whose presence makes some middleware or authenticator act: declined.
+_DECLINED_HEADERS = frozenset({b"cookie", b"origin", b"transfer-encoding"})
+_RENDERER = JSONRenderer()
+
+
+def enabled() -> bool:
+    """Whether the settings let this path stand in for Django's (checked per request: cheap)."""
+    return (
+        settings.ARGUS_DIRECT_INGEST
+        and settings.MIDDLEWARE == MIDDLEWARE
+        and not settings.SECURE_SSL_REDIRECT
+        and not settings.SECURE_HSTS_SECONDS
+        and settings.SECURE_PROXY_SSL_HEADER is None
+    )
+
+
+def handles(scope) -> bool:
+    """Whether :func:`create_directly` may take this request (a cheap look at the scope)."""
+    return scope["method"] == "POST" and scope["path"] in PATHS and not scope.get("query_string")
+
+
+def create_directly(scope, body: bytes) -> HttpResponse | None:
+    """The response to a source system's incident POST, or ``None``: Django's path must answer.
+
+    Called in a request thread, after Django's ``request_started`` signal. Raises only what
+    would be a bug in Django's path too (the caller answers it as Django would).
+    """
+    if not enabled() or scope.get("root_path"):
+        return None
+    version, serializer_class, render = PATHS[scope["path"]]
+    headers = _headers(scope)
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if headers is None or (limit is not None and len(body) > limit):
+        return None
+    if not body or headers.get(b"content-length") != str(len(body)).encode():
+        return None  # DRF reads no body without a Content-Length
+    key = _token_key(headers.get(b"authorization"))
+    data = _json_object(body)
+    if key is None or data is None or "source" in data or ("metadata" in data and data["metadata"] is None):
+        return None
+    try:
+        token = token_with_user_and_source(key)
+    except DatabaseError:  # Django's path answers 503 and says why
+        return None
+    if token is None or token_is_expired(token) or not token.user.is_active:
+        return None
+    user = token.user
+    source = services.source_system_of(user)
+    if source is None:
+        return None
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        return None
+    request_id = request_id_from(_text(headers.get(b"x-request-id")))
+    started, started_at = time.perf_counter(), timezone.now()
+    with request_context(request_id, SimpleNamespace(user=user)):
+        try:
+            incident = services.incident_create(actor=user, source=source, **serializer.validated_data)
+        except (DuplicateSourceIncidentId, DatabaseError):
+            return None  # rolled back: Django's path answers it, as it always does
+        response = HttpResponse(
+            _RENDERER.render(render(incident)), status=201, content_type="application/json"
+        )
+        _record_source_seen(source, started_at)
+        metrics.api_request(version=version, method="POST", status=201)
+        metrics.ingest_request(operation="incident_create", status=201, seconds=time.perf_counter() - started)
+    response.headers["Vary"] = "Accept, origin"
+    response.headers["Allow"] = "GET, POST, HEAD, OPTIONS"
+    if settings.X_FRAME_OPTIONS:
+        response.headers["X-Frame-Options"] = settings.X_FRAME_OPTIONS.upper()
+    response.headers["Content-Length"] = str(len(response.content))
+    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+        response.headers["X-Content-Type-Options"] = "nosniff"
+    if settings.SECURE_REFERRER_POLICY:
+        policy = settings.SECURE_REFERRER_POLICY
+        response.headers["Referrer-Policy"] = policy if isinstance(policy, str) else ",".join(policy)
+    if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
+        response.headers["Cross-Origin-Opener-Policy"] = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
+    response.headers["X-Request-ID"] = request_id
+    return response
+
+
+def _headers(scope) -> dict[bytes, bytes] | None:
+    """The request headers (lower-case names), or ``None`` when one of them makes this path
+    decline: repeated, a cookie or an origin, a content type or ``Accept`` other than JSON, a
+    host Django would refuse."""
+    headers = {}
+    for name, value in scope["headers"]:
+        name = name.lower()
+        if name in headers or name in _DECLINED_HEADERS:
+            return None
+        headers[name] = value
+    if headers.get(b"content-type", b"").lower() not in _JSON_TYPES:
+        return None
+    if headers.get(b"accept", b"*/*") not in _JSON_ACCEPTS:
+        return None
+    host = _text(headers.get(b"host"))
+    if not host:
+        return None
+    domain, _port = split_domain_port(host)
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    if not domain or not validate_host(domain, allowed):
+        return None
+    return headers
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode("latin1")
+
+
+def _token_key(header: bytes | None) -> str | None:
+    """The key of ``Authorization: Token <key>`` when DRF would read it so, else ``None``."""
+    if header is None:
+        return None
+    parts = header.split()
+    if len(parts) != 2 or parts[0].lower() != b"token":
+        return None
+    try:
+        key = parts[1].decode()
+    except UnicodeError:
+        return None
+    return key if key.isprintable() else None
+
+
+def _refuse_constant(name):
+    raise ValueError(f"Invalid JSON constant {name}")
+
+
+def _json_object(body: bytes) -> dict | None:
+    """The body as a JSON object, by the request parser's rules (strict, depth-limited), or
+    ``None`` for anything else."""
+    try:
+        value = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict) or exceeds_json_depth(value):
+        return None
+    return value
+
+
+def _record_source_seen(source, started_at) -> None:
+    try:
+        services.source_system_seen(source=source, now=started_at)
+    except DatabaseError:
+        logger.warning("Could not record that source %s was seen", source.pk, exc_info=True)
