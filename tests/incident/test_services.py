@@ -343,3 +343,61 @@ def test_fake_incident_of_another_source_is_stateless_when_asked(source_system):
         incident.description
         == f'Incident (stateless) #{incident.source_incident_id} created via "create_fake_incident"'
     )
+
+
+# --- incident_create on PostgreSQL outside a transaction: the rows are one statement ----------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_new_incident_is_three_statements_and_no_transaction(
+    source_system, settings, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from argus.notificationprofile import dispatch
+    from argus.notificationprofile.models import PendingEvent
+
+    if connection.vendor != "postgresql":
+        pytest.skip("data-modifying WITH: PostgreSQL")
+    settings.SEND_NOTIFICATIONS = True
+    monkeypatch.setattr(dispatch, "wake_workers", lambda: None)  # keep the pending row to look at
+    tags = ["host=a", "location=b"]
+    services.incident_create(
+        actor=source_system.user, source=source_system, start_time=timezone.now(), tags=tags
+    )
+    transactions = []
+    monkeypatch.setattr(connection, "set_autocommit", lambda *a, **k: transactions.append(a))
+    with CaptureQueriesContext(connection) as queries:
+        incident = services.incident_create(
+            actor=source_system.user, source=source_system, start_time=timezone.now(), tags=tags
+        )
+    # the tags, the current maintenance tasks, then the incident with its relations, event and
+    # pending-notification row
+    assert len(queries) == 3 and queries[2]["sql"].startswith("WITH ")
+    assert transactions == []
+    (event,) = Event.objects.filter(incident=incident)
+    assert event.type == EventType.INCIDENT_START
+    assert PendingEvent.objects.filter(event=event).count() == 1
+    assert sorted(str(r.tag) for r in incident.incident_tag_relations.all()) == ["host=a", "location=b"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_duplicate_source_incident_id_leaves_nothing(source_system):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("data-modifying WITH: PostgreSQL")
+    first = services.incident_create(
+        actor=source_system.user, source=source_system, start_time=timezone.now(), source_incident_id="S1"
+    )
+    with pytest.raises(DuplicateSourceIncidentId):
+        services.incident_create(
+            actor=source_system.user,
+            source=source_system,
+            start_time=timezone.now(),
+            source_incident_id="S1",
+            tags=["only=here"],
+        )
+    assert list(Incident.objects.values_list("pk", flat=True)) == [first.pk]
+    assert Event.objects.count() == 1

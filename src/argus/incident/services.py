@@ -25,11 +25,13 @@ Two rules that are easy to look for elsewhere live here too:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import random
 import secrets
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
@@ -79,11 +81,17 @@ from argus.incident.models import (
 )
 from argus.incident.representation import incident_to_v2
 from argus.incident.tags import check_tag, parse_tag
-from argus.notificationprofile.dispatch import enqueue_after_commit
+from argus.notificationprofile.dispatch import (
+    PENDING_EVENT_FIELDS,
+    enqueue_after_commit,
+    pending_events,
+    wake_workers_after_commit,
+)
+from argus.plannedmaintenance.coverage import current_task_blobs
 from argus.plannedmaintenance.links import link_incidents
 from argus.util import metrics
 from argus.util.datetime_utils import INFINITY, datetime_to_api, is_infinite
-from argus.util.inserts import insert_objects
+from argus.util.inserts import can_insert_together, insert_objects, insert_objects_together
 
 # --- side effects --------------------------------------------------------------------------------
 
@@ -192,22 +200,12 @@ def _existing_tags_statement(pairs: list[tuple[str, str]]) -> dict[tuple[str, st
     return {(key, value): Tag.from_db(connection.alias, fields, (pk, key, value)) for pk, key, value in rows}
 
 
-def _add_tag_relations(
-    incident: Incident, tags: list[Tag], added_by, *, new_incident: bool = False
-) -> list[IncidentTagRelation]:
-    """Relate ``tags`` to ``incident``; an existing relation is left as it is.
-
-    For a ``new_incident`` (no relation can exist yet, the tags are distinct) the rows are inserted
-    plainly, so they come back with their primary keys and can be rendered without a re-read.
-    """
+def _add_tag_relations(incident: Incident, tags: list[Tag], added_by) -> list[IncidentTagRelation]:
+    """Relate ``tags`` to ``incident``; an existing relation is left as it is."""
     now = timezone.now()
     relations = [
         new_tag_relation(incident=incident, tag=tag, added_by=added_by, added_time=now) for tag in tags
     ]
-    if new_incident:
-        for start in range(0, len(relations), TAG_BATCH_SIZE):
-            insert_objects(relations[start : start + TAG_BATCH_SIZE], RELATION_INSERT_FIELDS)
-        return relations
     IncidentTagRelation.objects.bulk_create(relations, ignore_conflicts=True, batch_size=TAG_BATCH_SIZE)
     return relations
 
@@ -278,11 +276,22 @@ def incident_create(
 
     The returned incident is ready for :mod:`argus.incident.representation` (tags prefetched),
     so neither the API response nor the websocket frame reads it back.
+
+    On PostgreSQL the incident, its tag relations, its event and the event's pending-notification
+    row are one statement (``argus.util.inserts.insert_objects_together``); called outside a
+    transaction while no maintenance task is current, that statement is the whole write, with no
+    ``BEGIN``/``COMMIT`` around it. The tags are looked up (and missing ones made) first, outside
+    the transaction: a tag left by a creation that then fails is harmless.
     """
     pairs = parse_tags(tags)
     source_incident_id = source_incident_id or ""
+    tag_list = get_or_create_tags(pairs)
+    together = can_insert_together() and len(tag_list) <= TAG_BATCH_SIZE
+    now = timezone.now()
+    tasks = current_task_blobs(now=now)
+    alone = together and not tasks and not connection.in_atomic_block
     try:
-        with transaction.atomic():
+        with contextlib.nullcontext() if alone else transaction.atomic():
             incident = Incident(
                 start_time=start_time,
                 end_time=end_time,
@@ -293,26 +302,49 @@ def incident_create(
                 level=level,
                 ticket_url=ticket_url or "",
                 metadata={} if metadata is None else metadata,
-                may_be_open=is_open_when_written(end_time, timezone.now()),
+                may_be_open=is_open_when_written(end_time, now),
             )
             _append_search_text(incident, incident.description)
-            insert_objects([incident], INCIDENT_INSERT_FIELDS)
-            metrics.incident_created(
-                source_type=source.type_id, source=source.name, stateful=end_time is not None
-            )
-            relations = _add_tag_relations(incident, get_or_create_tags(pairs), actor, new_incident=True)
+            relations = [
+                new_tag_relation(incident=incident, tag=tag, added_by=actor, added_time=now)
+                for tag in tag_list
+            ]
             event = Event(
                 incident=incident,
                 actor=source.user,
                 timestamp=start_time,
-                received=timezone.now(),
+                received=now,
                 type=EventType.STATELESS if end_time is None else EventType.INCIDENT_START,
                 description=incident.description,
             )
-            insert_objects([event], EVENT_INSERT_FIELDS)
+            if together:
+                insert_objects_together(
+                    [
+                        ([incident], INCIDENT_INSERT_FIELDS),
+                        (relations, RELATION_INSERT_FIELDS),
+                        ([event], EVENT_INSERT_FIELDS),
+                        (pending_events([event]), PENDING_EVENT_FIELDS),
+                    ]
+                )
+            else:
+                insert_objects([incident], INCIDENT_INSERT_FIELDS)
+                for relation in relations:
+                    relation.incident = incident  # now that it has a key
+                for start in range(0, len(relations), TAG_BATCH_SIZE):
+                    insert_objects(relations[start : start + TAG_BATCH_SIZE], RELATION_INSERT_FIELDS)
+                event.incident = incident
+                insert_objects([event], EVENT_INSERT_FIELDS)
+                insert_objects(pending_events([event]), PENDING_EVENT_FIELDS)
+            metrics.incident_created(
+                source_type=source.type_id, source=source.name, stateful=end_time is not None
+            )
+            metrics.events_created([event.type])
             _prepare_for_representation(incident, relations)
-            _broadcast_created(incident)
-            _events_recorded([event])
+            if tasks:
+                link_incidents(incidents=[incident], now=now, tasks=tasks)
+            broadcast_after_commit("created", [incident.pk], payloads={incident.pk: incident_to_v2(incident)})
+            if settings.SEND_NOTIFICATIONS:
+                wake_workers_after_commit()
     except IntegrityError:
         # Only the (source, source_incident_id) constraint can fail here: tags are de-duplicated
         # and the incident is new. The transaction is rolled back, so ask afresh who won.
@@ -333,11 +365,6 @@ def _prepare_for_representation(incident: Incident, relations: list[IncidentTagR
     (``acked`` needs nothing: a new incident's ``acked_until`` is empty.)
     """
     incident._prefetched_objects_cache = {"incident_tag_relations": relations}
-
-
-def _broadcast_created(incident: Incident) -> None:
-    link_incidents(incidents=[incident])
-    broadcast_after_commit("created", [incident.pk], payloads={incident.pk: incident_to_v2(incident)})
 
 
 def _format_change(attr: str, old, new) -> str:

@@ -51,6 +51,20 @@ def enqueue_after_commit(event_ids: list[int]) -> None:
     transaction.on_commit(wake_workers, robust=True)
 
 
+def pending_events(events) -> list[PendingEvent]:
+    """What :func:`enqueue_after_commit` writes for these (unsaved) events, as unsaved rows for
+    the caller to insert with them; none when notifications are off. The caller then calls
+    :func:`wake_workers_after_commit`."""
+    if not settings.SEND_NOTIFICATIONS:
+        return []
+    now = timezone.now()
+    return [PendingEvent(event=event, due_at=now, attempts=0, claim="") for event in events]
+
+
+def wake_workers_after_commit() -> None:
+    transaction.on_commit(wake_workers, robust=True)
+
+
 def batch_window() -> float:
     return max(0.0, float(settings.NOTIFICATION_BATCH_WINDOW))
 

@@ -41,18 +41,22 @@ def _insert(pairs: Iterable[tuple[int, int]], now) -> None:
     )
 
 
-def link_incidents(*, incidents: Sequence[Incident] = (), incident_ids: Iterable[int] = (), now=None) -> int:
+def link_incidents(
+    *, incidents: Sequence[Incident] = (), incident_ids: Iterable[int] = (), now=None, tasks=None
+) -> int:
     """Link these incidents (objects with source and tags loaded, and/or ids) to the current tasks
     covering them; the number of (task, incident) pairs found.
 
-    Costs one query when no task is current; otherwise the incidents given by id are read (two
+    Costs one query when no task is current (none when the caller read them already: ``tasks``,
+    what :func:`current_task_blobs` returned); otherwise the incidents given by id are read (two
     queries) and matched in memory against the current tasks' filters.
     """
     now = now or timezone.now()
     ids = set(incident_ids) - {incident.pk for incident in incidents}
     if not incidents and not ids:
         return 0
-    tasks = current_task_blobs(now=now)
+    if tasks is None:
+        tasks = current_task_blobs(now=now)
     if not tasks:
         return 0
     loaded = list(incidents)

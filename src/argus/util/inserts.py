@@ -9,6 +9,11 @@ going through its field's ``get_db_prep_save`` (time zones, JSON, infinity). Wha
 these writes do not need: defaults (every column is given), ``pre_save`` hooks (``auto_now``) and
 model signals (the project has none on these models). It needs ``INSERT … RETURNING`` (PostgreSQL,
 SQLite 3.35 or later).
+
+On PostgreSQL :func:`insert_objects_together` writes rows of several tables that refer to each
+other (an incident, its tag relations, its event, the event's pending-notification row) in one
+statement, each ``INSERT`` a data-modifying ``WITH`` clause: one round trip, and as a single
+statement it is atomic by itself, so a caller outside a transaction needs no ``BEGIN``/``COMMIT``.
 """
 
 from __future__ import annotations
@@ -56,6 +61,13 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
         return [row[0] for row in cursor.fetchall()]
 
 
+def _saved(objects: Sequence[Model], pks) -> None:
+    for obj, pk in zip(objects, pks, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = DEFAULT_DB_ALIAS
+
+
 def insert_objects(objects: Sequence[Model], fields: Sequence[str]) -> None:
     """:func:`insert_rows` for unsaved model instances of one model; each gets its primary key and
     counts as saved."""
@@ -63,7 +75,81 @@ def insert_objects(objects: Sequence[Model], fields: Sequence[str]) -> None:
         return
     attnames = [objects[0]._meta.get_field(name).attname for name in fields]
     rows = [[getattr(obj, attname) for attname in attnames] for obj in objects]
-    for obj, pk in zip(objects, insert_rows(type(objects[0]), fields, rows), strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = DEFAULT_DB_ALIAS
+    _saved(objects, insert_rows(type(objects[0]), fields, rows))
+
+
+def can_insert_together() -> bool:
+    """Whether the database takes :func:`insert_objects_together` (data-modifying ``WITH``)."""
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+
+
+def insert_objects_together(batches: Sequence[tuple[Sequence[Model], Sequence[str]]]) -> None:
+    """Insert several lists of unsaved objects, each ``(objects, fields)``, in one statement;
+    each object gets its primary key. PostgreSQL only (:func:`can_insert_together`).
+
+    A field whose value is an unsaved object that an earlier batch inserts alone (the incident of
+    its relations and event, the event of its pending row) is given that row's new key inside the
+    statement. Empty batches are skipped. New keys are read back sorted, and a multi-row
+    ``VALUES`` takes them from its sequence row by row, in order.
+    """
+    batches = [(list(objects), tuple(fields)) for objects, fields in batches if objects]
+    if not batches:
+        return
+    connection = connections[DEFAULT_DB_ALIAS]
+    shape, params, links = [], [], []
+    single = {}  # id() of an unsaved object inserted alone -> its batch's position
+    for position, (objects, fields) in enumerate(batches):
+        model = type(objects[0])
+        model_fields = _fields(model, fields)
+        parents = tuple(_parent(obj_field, objects[0], single) for obj_field in model_fields)
+        for obj in objects:
+            for field, parent in zip(model_fields, parents, strict=True):
+                if parent is None:
+                    params.append(field.get_db_prep_save(getattr(obj, field.attname), connection))
+                elif _parent(field, obj, single) != parent:
+                    raise ValueError(f"the rows of {model.__name__} must all refer to the same earlier rows")
+        shape.append((model, fields, len(objects), parents))
+        links.append(
+            [field for field, parent in zip(model_fields, parents, strict=True) if parent is not None]
+        )
+        if len(objects) == 1:
+            single[id(objects[0])] = position
+    with connection.cursor() as cursor:
+        cursor.execute(_together_statement(tuple(shape)), params)
+        keys = cursor.fetchone()
+    for (objects, _names), pks, fields in zip(batches, keys, links, strict=True):
+        _saved(objects, pks)
+        for obj in objects:
+            for field in fields:  # assigned again now that it has a key (as Model.save does)
+                setattr(obj, field.name, field.get_cached_value(obj))
+
+
+def _parent(field, obj, single: dict) -> int | None:
+    """The position of the batch that inserts the unsaved object ``field`` of ``obj`` refers to."""
+    if not field.is_relation:
+        return None
+    related = field.get_cached_value(obj, None)
+    if related is None or related.pk is not None:
+        return None
+    return single.get(id(related))
+
+
+@lru_cache(maxsize=64)
+def _together_statement(shape: tuple) -> str:
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    clauses, reads = [], []
+    for position, (model, fields, rows, parents) in enumerate(shape):
+        meta = model._meta
+        pk = quote(meta.pk.column)
+        columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
+        values = ", ".join(
+            "%s" if parent is None else f"(SELECT {quote(shape[parent][0]._meta.pk.column)} FROM t{parent})"
+            for parent in parents
+        )
+        row = f"({values})"
+        clauses.append(
+            f"t{position} AS (INSERT INTO {quote(meta.db_table)} ({columns}) "
+            f"VALUES {', '.join([row] * rows)} RETURNING {pk})"
+        )
+        reads.append(f"ARRAY(SELECT {pk} FROM t{position} ORDER BY {pk})")
+    return f"WITH {', '.join(clauses)} SELECT {', '.join(reads)}"
