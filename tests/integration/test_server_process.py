@@ -236,6 +236,28 @@ def test_bench_workloads_print_one_json_line_each(server, capsys):
     assert records[4]["rows_on_page"] > 0
 
 
+def test_bench_writes_with_httpx_too(server, capsys):
+    import json
+
+    from bench import run as bench_run
+
+    server, seed = server
+    argv = [
+        "--base-url",
+        server.base_url,
+        "--token",
+        seed["source_token"],
+        "--clients",
+        "2",
+        "--seconds",
+        "0.3",
+    ]
+    assert bench_run.main([*argv, "--workload", "ingest", "churn", "--http-client", "httpx"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["workload"] for r in records] == ["ingest", "ingest", "churn"]
+    assert all(r["errors"] == {} for r in records) and records[1]["created"] > 0
+
+
 def test_bench_reads_the_unpaginated_lists_and_the_servers_memory(server, capsys):
     import json
 
