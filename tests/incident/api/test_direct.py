@@ -7,6 +7,7 @@ tests also check which path answered, so that a parity check never compares Djan
 
 import datetime
 import json
+import re
 
 import pytest
 from django.utils import timezone
@@ -279,6 +280,33 @@ def test_switched_off_or_under_other_middleware_everything_goes_through_django(h
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.incident.api.test_direct.ExtraMiddleware"]
     response, took_django = answer(handler, V2, valid("b"), headers_for(key), True, settings)
     assert response["status"] == 201 and took_django
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"DISALLOWED_USER_AGENTS": [re.compile("python")]},
+        {"PREPEND_WWW": True},
+        {"SECURE_SSL_REDIRECT": True},
+        {"USE_X_FORWARDED_HOST": True},
+        {"REST_FRAMEWORK": {"DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"]}},
+    ],
+    ids=["disallowed-user-agents", "prepend-www", "ssl-redirect", "forwarded-host", "throttling"],
+)
+def test_settings_that_change_what_django_does_turn_the_direct_path_off(handler, settings, key, override):
+    for name, value in override.items():
+        if name == "REST_FRAMEWORK":
+            value = {**settings.REST_FRAMEWORK, **value}
+        setattr(settings, name, value)
+    assert not direct.enabled()
+
+
+def test_with_cors_off_for_the_api_both_paths_still_agree(handler, settings, key):
+    settings.CORS_URLS_REGEX = r"^/ui/"
+    direct_answer, took_django, django = both_paths(handler, settings, V2, valid, headers_for(key))
+    assert not took_django
+    assert (b"Vary", b"Accept") in direct_answer["headers"]
+    assert comparable(direct_answer) == comparable(django)
 
 
 class ExtraMiddleware:  # only its presence in MIDDLEWARE matters: the handler's chain was built before

@@ -32,15 +32,19 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from types import SimpleNamespace
 
+from corsheaders.conf import conf as cors_conf
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpResponse
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
+from rest_framework.settings import api_settings
 
 from argus.auth.authentication import token_is_expired, token_with_user_and_source
 from argus.incident import services
@@ -48,7 +52,7 @@ from argus.incident.errors import DuplicateSourceIncidentId
 from argus.incident.representation import incident_to_v1, incident_to_v2
 from argus.util import metrics
 from argus.util.logs import request_context, request_id_from
-from argus.util.parsers import exceeds_json_depth
+from argus.util.parsers import JSONParser, exceeds_json_depth
 
 from .serializers import IncidentCreateV1Serializer, IncidentCreateV2Serializer
 
@@ -82,15 +86,48 @@ _DECLINED_HEADERS = frozenset({b"cookie", b"origin", b"transfer-encoding"})
 _RENDERER = JSONRenderer()
 
 
+#: The REST framework settings the view runs under that this path relies on.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["argus.auth.authentication.ExpiringTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [IsAuthenticated],
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": [JSONRenderer],
+    "DEFAULT_PARSER_CLASSES": [JSONParser],
+}
+
+
 def enabled() -> bool:
-    """Whether the settings let this path stand in for Django's (checked per request: cheap)."""
+    """Whether the settings let this path stand in for Django's (checked per request: cheap):
+    the middleware it stands in for, no setting that makes them redirect, refuse or add headers
+    it does not, and the REST framework settings the view runs under."""
     return (
         settings.ARGUS_DIRECT_INGEST
         and settings.MIDDLEWARE == MIDDLEWARE
         and not settings.SECURE_SSL_REDIRECT
         and not settings.SECURE_HSTS_SECONDS
         and settings.SECURE_PROXY_SSL_HEADER is None
+        and not settings.USE_X_FORWARDED_HOST
+        and not settings.PREPEND_WWW
+        and not settings.DISALLOWED_USER_AGENTS
+        and _rest_framework_as_expected()
     )
+
+
+def _rest_framework_as_expected() -> bool:
+    first = {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            _dotted(c) for c in api_settings.DEFAULT_AUTHENTICATION_CLASSES[:1]
+        ],
+        "DEFAULT_PERMISSION_CLASSES": list(api_settings.DEFAULT_PERMISSION_CLASSES),
+        "DEFAULT_THROTTLE_CLASSES": list(api_settings.DEFAULT_THROTTLE_CLASSES),
+        "DEFAULT_RENDERER_CLASSES": list(api_settings.DEFAULT_RENDERER_CLASSES[:1]),
+        "DEFAULT_PARSER_CLASSES": list(api_settings.DEFAULT_PARSER_CLASSES[:1]),
+    }
+    return first == REST_FRAMEWORK
+
+
+def _dotted(cls) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def handles(scope) -> bool:
@@ -143,7 +180,9 @@ def create_directly(scope, body: bytes) -> HttpResponse | None:
         _record_source_seen(source, started_at)
         metrics.api_request(version=version, method="POST", status=201)
         metrics.ingest_request(operation="incident_create", status=201, seconds=time.perf_counter() - started)
-    response.headers["Vary"] = "Accept, origin"
+    response.headers["Vary"] = (
+        "Accept, origin" if re.match(cors_conf.CORS_URLS_REGEX, scope["path"]) else "Accept"
+    )
     response.headers["Allow"] = "GET, POST, HEAD, OPTIONS"
     if settings.X_FRAME_OPTIONS:
         response.headers["X-Frame-Options"] = settings.X_FRAME_OPTIONS.upper()
