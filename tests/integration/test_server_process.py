@@ -200,6 +200,21 @@ def test_stresstest_with_a_bad_token(server):
     assert err.getvalue().strip() == 'HTTP Error 401: {"detail":"Invalid token."}'
 
 
+@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+def test_form_bodies_reach_django_whole_under_daphne(server, encoding):
+    """Twisted no longer parses POST forms (argus.site.asgi_http.skip_twisted_form_parsing):
+    Django still gets the whole body, in either form encoding."""
+    server, _seed = server
+    fields = {"username": "it_operator", "password": "password"}
+    if encoding == "urlencoded":
+        response = httpx.post(f"{server.base_url}/api/v2/token-auth/", data=fields, timeout=10)
+    else:
+        files = {name: (None, value) for name, value in fields.items()}
+        response = httpx.post(f"{server.base_url}/api/v2/token-auth/", files=files, timeout=10)
+    assert response.status_code == 200, response.text
+    assert len(response.json()["token"]) == 40
+
+
 def test_bench_workloads_print_one_json_line_each(server, capsys):
     import json
 

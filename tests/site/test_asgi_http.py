@@ -210,3 +210,30 @@ def test_a_streamed_answer_is_sent_a_batch_at_a_time_from_the_pool(monkeypatch, 
     assert len(parts) >= 3  # three batches of at most two incidents, each sent as it is read
     assert [incident["pk"] for incident in json.loads(b"".join(parts))] == [i.pk for i in created]
     assert all(name.startswith("argus-http") for name, _loop in seen_threads)
+
+
+def test_under_daphne_twisted_leaves_post_bodies_unparsed():
+    from daphne.http_protocol import WebRequest
+
+    from argus.site.asgi_http import skip_twisted_form_parsing
+
+    assert skip_twisted_form_parsing() is True
+    wrapped = WebRequest.__init__
+    assert wrapped.argus_no_form_parsing
+    assert skip_twisted_form_parsing() is True and WebRequest.__init__ is wrapped  # once only
+
+    class Server:
+        def protocol_connected(self, request):
+            pass
+
+    class Channel:  # what Twisted's and daphne's request constructors read of their channel
+        transport = None
+        factory = type("Factory", (), {"server": Server()})()
+
+        def getPeer(self):
+            return None
+
+        def getHost(self):
+            return None
+
+    assert WebRequest(Channel())._parsePOSTFormSubmission is False

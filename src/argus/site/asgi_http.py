@@ -24,10 +24,13 @@ read: Django's own handler would first collect the whole body in a list, in a th
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
+import inspect
 import logging
 import os
 import queue
+import sys
 import threading
 from concurrent.futures import Executor, Future
 
@@ -256,7 +259,39 @@ def get_http_application() -> ThreadPoolASGIHandler:
     handler = ThreadPoolASGIHandler()
     get_resolver().check()  # imports every URL module now, not during the first request
     tune_garbage_collector()
+    skip_twisted_form_parsing()
     return handler
+
+
+def skip_twisted_form_parsing() -> bool:
+    """Under daphne, stop Twisted parsing POST bodies into form arguments nobody reads.
+
+    Twisted's ``Request`` parses the ``Content-Type`` of every POST with the ``email`` package and
+    a form body into ``request.args``; daphne hands Django the raw body and never reads them. On
+    an incident POST that was a twentieth of the server's CPU, and a large form upload was held
+    twice. Twisted's own switch, ``parsePOSTFormSubmission=False``, is given to daphne's request
+    class. Returns whether it was (not when the server is not daphne, or Twisted lacks the switch).
+    """
+    module = sys.modules.get("daphne.http_protocol")
+    if module is None:
+        return False
+    request_class = module.WebRequest
+    original = request_class.__init__
+    if getattr(original, "argus_no_form_parsing", False):
+        return True
+    from twisted.web.http import Request
+
+    if "parsePOSTFormSubmission" not in inspect.signature(Request.__init__).parameters:
+        return False
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("parsePOSTFormSubmission", False)
+        original(self, *args, **kwargs)
+
+    __init__.argus_no_form_parsing = True
+    request_class.__init__ = __init__
+    return True
 
 
 def tune_garbage_collector() -> None:
