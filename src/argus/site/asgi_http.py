@@ -133,9 +133,10 @@ class ThreadPoolASGIHandler(ASGIHandler):
     def __init__(self, threads: int | None = None):
         base.BaseHandler.__init__(self)
         self.load_middleware(is_async=False)
-        from argus.incident.api import direct  # models: only once Django is set up
-
-        self.direct = direct
+        #: What may answer a request before Django does (``handles(scope)``,
+        #: ``create_directly(scope, body)``): ``argus.incident.api.direct``, set by ``argus.site.asgi``
+        #: once Django is set up (it needs the models).
+        self.direct = None
         self.threads = max(1, threads or settings.ARGUS_HTTP_THREADS)
         self._executor: RequestThreads | None = None
         self._executor_pid: int | None = None
@@ -185,7 +186,7 @@ class ThreadPoolASGIHandler(ASGIHandler):
             set_script_prefix(get_script_prefix(scope))
             signals.request_started.send(sender=self.__class__, scope=scope)
             response = None
-            if self.direct.handles(scope):
+            if self.direct is not None and self.direct.handles(scope):
                 response = self._direct_response(scope, body_file)
             if response is None:
                 request, error_response = self.create_request(scope, body_file)
@@ -279,9 +280,8 @@ def skip_twisted_form_parsing() -> bool:
     original = request_class.__init__
     if getattr(original, "argus_no_form_parsing", False):
         return True
-    from twisted.web.http import Request
-
-    if "parsePOSTFormSubmission" not in inspect.signature(Request.__init__).parameters:
+    twisted_request = sys.modules["twisted.web.http"].Request  # daphne's request class extends it
+    if "parsePOSTFormSubmission" not in inspect.signature(twisted_request.__init__).parameters:
         return False
 
     @functools.wraps(original)

@@ -29,6 +29,7 @@ V1, V2 = "/api/v1/incidents/", "/api/v2/incidents/"
 @pytest.fixture
 def handler():
     handler = ThreadPoolASGIHandler(threads=1)
+    handler.direct = direct  # as argus.site.asgi sets it
     handler.django_answers = 0
     get_response = handler.get_response
 
@@ -327,3 +328,9 @@ def test_a_bug_on_the_direct_path_is_answered_and_logged_as_django_would(
     response, took_django = answer(handler, V2, valid("x"), headers_for(key), True, settings)
     assert response["status"] == 500 and not took_django
     assert "a bug" in caplog.text
+
+
+def test_the_served_application_offers_incident_posts_to_the_direct_path():
+    from argus.site.asgi import django_asgi_app
+
+    assert django_asgi_app.direct is direct
