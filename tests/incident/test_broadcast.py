@@ -137,6 +137,41 @@ def test_in_a_request_thread_frames_leave_in_order_without_holding_up_the_reques
     assert GatedChannelLayer.sent == [1, 2, 3]
 
 
+def test_in_a_request_thread_frames_behind_a_stalled_layer_are_given_up_on_in_time(settings, caplog):
+    """A layer that stalls holds at most the timeout's worth of frames: each hand-over is given up
+    on ARGUS_WS_BROADCAST_TIMEOUT after it was made, waiting for the earlier ones included."""
+    GatedChannelLayer.sent = []
+    use_layer(settings, "tests.incident.test_broadcast.GatedChannelLayer")
+    settings.ARGUS_WS_BROADCAST_TIMEOUT = 0.2
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        GatedChannelLayer.gate = asyncio.Event()  # never opened: the first send stalls
+
+        def request_thread():
+            with serving_for(loop):
+                for pk in (1, 2, 3):
+                    broadcast.broadcast_now("deleted", [pk])
+
+        with caplog.at_level(logging.ERROR, logger="argus.incident.broadcast"):
+            await loop.run_in_executor(None, request_thread)
+            for _ in range(500):
+                if not broadcast._last_sent:
+                    break
+                await asyncio.sleep(0.01)
+        return dict(broadcast._last_sent)
+
+    try:
+        left = asyncio.run(main())
+    finally:
+        GatedChannelLayer.gate = None
+    assert GatedChannelLayer.sent == []
+    assert [f"Could not broadcast deleted of incidents [{pk}]" in caplog.text for pk in (1, 2, 3)] == [
+        True
+    ] * 3
+    assert left == {}  # nothing kept once the sends are over
+
+
 def test_in_a_request_thread_a_failing_send_is_logged_and_the_next_frames_still_leave(settings, caplog):
     use_layer(settings, "tests.incident.test_broadcast.BrokenChannelLayer")
 

@@ -71,3 +71,10 @@ def test_a_failing_row_writes_nothing():
         insert_objects_together([([incident], INCIDENT), (relations, RELATION), ([event], EVENT)])
     assert not Incident.objects.filter(description="x").exists()
     assert not Event.objects.filter(description="x").exists()
+
+
+def test_an_unsaved_object_no_batch_inserts_is_refused():
+    incident, _relations, event = new_rows(0)
+    with pytest.raises(ValueError, match="incident of Event is an unsaved object"):
+        insert_objects_together([([event], EVENT)])
+    assert incident.pk is None and event.pk is None

@@ -32,3 +32,13 @@ def test_a_nested_serializer_is_a_copy_of_its_own():
     assert first.fields["event"] is not second.fields["event"]
     assert first.fields["event"].fields["description"] is not second.fields["event"].fields["description"]
     assert first.fields["event"].fields["description"].parent is first.fields["event"]
+
+
+def test_adding_a_validator_to_one_serializer_leaves_the_others_alone():
+    def refuse(value):
+        raise serializers.ValidationError("no")
+
+    first = Example(data={"name": "a", "level": 1})
+    first.fields["name"].validators.append(refuse)
+    assert not first.is_valid()
+    assert Example(data={"name": "a", "level": 1}).is_valid()

@@ -12,6 +12,7 @@ elsewhere (commands, the worker, tests) they are sent before the call returns.
 
 import asyncio
 import concurrent.futures
+import functools
 import itertools
 import logging
 import weakref
@@ -166,7 +167,7 @@ def _log_failure(change: str, incident_ids) -> None:
     )
 
 
-#: Per server event loop: the task sending the frames handed over last.
+#: Per server event loop: the task sending the frames handed over last (until it is done).
 _last_sent: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -174,16 +175,30 @@ def _send_in_order(loop, channel_layer, frames: list[dict], timeout: float, chan
     """On the server's event loop: send ``frames`` once the frames handed over before are sent.
 
     A request thread hands its frames over and goes on: the response does not wait for Redis,
-    and frames still leave in the order their transactions committed in this process.
+    and frames still leave in the order their transactions committed in this process. Each
+    hand-over is given up on ``timeout`` seconds after it was made, waiting for the earlier ones
+    included, so a layer that stalls holds at most ``timeout`` seconds of frames.
     """
     previous = _last_sent.get(loop)
-    _last_sent[loop] = loop.create_task(_send_after(previous, channel_layer, frames, timeout, change))
+    deadline = loop.time() + timeout
+    task = loop.create_task(_send_after(previous, channel_layer, frames, deadline, change))
+    _last_sent[loop] = task
+    task.add_done_callback(functools.partial(_forget, loop))
 
 
-async def _send_after(previous, channel_layer, frames: list[dict], timeout: float, change: str) -> None:
-    if previous is not None and not previous.done():
-        await asyncio.wait({previous})  # it logs its own failure
+def _forget(loop, task) -> None:
+    if _last_sent.get(loop) is task:
+        del _last_sent[loop]
+
+
+async def _send_after(previous, channel_layer, frames: list[dict], deadline: float, change: str) -> None:
+    loop = asyncio.get_running_loop()
     try:
-        await send_frames(channel_layer, frames, timeout)
+        if previous is not None and not previous.done():
+            await asyncio.wait({previous}, timeout=max(0.0, deadline - loop.time()))  # it logs its own
+        remaining = deadline - loop.time()
+        if remaining <= 0 or (previous is not None and not previous.done()):
+            raise TimeoutError("gave up: the frames handed over before were not sent in time")
+        await send_frames(channel_layer, frames, remaining)
     except Exception:
         _log_failure(change, [frame["payload"]["pk"] for frame in frames])

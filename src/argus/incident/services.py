@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import random
 import secrets
 from collections.abc import Iterable
@@ -280,18 +281,18 @@ def incident_create(
     On PostgreSQL the incident, its tag relations, its event and the event's pending-notification
     row are one statement (``argus.util.inserts.insert_objects_together``); called outside a
     transaction while no maintenance task is current, that statement is the whole write, with no
-    ``BEGIN``/``COMMIT`` around it. The tags are looked up (and missing ones made) first, outside
-    the transaction: a tag left by a creation that then fails is harmless.
+    ``BEGIN``/``COMMIT`` around it, and the tags are looked up (and missing ones made) before it
+    in statements of their own: a tag left by a creation that then fails is harmless.
     """
     pairs = parse_tags(tags)
     source_incident_id = source_incident_id or ""
-    tag_list = get_or_create_tags(pairs)
-    together = can_insert_together() and len(tag_list) <= TAG_BATCH_SIZE
+    together = can_insert_together() and len(pairs) <= TAG_BATCH_SIZE
     now = timezone.now()
     tasks = current_task_blobs(now=now)
     alone = together and not tasks and not connection.in_atomic_block
     try:
         with contextlib.nullcontext() if alone else transaction.atomic():
+            tag_list = get_or_create_tags(pairs)
             incident = Incident(
                 start_time=start_time,
                 end_time=end_time,
@@ -335,10 +336,7 @@ def incident_create(
                 event.incident = incident
                 insert_objects([event], EVENT_INSERT_FIELDS)
                 insert_objects(pending_events([event]), PENDING_EVENT_FIELDS)
-            metrics.incident_created(
-                source_type=source.type_id, source=source.name, stateful=end_time is not None
-            )
-            metrics.events_created([event.type])
+            transaction.on_commit(functools.partial(_count_created, source, end_time, event.type))
             _prepare_for_representation(incident, relations)
             if tasks:
                 link_incidents(incidents=[incident], now=now, tasks=tasks)
@@ -357,6 +355,11 @@ def incident_create(
             raise DuplicateSourceIncidentId(source_incident_id, existing) from None
         raise
     return incident
+
+
+def _count_created(source: SourceSystem, end_time, event_type: str) -> None:
+    metrics.incident_created(source_type=source.type_id, source=source.name, stateful=end_time is not None)
+    metrics.events_created([event_type])
 
 
 def _prepare_for_representation(incident: Incident, relations: list[IncidentTagRelation]) -> None:

@@ -89,8 +89,10 @@ def insert_objects_together(batches: Sequence[tuple[Sequence[Model], Sequence[st
 
     A field whose value is an unsaved object that an earlier batch inserts alone (the incident of
     its relations and event, the event of its pending row) is given that row's new key inside the
-    statement. Empty batches are skipped. New keys are read back sorted, and a multi-row
-    ``VALUES`` takes them from its sequence row by row, in order.
+    statement; any other unsaved related object is refused (``ValueError``), as ``save()``
+    refuses it. Empty batches are skipped. New keys are read back sorted and given to the objects
+    in order: PostgreSQL evaluates a multi-row ``VALUES`` row by row, each taking the next value
+    of its sequence (what it does, not a documented promise; a test checks it).
     """
     batches = [(list(objects), tuple(fields)) for objects, fields in batches if objects]
     if not batches:
@@ -131,7 +133,12 @@ def _parent(field, obj, single: dict) -> int | None:
     related = field.get_cached_value(obj, None)
     if related is None or related.pk is not None:
         return None
-    return single.get(id(related))
+    position = single.get(id(related))
+    if position is None:
+        raise ValueError(
+            f"{field.name} of {type(obj).__name__} is an unsaved object no earlier batch inserts"
+        )
+    return position
 
 
 @lru_cache(maxsize=64)

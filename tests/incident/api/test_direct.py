@@ -259,13 +259,30 @@ def test_an_inactive_source_user_is_left_to_django(handler, settings, source, ke
 def test_a_duplicate_source_incident_id_gets_djangos_error_and_nothing_more(handler, settings, source, key):
     first, _ = answer(handler, V2, valid("dup-1"), headers_for(key), True, settings)
     assert first["status"] == 201
-    again, took_django = answer(handler, V2, valid("dup-1"), headers_for(key), True, settings)
-    assert took_django and again["status"] == 400
+    direct_answer, took_django = answer(handler, V2, valid("dup-1"), headers_for(key), True, settings)
+    django_answer, _ = answer(handler, V2, valid("dup-1"), headers_for(key), False, settings)
+    assert not took_django and direct_answer["status"] == 400
+    assert comparable(direct_answer) == comparable(django_answer)
     pk = json.loads(first["body"])["pk"]
-    assert json.loads(again["body"]) == [
+    assert json.loads(direct_answer["body"]) == [
         f"An incident with source_incident_id 'dup-1' already exists for this source (pk={pk})."
     ]
     assert Incident.objects.filter(source=source).count() == 1
+
+
+def test_a_body_over_the_upload_limit_or_shorter_than_announced_is_left_to_django(handler, settings, key):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    big = {**valid("big"), "description": "x" * 200}
+    direct_answer, took_django, django_answer = both_paths(
+        handler, settings, V2, lambda sid: big, headers_for(key)
+    )
+    assert took_django and direct_answer["status"] == 413
+    assert comparable(direct_answer) == comparable(django_answer)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440
+    raw = json.dumps(valid("short")).encode()
+    headers = [*headers_for(key), (b"content-length", str(len(raw) + 10).encode())]
+    response, took_django = answer(handler, V2, raw, headers, True, settings)
+    assert took_django
 
 
 def test_a_host_django_refuses_is_left_to_it(handler, settings, key):
@@ -291,8 +308,22 @@ def test_switched_off_or_under_other_middleware_everything_goes_through_django(h
         {"SECURE_SSL_REDIRECT": True},
         {"USE_X_FORWARDED_HOST": True},
         {"REST_FRAMEWORK": {"DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"]}},
+        {"REST_FRAMEWORK": {"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}},
+        {"CSRF_USE_SESSIONS": True},
+        {"DEFAULT_CHARSET": "latin-1"},
+        {"ROOT_URLCONF": "tests.incident.api.test_direct"},
     ],
-    ids=["disallowed-user-agents", "prepend-www", "ssl-redirect", "forwarded-host", "throttling"],
+    ids=[
+        "disallowed-user-agents",
+        "prepend-www",
+        "ssl-redirect",
+        "forwarded-host",
+        "throttling",
+        "json-only",
+        "csrf-in-sessions",
+        "charset",
+        "other-urls",
+    ],
 )
 def test_settings_that_change_what_django_does_turn_the_direct_path_off(handler, settings, key, override):
     for name, value in override.items():
@@ -318,19 +349,33 @@ class ExtraMiddleware:  # only its presence in MIDDLEWARE matters: the handler's
         return self.get_response(request)
 
 
-def test_a_bug_on_the_direct_path_is_answered_and_logged_as_django_would(
-    handler, settings, key, monkeypatch, caplog
-):
+def test_a_bug_in_the_service_gets_the_answer_django_gives(handler, settings, key, monkeypatch, caplog):
     def broken(**kwargs):
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(direct.services, "incident_create", broken)
-    response, took_django = answer(handler, V2, valid("x"), headers_for(key), True, settings)
-    assert response["status"] == 500 and not took_django
+    direct_answer, took_django, django_answer = both_paths(handler, settings, V2, valid, headers_for(key))
+    assert not took_django and direct_answer["status"] == 500
+    assert comparable(direct_answer) == comparable(django_answer)
     assert "a bug" in caplog.text
+
+
+def test_a_bug_before_anything_changed_is_logged_and_left_to_django(
+    handler, settings, key, monkeypatch, caplog
+):
+    def broken(data):
+        raise RuntimeError("a parsing bug")
+
+    monkeypatch.setattr(direct, "_json_object", broken)
+    response, took_django = answer(handler, V2, valid("x"), headers_for(key), True, settings)
+    assert took_django and response["status"] == 201
+    assert "a parsing bug" in caplog.text
 
 
 def test_the_served_application_offers_incident_posts_to_the_direct_path():
     from argus.site.asgi import django_asgi_app
 
     assert django_asgi_app.direct is direct
+
+
+urlpatterns = []  # a URL configuration without the incident views ("other-urls" above)

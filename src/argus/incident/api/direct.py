@@ -19,10 +19,11 @@ Whatever it does not handle exactly like that path it declines (returns ``None``
 anything, and the request goes through Django as before: another URL or method, a query string,
 a cookie, an ``Origin``, an ``Accept`` other than JSON, another content type, a host not allowed,
 a token that is not a valid DRF token of an active source system's user, a body that is not a
-valid incident, a ``source`` field (a superuser's choice), HTTPS settings that add headers. If the
-service raises (a duplicate ``source_incident_id``, the database gone), its transaction rolled
-back and Django's path answers, with the error body and status it always gives. The test
-``tests/incident/api/test_direct_create.py`` holds the two paths to the same status, headers and
+valid incident, a ``source`` field (a superuser's choice), settings or URLs that make Django
+answer otherwise. Once the service is called this path answers, as Django would: the new
+incident (201), a duplicate ``source_incident_id`` (400, nothing written), a bug (500); only a
+database error, after which nothing was written, is left to Django's path (its 503). The test
+``tests/incident/api/test_direct.py`` holds the two paths to the same status, headers and
 body, request by request.
 
 ``ARGUS_DIRECT_INGEST`` (default on) turns it off.
@@ -30,6 +31,7 @@ body, request by request.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -37,14 +39,18 @@ import time
 from types import SimpleNamespace
 
 from corsheaders.conf import conf as cors_conf
+from corsheaders.signals import check_request_enabled
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpResponse
 from django.http.request import split_domain_port, validate_host
+from django.urls import Resolver404, resolve
 from django.utils import timezone
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.settings import api_settings
+from rest_framework.versioning import NamespaceVersioning
 
 from argus.auth.authentication import token_is_expired, token_with_user_and_source
 from argus.incident import services
@@ -54,9 +60,15 @@ from argus.util import metrics
 from argus.util.logs import request_context, request_id_from
 from argus.util.parsers import JSONParser, exceeds_json_depth
 
+from .errors import ERROR_RESPONSES
 from .serializers import IncidentCreateV1Serializer, IncidentCreateV2Serializer
+from .views_incidents import IncidentListV1View, IncidentListView
 
 logger = logging.getLogger(__name__)
+request_logger = logging.getLogger("django.request")  # its 4xx/5xx lines, as Django logs them
+
+#: The API's answer to a bug (``argus.site.exceptions``).
+SERVER_ERROR_BODY = {"detail": "Internal server error."}
 
 #: Path -> (API version, request serializer, rendering).
 PATHS = {
@@ -93,8 +105,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["argus.auth.authentication.ExpiringTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [IsAuthenticated],
     "DEFAULT_THROTTLE_CLASSES": [],
-    "DEFAULT_RENDERER_CLASSES": [JSONRenderer],
+    "DEFAULT_RENDERER_CLASSES": [JSONRenderer, BrowsableAPIRenderer],
     "DEFAULT_PARSER_CLASSES": [JSONParser],
+    "DEFAULT_VERSIONING_CLASS": NamespaceVersioning,
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": DefaultContentNegotiation,
 }
 
 
@@ -111,21 +125,39 @@ def enabled() -> bool:
         and not settings.USE_X_FORWARDED_HOST
         and not settings.PREPEND_WWW
         and not settings.DISALLOWED_USER_AGENTS
+        and not settings.CSRF_USE_SESSIONS
+        and settings.DEFAULT_CHARSET.lower() == "utf-8"
+        and not check_request_enabled.has_listeners()
         and _rest_framework_as_expected()
+        and _urls_as_expected(settings.ROOT_URLCONF)
     )
 
 
 def _rest_framework_as_expected() -> bool:
-    first = {
+    found = {
         "DEFAULT_AUTHENTICATION_CLASSES": [
             _dotted(c) for c in api_settings.DEFAULT_AUTHENTICATION_CLASSES[:1]
         ],
         "DEFAULT_PERMISSION_CLASSES": list(api_settings.DEFAULT_PERMISSION_CLASSES),
         "DEFAULT_THROTTLE_CLASSES": list(api_settings.DEFAULT_THROTTLE_CLASSES),
-        "DEFAULT_RENDERER_CLASSES": list(api_settings.DEFAULT_RENDERER_CLASSES[:1]),
+        "DEFAULT_RENDERER_CLASSES": list(api_settings.DEFAULT_RENDERER_CLASSES),
         "DEFAULT_PARSER_CLASSES": list(api_settings.DEFAULT_PARSER_CLASSES[:1]),
+        "DEFAULT_VERSIONING_CLASS": api_settings.DEFAULT_VERSIONING_CLASS,
+        "DEFAULT_CONTENT_NEGOTIATION_CLASS": api_settings.DEFAULT_CONTENT_NEGOTIATION_CLASS,
     }
-    return first == REST_FRAMEWORK
+    return found == REST_FRAMEWORK
+
+
+@functools.lru_cache(maxsize=4)
+def _urls_as_expected(urlconf: str) -> bool:
+    """Whether the two paths reach the incident list views (an overriding app's URLs may not)."""
+    views = {"/api/v1/incidents/": IncidentListV1View, "/api/v2/incidents/": IncidentListView}
+    try:
+        return all(
+            getattr(resolve(path, urlconf).func, "view_class", None) is view for path, view in views.items()
+        )
+    except Resolver404:
+        return False
 
 
 def _dotted(cls) -> str:
@@ -137,21 +169,26 @@ def handles(scope) -> bool:
     return scope["method"] == "POST" and scope["path"] in PATHS and not scope.get("query_string")
 
 
-def create_directly(scope, body: bytes) -> HttpResponse | None:
+def create_directly(scope, body_file) -> HttpResponse | None:
     """The response to a source system's incident POST, or ``None``: Django's path must answer.
 
-    Called in a request thread, after Django's ``request_started`` signal. Raises only what
-    would be a bug in Django's path too (the caller answers it as Django would).
+    Called in a request thread, after Django's ``request_started`` signal, with the request body
+    (a file, left at its start). Until the service is called nothing has changed, and whatever
+    goes wrong (an exception included) leaves the request to Django; from then on this path
+    answers, as Django would: the incident, a duplicate ``source_incident_id`` (400), a bug (500).
+    Only a database error, after which nothing was written, still goes to Django's path (503).
     """
     if not enabled() or scope.get("root_path"):
         return None
     version, serializer_class, render = PATHS[scope["path"]]
     headers = _headers(scope)
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    if headers is None or (limit is not None and len(body) > limit):
+    length = None if headers is None else _content_length(headers)
+    if length is None:
         return None
-    if not body or headers.get(b"content-length") != str(len(body)).encode():
-        return None  # DRF reads no body without a Content-Length
+    body = body_file.read(length + 1)
+    body_file.seek(0)
+    if len(body) != length:
+        return None
     key = _token_key(headers.get(b"authorization"))
     data = _json_object(body)
     if key is None or data is None or "source" in data or ("metadata" in data and data["metadata"] is None):
@@ -174,30 +211,54 @@ def create_directly(scope, body: bytes) -> HttpResponse | None:
     with request_context(request_id, SimpleNamespace(user=user)):
         try:
             incident = services.incident_create(actor=user, source=source, **serializer.validated_data)
-        except (DuplicateSourceIncidentId, DatabaseError):
-            return None  # rolled back: Django's path answers it, as it always does
-        response = HttpResponse(
-            _RENDERER.render(render(incident)), status=201, content_type="application/json"
-        )
+            status, body = 201, render(incident)
+        except DatabaseError:
+            return None  # rolled back: Django's path answers (503 when the database is away)
+        except DuplicateSourceIncidentId as error:
+            status, body = ERROR_RESPONSES[DuplicateSourceIncidentId](error, None)
+            request_logger.warning("Bad Request: %s", scope["path"])
+        except Exception:
+            logger.error("Server error in POST %s", scope["path"], exc_info=True)
+            status, body = 500, dict(SERVER_ERROR_BODY)
+            request_logger.error("Internal Server Error: %s", scope["path"])
+        response = HttpResponse(_RENDERER.render(body), status=status, content_type="application/json")
         _record_source_seen(source, started_at)
-        metrics.api_request(version=version, method="POST", status=201)
-        metrics.ingest_request(operation="incident_create", status=201, seconds=time.perf_counter() - started)
-    response.headers["Vary"] = (
-        "Accept, origin" if re.match(cors_conf.CORS_URLS_REGEX, scope["path"]) else "Accept"
-    )
+        metrics.api_request(version=version, method="POST", status=status)
+        metrics.ingest_request(
+            operation="incident_create", status=status, seconds=time.perf_counter() - started
+        )
+    response.headers["Vary"] = _vary(scope["path"])
     response.headers["Allow"] = "GET, POST, HEAD, OPTIONS"
-    if settings.X_FRAME_OPTIONS:
-        response.headers["X-Frame-Options"] = settings.X_FRAME_OPTIONS.upper()
+    response.headers["X-Frame-Options"] = settings.X_FRAME_OPTIONS.upper()
     response.headers["Content-Length"] = str(len(response.content))
     if settings.SECURE_CONTENT_TYPE_NOSNIFF:
         response.headers["X-Content-Type-Options"] = "nosniff"
     if settings.SECURE_REFERRER_POLICY:
         policy = settings.SECURE_REFERRER_POLICY
-        response.headers["Referrer-Policy"] = policy if isinstance(policy, str) else ",".join(policy)
+        parts = policy.split(",") if isinstance(policy, str) else policy
+        response.headers["Referrer-Policy"] = ",".join(part.strip() for part in parts)
     if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
         response.headers["Cross-Origin-Opener-Policy"] = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
     response.headers["X-Request-ID"] = request_id
     return response
+
+
+def _vary(path: str) -> str:
+    """DRF varies on ``Accept`` (it has several renderers), corsheaders on ``origin`` where it
+    is enabled."""
+    return "Accept, origin" if re.match(cors_conf.CORS_URLS_REGEX, path) else "Accept"
+
+
+def _content_length(headers: dict) -> int | None:
+    """The body's announced length when it is one DRF reads and Django accepts, else ``None``."""
+    try:
+        length = int(headers.get(b"content-length", b""))
+    except ValueError:
+        return None
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if length <= 0 or (limit is not None and length > limit):
+        return None  # DRF reads no body without a Content-Length; over the limit Django refuses
+    return length
 
 
 def _headers(scope) -> dict[bytes, bytes] | None:
