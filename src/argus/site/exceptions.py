@@ -30,7 +30,7 @@ from argus.incident.api.errors import ERROR_RESPONSES as INCIDENT_ERROR_RESPONSE
 from argus.notificationprofile.api.errors import ERROR_RESPONSES as NOTIFICATION_ERROR_RESPONSES
 from argus.plannedmaintenance.api.errors import ERROR_RESPONSES as MAINTENANCE_ERROR_RESPONSES
 from argus.util.database import database_unavailable
-from argus.util.errors import DomainError
+from argus.util.errors import SERVER_ERROR_BODY, DomainError
 from argus.util.parsers import TOO_DEEP_MESSAGE
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,6 @@ ERROR_RESPONSES = {
 }
 
 DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable. Please try again later."
-SERVER_ERROR_BODY = {"detail": "Internal server error."}
 
 
 class PayloadTooLarge(exceptions.APIException):

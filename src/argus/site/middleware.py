@@ -1,22 +1,17 @@
 """Site-wide middleware."""
 
-import logging
 import time
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 from django.utils import timezone
 from django.utils.http import escape_leading_slashes
 
-from argus.incident.api.operations import ingest_operation
-from argus.incident.services import source_system_of, source_system_seen
+from argus.incident.api.operations import record_request, record_sighting
+from argus.incident.services import source_system_of
 from argus.site import health
 from argus.site.metrics import metrics_view
-from argus.util import metrics
 from argus.util.logs import REQUEST_ID_ATTRIBUTE, known_user, request_context, request_id_from
-
-logger = logging.getLogger(__name__)
 
 
 class CommonMiddleware(DjangoCommonMiddleware):
@@ -88,11 +83,14 @@ class RequestMiddleware:
 
     @staticmethod
     def record_metrics(request, response, version: str, seconds: float) -> None:
-        metrics.api_request(version=version, method=request.method, status=response.status_code)
         match = request.resolver_match
-        operation = ingest_operation(match.url_name if match else None, request.method)
-        if operation is not None:
-            metrics.ingest_request(operation=operation, status=response.status_code, seconds=seconds)
+        record_request(
+            version=version,
+            method=request.method,
+            url_name=match.url_name if match else None,
+            status=response.status_code,
+            seconds=seconds,
+        )
 
     @staticmethod
     def record_source_seen(request, response, started_at) -> None:
@@ -102,12 +100,8 @@ class RequestMiddleware:
         if user is None:
             return
         source = source_system_of(user)
-        if source is None:
-            return
-        try:
-            source_system_seen(source=source, now=started_at)
-        except DatabaseError:
-            logger.warning("Could not record that source %s was seen", source.pk, exc_info=True)
+        if source is not None:
+            record_sighting(source, started_at)
 
 
 #: Answers after which a source system's request does not count as a sighting: refused by

@@ -14,3 +14,7 @@ class DomainError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+#: The API's body for a bug (a 500): the exception handler's, and the direct ingest path's.
+SERVER_ERROR_BODY = {"detail": "Internal server error."}

@@ -56,19 +56,17 @@ from argus.auth.authentication import token_is_expired, token_with_user_and_sour
 from argus.incident import services
 from argus.incident.errors import DuplicateSourceIncidentId
 from argus.incident.representation import incident_to_v1, incident_to_v2
-from argus.util import metrics
+from argus.util.errors import SERVER_ERROR_BODY
 from argus.util.logs import request_context, request_id_from
 from argus.util.parsers import JSONParser, exceeds_json_depth
 
 from .errors import ERROR_RESPONSES
+from .operations import record_request, record_sighting
 from .serializers import IncidentCreateV1Serializer, IncidentCreateV2Serializer
 from .views_incidents import IncidentListV1View, IncidentListView
 
 logger = logging.getLogger(__name__)
 request_logger = logging.getLogger("django.request")  # its 4xx/5xx lines, as Django logs them
-
-#: The API's answer to a bug (``argus.site.exceptions``).
-SERVER_ERROR_BODY = {"detail": "Internal server error."}
 
 #: Path -> (API version, request serializer, rendering).
 PATHS = {
@@ -222,10 +220,13 @@ def create_directly(scope, body_file) -> HttpResponse | None:
             status, body = 500, dict(SERVER_ERROR_BODY)
             request_logger.error("Internal Server Error: %s", scope["path"])
         response = HttpResponse(_RENDERER.render(body), status=status, content_type="application/json")
-        _record_source_seen(source, started_at)
-        metrics.api_request(version=version, method="POST", status=status)
-        metrics.ingest_request(
-            operation="incident_create", status=status, seconds=time.perf_counter() - started
+        record_sighting(source, started_at)
+        record_request(
+            version=version,
+            method="POST",
+            url_name="incident-list",
+            status=status,
+            seconds=time.perf_counter() - started,
         )
     response.headers["Vary"] = _vary(scope["path"])
     response.headers["Allow"] = "GET, POST, HEAD, OPTIONS"
@@ -319,10 +320,3 @@ def _json_object(body: bytes) -> dict | None:
     if not isinstance(value, dict) or exceeds_json_depth(value):
         return None
     return value
-
-
-def _record_source_seen(source, started_at) -> None:
-    try:
-        services.source_system_seen(source=source, now=started_at)
-    except DatabaseError:
-        logger.warning("Could not record that source %s was seen", source.pk, exc_info=True)
