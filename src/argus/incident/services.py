@@ -32,7 +32,6 @@ import random
 import secrets
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
@@ -319,12 +318,13 @@ def incident_create(
                 description=incident.description,
             )
             if together:
+                pending = pending_events([event])
                 insert_objects_together(
                     [
                         ([incident], INCIDENT_INSERT_FIELDS),
                         (relations, RELATION_INSERT_FIELDS),
                         ([event], EVENT_INSERT_FIELDS),
-                        (pending_events([event]), PENDING_EVENT_FIELDS),
+                        (pending, PENDING_EVENT_FIELDS),
                     ]
                 )
             else:
@@ -335,13 +335,14 @@ def incident_create(
                     insert_objects(relations[start : start + TAG_BATCH_SIZE], RELATION_INSERT_FIELDS)
                 event.incident = incident
                 insert_objects([event], EVENT_INSERT_FIELDS)
-                insert_objects(pending_events([event]), PENDING_EVENT_FIELDS)
+                pending = pending_events([event])
+                insert_objects(pending, PENDING_EVENT_FIELDS)
             transaction.on_commit(functools.partial(_count_created, source, end_time, event.type))
             _prepare_for_representation(incident, relations)
             if tasks:
                 link_incidents(incidents=[incident], now=now, tasks=tasks)
             broadcast_after_commit("created", [incident.pk], payloads={incident.pk: incident_to_v2(incident)})
-            if settings.SEND_NOTIFICATIONS:
+            if pending:
                 wake_workers_after_commit()
     except IntegrityError:
         # Only the (source, source_incident_id) constraint can fail here: tags are de-duplicated

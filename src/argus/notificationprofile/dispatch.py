@@ -48,7 +48,7 @@ def enqueue_after_commit(event_ids: list[int]) -> None:
         return
     now = timezone.now()
     insert_rows(PendingEvent, PENDING_EVENT_FIELDS, [(int(event_id), now, 0, "") for event_id in event_ids])
-    transaction.on_commit(wake_workers, robust=True)
+    wake_workers_after_commit()
 
 
 def pending_events(events) -> list[PendingEvent]:
