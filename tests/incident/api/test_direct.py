@@ -18,7 +18,7 @@ from argus.notificationprofile import dispatch
 from argus.notificationprofile.models import PendingEvent
 from argus.site.asgi_http import ThreadPoolASGIHandler
 from argus.util.metrics import REGISTRY
-from tests.factories import SourceSystemFactory, SuperUserFactory, UserFactory, token_for
+from tests.factories import SuperUserFactory, UserFactory, token_for
 from tests.site.test_asgi_http import close_handler_threads, request  # noqa: F401 (autouse fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,13 +42,8 @@ def handler():
 
 
 @pytest.fixture
-def source(db):
-    return SourceSystemFactory()
-
-
-@pytest.fixture
-def key(source):
-    return token_for(source.user).key
+def key(source_system):
+    return token_for(source_system.user).key
 
 
 def headers_for(key, **extra):
@@ -144,7 +139,7 @@ def test_a_valid_incident_gets_the_same_answer_from_both_paths(
 
 
 def test_what_the_direct_path_leaves_behind_is_what_django_leaves(
-    handler, settings, source, key, monkeypatch
+    handler, settings, source_system, key, monkeypatch
 ):
     settings.SEND_NOTIFICATIONS = True
     woken = []
@@ -157,7 +152,11 @@ def test_what_the_direct_path_leaves_behind_is_what_django_leaves(
     on, off = created
     for incident in created:
         (event,) = Event.objects.filter(incident=incident)
-        assert (event.type, event.actor_id, event.timestamp) == ("STA", source.user_id, incident.start_time)
+        assert (event.type, event.actor_id, event.timestamp) == (
+            "STA",
+            source_system.user_id,
+            incident.start_time,
+        )
         assert PendingEvent.objects.filter(event=event).count() == 1
         assert incident.search_text == on.search_text
     assert len(woken) == 2
@@ -171,15 +170,15 @@ def metric(name, **labels):
     return REGISTRY.get_sample_value(name, labels) or 0
 
 
-def test_the_direct_path_counts_the_request_and_sees_the_source(handler, settings, source, key):
-    SourceSystem.objects.filter(pk=source.pk).update(last_seen=None)
+def test_the_direct_path_counts_the_request_and_sees_the_source(handler, settings, source_system, key):
+    SourceSystem.objects.filter(pk=source_system.pk).update(last_seen=None)
     api_before = metric("argus_api_requests_total", version="v2", method="POST", code_class="2xx")
     ingest_before = metric("argus_ingest_requests_total", operation="incident_create", code="201")
     response, took_django = answer(handler, V2, full_body("sid-1"), headers_for(key), True, settings)
     assert response["status"] == 201 and not took_django
     assert metric("argus_api_requests_total", version="v2", method="POST", code_class="2xx") == api_before + 1
     assert metric("argus_ingest_requests_total", operation="incident_create", code="201") == ingest_before + 1
-    last_seen = SourceSystem.objects.get(pk=source.pk).last_seen
+    last_seen = SourceSystem.objects.get(pk=source_system.pk).last_seen
     assert last_seen is not None and timezone.now() - last_seen < datetime.timedelta(minutes=5)
 
 
@@ -233,30 +232,32 @@ def test_an_end_users_token_is_left_to_django(handler, settings):
     assert comparable(direct) == comparable(django)
 
 
-def test_a_superuser_naming_a_source_is_left_to_django(handler, settings, source):
+def test_a_superuser_naming_a_source_is_left_to_django(handler, settings, source_system):
     key = token_for(SuperUserFactory()).key
     direct, took_django, django = both_paths(
-        handler, settings, V2, lambda sid: {**valid(sid), "source": source.pk}, headers_for(key)
+        handler, settings, V2, lambda sid: {**valid(sid), "source": source_system.pk}, headers_for(key)
     )
     assert took_django and direct["status"] == 201
     assert comparable(direct) == comparable(django)
 
 
-def test_an_expired_token_is_left_to_django_which_deletes_it(handler, settings, source):
-    token = token_for(source.user)
+def test_an_expired_token_is_left_to_django_which_deletes_it(handler, settings, source_system):
+    token = token_for(source_system.user)
     type(token).objects.filter(pk=token.pk).update(created=timezone.now() - datetime.timedelta(days=3650))
     response, took_django = answer(handler, V2, valid("x"), headers_for(token.key), True, settings)
     assert took_django and response["status"] == 401
     assert not type(token).objects.filter(pk=token.pk).exists()
 
 
-def test_an_inactive_source_user_is_left_to_django(handler, settings, source, key):
-    type(source.user).objects.filter(pk=source.user_id).update(is_active=False)
+def test_an_inactive_source_user_is_left_to_django(handler, settings, source_system, key):
+    type(source_system.user).objects.filter(pk=source_system.user_id).update(is_active=False)
     response, took_django = answer(handler, V2, valid("x"), headers_for(key), True, settings)
     assert took_django and response["status"] == 401
 
 
-def test_a_duplicate_source_incident_id_gets_djangos_error_and_nothing_more(handler, settings, source, key):
+def test_a_duplicate_source_incident_id_gets_djangos_error_and_nothing_more(
+    handler, settings, source_system, key
+):
     first, _ = answer(handler, V2, valid("dup-1"), headers_for(key), True, settings)
     assert first["status"] == 201
     direct_answer, took_django = answer(handler, V2, valid("dup-1"), headers_for(key), True, settings)
@@ -267,7 +268,7 @@ def test_a_duplicate_source_incident_id_gets_djangos_error_and_nothing_more(hand
     assert json.loads(direct_answer["body"]) == [
         f"An incident with source_incident_id 'dup-1' already exists for this source (pk={pk})."
     ]
-    assert Incident.objects.filter(source=source).count() == 1
+    assert Incident.objects.filter(source=source_system).count() == 1
 
 
 def test_a_body_over_the_upload_limit_or_shorter_than_announced_is_left_to_django(handler, settings, key):
